@@ -3,6 +3,14 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { InputError } from '../errors.ts';
 
+/** The path that stands for standard input ("-" on the command line). */
+export const STDIN = '/dev/stdin';
+
+/** How a path is named in messages. */
+export function sourceName(file: string): string {
+  return file === STDIN || file === '-' ? 'stdin' : file;
+}
+
 /** Reads a file (or stdin for "-") as UTF-8 text; .gz files are decompressed. */
 export function readText(file: string): string {
   return readBytes(file).toString('utf8');
@@ -11,11 +19,11 @@ export function readText(file: string): string {
 export function readBytes(file: string): Buffer {
   let buf: Buffer;
   try {
-    buf = fs.readFileSync(file === '-' ? 0 : file);
+    buf = fs.readFileSync(file === '-' || file === STDIN ? 0 : file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-    throw new InputError(`${file}: ${why}`);
+    throw new InputError(`${sourceName(file)}: ${why}`);
   }
   if (file.endsWith('.gz')) {
     try {

@@ -1,0 +1,6 @@
+// The list of commands, one module each (yargs CommandModule).
+import type { CommandModule } from 'yargs';
+import { profileCommand } from './profile.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<any, any>[] = [profileCommand];

@@ -1,0 +1,46 @@
+// The mcu-nas command line: wiring only. Each command lives in its own file and calls library code.
+import yargs from 'yargs';
+import { isUserError } from '../errors.ts';
+import { commands } from './commands.ts';
+import { STDIN } from '../io/read-input.ts';
+
+/** Runs the CLI and returns the exit code (0 ok, 1 failed check, 2 bad input or usage). */
+export async function main(argv: string[]): Promise<number> {
+  let usageError: string | undefined;
+  const debug = argv.includes('--debug');
+  // yargs-parser swallows a lone "-"; pass it through as the stdin path that readText understands.
+  const parser = yargs(argv.map((a) => (a === '-' ? STDIN : a)))
+    .scriptName('mcu-nas')
+    .usage('$0 <command> [options]\n\nFind a neural network that fits a microcontroller and compile it to firmware.')
+    .option('json', { type: 'boolean', description: 'print one JSON object on stdout and nothing else there' })
+    .option('debug', { type: 'boolean', description: 'show stack traces of internal errors' })
+    .command(commands)
+    .demandCommand(1, 'name a command (see --help)')
+    .strict()
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      if (err && isUserError(err)) throw err;
+      usageError = msg ?? err?.message;
+    });
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    if (isUserError(e)) {
+      process.stderr.write(`error: ${e.message}\n`);
+      if (e.exitCode === 1 && argv.includes('--json') && 'detail' in e) {
+        process.stdout.write(`${JSON.stringify({ ok: false, error: e.message, ...e.detail })}\n`);
+      }
+      return e.exitCode;
+    }
+    process.stderr.write(`error: internal error: ${(e as Error).message ?? String(e)}\n`);
+    if (debug) process.stderr.write(`${(e as Error).stack}\n`);
+    return 70;
+  }
+  if (usageError !== undefined) {
+    process.stderr.write(`error: ${usageError}\n`);
+    return 2;
+  }
+  return process.exitCode === undefined ? 0 : Number(process.exitCode);
+}
