@@ -1,0 +1,26 @@
+// The Pareto front of what a search evaluated: higher predicted accuracy, fewer MACs, less peak memory.
+
+export interface ParetoPoint {
+  accuracy: number;
+  millionMACs: number;
+  KBPeakMemory: number;
+}
+
+function dominates(a: ParetoPoint, b: ParetoPoint): boolean {
+  const noWorse = a.accuracy >= b.accuracy && a.millionMACs <= b.millionMACs && a.KBPeakMemory <= b.KBPeakMemory;
+  const better = a.accuracy > b.accuracy || a.millionMACs < b.millionMACs || a.KBPeakMemory < b.KBPeakMemory;
+  return noWorse && better;
+}
+
+/** Non-dominated points, sorted by MACs ascending (ties: accuracy descending). O(n^2); n is ~1000. */
+export function paretoFront<T extends ParetoPoint>(points: readonly T[]): T[] {
+  const sorted = [...points].sort((a, b) => a.millionMACs - b.millionMACs || b.accuracy - a.accuracy);
+  const front: T[] = [];
+  for (const p of sorted) {
+    if (points.some((q) => dominates(q, p))) continue;
+    if (front.some((q) => q.accuracy === p.accuracy && q.millionMACs === p.millionMACs && q.KBPeakMemory === p.KBPeakMemory))
+      continue;
+    front.push(p);
+  }
+  return front;
+}
