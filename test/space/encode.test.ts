@@ -22,7 +22,7 @@ describe('128-dim arch encoder', () => {
   });
 
   it('the last stage slot is always active, whatever d[5] says', () => {
-    const v = { ...labVectors()[0].config, d: [0, 0, 0, 0, 0, 0] };
+    const v = { ...labVectors()[0].config, d: [0, 0, 0, 0, 0, 0] as (0 | 1 | 2)[] };
     expect(activeSlots(v)[19]).toBe(true);
     expect(activeSlots(v).filter(Boolean)).toHaveLength(10);
   });

@@ -1,0 +1,86 @@
+// Finding and loading boards: the package's boards/ folder, plus a user's folder (--boards-dir) whose
+// files add boards or replace built-in ones of the same name. Every problem is an InputError that
+// names the file and the field.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError, show } from '../errors.ts';
+import { describeIssue } from '../space/config.ts';
+import { BoardSchema, type Board } from './schema.ts';
+import { emulatorLayout } from './regions.ts';
+
+export const DEFAULT_BOARD = 'stm32f746';
+/** The package's own boards/ folder, found from this file so it works from any working directory. */
+export const BUILTIN_BOARDS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../boards');
+
+export interface BoardOptions {
+  /** A folder of extra boards (*.json); a file there overrides the built-in board of the same name. */
+  boardsDir?: string;
+}
+
+/** Validates a parsed board file; `file` is only for messages and the name check. */
+export function parseBoard(value: unknown, file: string): Board {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new InputError(`${file}: a board must be a JSON object, got ${show(value)}`);
+  const r = BoardSchema.safeParse(value);
+  if (!r.success) throw new InputError(`${file}: ${describeIssue(r.error.issues[0], value)}`);
+  const board = r.data;
+  const stem = path.basename(file, '.json');
+  if (board.name !== stem) throw new InputError(`${file}: field "name": ${show(board.name)} must match the file name "${stem}"`);
+  try {
+    emulatorLayout(board);
+  } catch (e) {
+    if (e instanceof RangeError) throw new InputError(`${file}: field "emulator.qemu": ${e.message}`);
+    throw e;
+  }
+  return board;
+}
+
+export function readBoardFile(file: string): Board {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  return parseBoard(value, file);
+}
+
+/** name -> file, built-ins first, then the user's folder on top. */
+function boardFiles(opts: BoardOptions): Map<string, string> {
+  const files = new Map<string, string>();
+  const add = (dir: string) => {
+    for (const f of fs.readdirSync(dir).sort()) if (f.endsWith('.json')) files.set(f.slice(0, -5), path.join(dir, f));
+  };
+  add(BUILTIN_BOARDS_DIR);
+  if (opts.boardsDir !== undefined) {
+    let isDir = false;
+    try {
+      isDir = fs.statSync(opts.boardsDir).isDirectory();
+    } catch {
+      // reported below
+    }
+    if (!isDir) throw new InputError(`--boards-dir: ${opts.boardsDir} is not a folder`);
+    add(opts.boardsDir);
+  }
+  return files;
+}
+
+/** Every known board, sorted by name. A bad file anywhere is reported (a catalogue should not hide one). */
+export function listBoards(opts: BoardOptions = {}): Board[] {
+  return [...boardFiles(opts).entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, file]) => readBoardFile(file));
+}
+
+export function loadBoard(name: string, opts: BoardOptions = {}): Board {
+  const files = boardFiles(opts);
+  const file = files.get(name);
+  if (file === undefined)
+    throw new InputError(`unknown board ${show(name)}; known boards: ${[...files.keys()].sort().join(', ')}`);
+  return readBoardFile(file);
+}

@@ -1,0 +1,47 @@
+import type { CommandModule } from 'yargs';
+import { largestArenaSpan, listBoards, usableSram, DEFAULT_BOARD, type Board } from '../board/index.ts';
+import { printJson, printLine, type GlobalFlags } from './output.ts';
+
+interface Args extends GlobalFlags {
+  boardsDir?: string;
+}
+
+const kb = (bytes: number) => `${bytes / 1024}K`;
+
+function row(b: Board): string[] {
+  const span = largestArenaSpan(b);
+  const q = b.emulator.qemu;
+  return [
+    b.name === DEFAULT_BOARD ? `${b.name} *` : b.name,
+    b.core,
+    String(b.clockHz / 1e6),
+    b.fpu,
+    b.dsp ? 'yes' : 'no',
+    kb(usableSram(b)),
+    `${kb(span.size)} (${span.regions.join('+')})`,
+    kb(b.flash.size),
+    b.emulated ? 'itself' : q ? `${q.machine} (${q.cpu})` : '-',
+  ];
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+}
+
+export const boardsCommand: CommandModule<GlobalFlags, Args> = {
+  command: 'boards',
+  describe: 'the board catalogue: core, clock, FPU/DSP, SRAM, flash, emulator stand-in',
+  builder: (y) => y.option('boards-dir', { type: 'string', description: 'a folder of extra board files (*.json); they add to or replace built-in boards' }),
+  handler: (a) => {
+    const boards = listBoards({ boardsDir: a.boardsDir });
+    if (a.json)
+      return printJson({
+        default: DEFAULT_BOARD,
+        boards: boards.map((b) => ({ ...b, usableSramBytes: usableSram(b), largestArenaBytes: largestArenaSpan(b).size })),
+      });
+    const head = ['board', 'core', 'MHz', 'FPU', 'DSP', 'SRAM', 'largest arena span', 'flash', 'emulator'];
+    for (const line of table([head, ...boards.map(row)])) printLine(line);
+    printLine(`(* the default board)`);
+  },
+};

@@ -1,0 +1,3 @@
+export * from './memory-report.ts';
+export * from './memory-chart.ts';
+export * from './render-html.ts';

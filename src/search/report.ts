@@ -1,0 +1,88 @@
+// What a search returns to its caller: the winner with its figures, and (on request) the Pareto front.
+// No wall-clock figures here, so one seed gives one report, byte for byte.
+import { cloneArch, archKey, type ArchConfig } from '../space/config.ts';
+import { profileArch } from '../predict/efficiency.ts';
+import type { Constraints } from './constraints.ts';
+import type { Candidate, SearchResult } from './candidate.ts';
+import { paretoFront } from './pareto.ts';
+
+export interface SearchSummary {
+  arch: ArchConfig;
+  /** Predicted top-1 accuracy in percent (as the lab prints it). */
+  predictedAccuracy: number;
+  millionMACs: number;
+  KBPeakMemory: number;
+  params: number;
+  macs: number;
+  peakBytes: number;
+  sramKB?: number;
+  flashKB?: number;
+  algo: 'evolution' | 'random';
+  seed: number;
+  constraints: Constraints;
+  predictions: number;
+  measured: number;
+  rejected: number;
+  /** Distinct configs predicted. */
+  distinct: number;
+  history?: number[];
+}
+
+export interface ParetoEntry {
+  arch: ArchConfig;
+  predictedAccuracy: number;
+  millionMACs: number;
+  KBPeakMemory: number;
+  sramKB?: number;
+  flashKB?: number;
+}
+
+const pct = (fraction: number) => Math.round(fraction * 1e8) / 1e6;
+
+function distinct(cands: readonly Candidate[]): Candidate[] {
+  const seen = new Set<string>();
+  return cands.filter((c) => {
+    const k = archKey(c.arch);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export function summarize(
+  r: SearchResult,
+  meta: { algo: 'evolution' | 'random'; seed: number; constraints: Constraints },
+): SearchSummary {
+  const b = r.best;
+  const p = profileArch(b.arch);
+  return {
+    arch: cloneArch(b.arch),
+    predictedAccuracy: pct(b.accuracy),
+    millionMACs: p.millionMACs,
+    KBPeakMemory: p.KBPeakMemory,
+    params: p.params,
+    macs: p.macs,
+    peakBytes: p.peakBytes,
+    ...(b.figures.sramKB !== undefined ? { sramKB: b.figures.sramKB } : {}),
+    ...(b.figures.flashKB !== undefined ? { flashKB: b.figures.flashKB } : {}),
+    ...meta,
+    predictions: r.stats.predictions,
+    measured: r.stats.measured,
+    rejected: r.stats.rejected,
+    distinct: distinct(r.evaluated).length,
+    ...(r.history ? { history: r.history.map(pct) } : {}),
+  };
+}
+
+/** The Pareto front (accuracy up, MACs down, peak memory down) of every distinct config evaluated. */
+export function paretoOf(r: SearchResult): ParetoEntry[] {
+  const pts = distinct(r.evaluated).map((c) => ({ ...c.figures, accuracy: c.accuracy, arch: c.arch }));
+  return paretoFront(pts).map((p) => ({
+    arch: cloneArch(p.arch),
+    predictedAccuracy: pct(p.accuracy),
+    millionMACs: p.millionMACs,
+    KBPeakMemory: p.KBPeakMemory,
+    ...(p.sramKB !== undefined ? { sramKB: p.sramKB } : {}),
+    ...(p.flashKB !== undefined ? { flashKB: p.flashKB } : {}),
+  }));
+}
