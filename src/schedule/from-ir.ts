@@ -1,0 +1,78 @@
+// IR graph -> the planner's StepGraph. Weights may be real or elided (a shape-only lowering): only
+// shapes are read.
+import type { Graph, Op, Tensor } from '../ir/graph.ts';
+import { elementCount, isConstant } from '../ir/tensors.ts';
+import { NO_PADDING, type Step, type StepGraph, type StepKind, type StepTensor } from './steps.ts';
+
+function stepKind(g: Graph, op: Op): StepKind {
+  switch (op.kind) {
+    case 'conv2d': {
+      const cin = g.tensors[op.inputs[0]].shape[3];
+      const cout = g.tensors[op.outputs[0]].shape[3];
+      if (op.groups > 1 && op.groups === cin && cout === cin) return 'depthwise';
+      if (op.groups === 1 && op.kernel[0] === 1 && op.kernel[1] === 1) return 'pointwise';
+      return 'conv2d';
+    }
+    case 'relu':
+    case 'relu6':
+    case 'hard_sigmoid':
+    case 'hard_swish':
+      return 'activation';
+    default:
+      return op.kind;
+  }
+}
+
+function constants(g: Graph, op: Op): Tensor[] {
+  return op.inputs.map((id) => g.tensors[id]).filter(isConstant);
+}
+
+export function stepsFromIr(g: Graph): StepGraph {
+  // Activation tensors get dense indices 0..n-1 in order of first appearance.
+  const index = new Int32Array(g.tensors.length).fill(-1);
+  const tensors: StepTensor[] = [];
+  const act = (id: number): number => {
+    if (index[id] < 0) {
+      const t = g.tensors[id];
+      const n = elementCount(t.shape);
+      index[id] = tensors.length;
+      tensors.push({ name: t.name, shape: t.shape.slice(), bytes: n });
+    }
+    return index[id];
+  };
+  const inputs = g.inputs.map(act);
+  const steps: Step[] = g.ops.map((op) => {
+    const ins = op.inputs.filter((id) => !isConstant(g.tensors[id])).map(act);
+    const out = act(op.outputs[0]);
+    const outShape = g.tensors[op.outputs[0]].shape;
+    const kind = stepKind(g, op);
+    let kernel: [number, number] = [1, 1];
+    let stride: [number, number] = [1, 1];
+    let padding = NO_PADDING;
+    if (op.kind === 'conv2d' || op.kind === 'avg_pool' || op.kind === 'max_pool') {
+      kernel = [op.kernel[0], op.kernel[1]];
+      stride = [op.stride[0], op.stride[1]];
+      padding = { ...op.padding };
+    } else if (op.kind === 'pad') {
+      padding = { ...op.padding };
+    }
+    let macs = 0;
+    let weights = 0;
+    let biases = 0;
+    let quantChannels = 0;
+    let params = 0;
+    if (op.kind === 'conv2d' || op.kind === 'fully_connected') {
+      const [w, b] = constants(g, op);
+      const cout = w.shape[0];
+      weights = elementCount(w.shape);
+      biases = cout;
+      quantChannels = cout;
+      macs = op.kind === 'conv2d' ? elementCount(outShape) * w.shape[1] * w.shape[2] * w.shape[3] : outShape[0] * weights;
+      const folded = op.kind === 'conv2d' && op.foldedBatchNorm === true;
+      // Lab-style count: a folded BatchNorm had gamma and beta (2 per channel) and no conv bias.
+      params = weights + (folded ? 2 * cout : b ? elementCount(b.shape) : 0);
+    }
+    return { name: op.name, kind, op: op.kind, inputs: ins, output: out, kernel, stride, padding, macs, weights, biases, quantChannels, params };
+  });
+  return { name: g.name, tensors, steps, inputs, outputs: g.outputs.map(act) };
+}
