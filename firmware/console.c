@@ -1,0 +1,172 @@
+/*
+ * Text out and program exit: semihosting (emulator link) and one UART (both links where the machine or
+ * board has one). Every line goes to every enabled sink, so the same protocol is readable from QEMU's
+ * semihosting chardev, a UART log file, Renode's terminal tester or a board's USB serial port.
+ */
+#include <stdint.h>
+#include "mcunas_runtime.h"
+
+#ifndef MCUNAS_SEMIHOSTING
+#define MCUNAS_SEMIHOSTING 0
+#endif
+#ifndef MCUNAS_UART_KIND
+#define MCUNAS_UART_KIND MCUNAS_UART_NONE
+#endif
+
+#define REG(addr) (*(volatile uint32_t *)(addr))
+
+/* ---- semihosting: r0 = operation, r1 = argument, BKPT 0xAB ---- */
+#if MCUNAS_SEMIHOSTING
+#define SYS_WRITE0 0x04u
+#define SYS_EXIT_EXTENDED 0x20u
+#define ADP_STOPPED_APPLICATION_EXIT 0x20026u
+
+static uint32_t semihost(uint32_t op, const void *arg) {
+  register uint32_t r0 __asm__("r0") = op;
+  register const void *r1 __asm__("r1") = arg;
+  __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
+  return r0;
+}
+#endif
+
+/* ---- UART ---- */
+#if MCUNAS_UART_KIND != MCUNAS_UART_NONE
+#ifndef MCUNAS_UART_BASE
+#error "MCUNAS_UART_BASE must be set with MCUNAS_UART_KIND"
+#endif
+#define UART(off) REG((uint32_t)(MCUNAS_UART_BASE) + (off))
+/* A bounded wait: a UART that never gets ready must not hang a run (QEMU's models are always ready). */
+#define UART_SPINS 100000u
+#endif
+
+#if MCUNAS_UART_KIND == MCUNAS_UART_STM32_V1 || MCUNAS_UART_KIND == MCUNAS_UART_STM32_V2
+#ifndef MCUNAS_UART_CLOCK_HZ
+#define MCUNAS_UART_CLOCK_HZ 16000000u /* HSI after reset on F4/F7 */
+#endif
+#ifndef MCUNAS_UART_BAUD
+#define MCUNAS_UART_BAUD 115200u
+#endif
+/* Board bring-up: clock the GPIO port and the USART, put the TX pin in its alternate function.
+ * Values come from the board's console entry (src/emu/console.ts); emulators ignore these writes. */
+static void stm32_pinmux(void) {
+#if defined(MCUNAS_UART_GPIO_BASE)
+  uint32_t pin = MCUNAS_UART_TX_PIN;
+  REG(MCUNAS_UART_RCC_GPIO_EN) |= 1u << MCUNAS_UART_RCC_GPIO_BIT;
+  REG(MCUNAS_UART_RCC_UART_EN) |= 1u << MCUNAS_UART_RCC_UART_BIT;
+  (void)REG(MCUNAS_UART_RCC_UART_EN); /* read back: the clock is on before the first access */
+  REG(MCUNAS_UART_GPIO_BASE + 0x00u) = (REG(MCUNAS_UART_GPIO_BASE + 0x00u) & ~(3u << (2 * pin))) | (2u << (2 * pin));
+  {
+    uint32_t afr = MCUNAS_UART_GPIO_BASE + (pin < 8 ? 0x20u : 0x24u);
+    uint32_t shift = 4 * (pin & 7u);
+    REG(afr) = (REG(afr) & ~(0xFu << shift)) | ((uint32_t)MCUNAS_UART_TX_AF << shift);
+  }
+#endif
+}
+#endif
+
+void mcunas_console_init(void) {
+#if MCUNAS_UART_KIND == MCUNAS_UART_CMSDK
+  UART(0x10) = 16; /* BAUDDIV */
+  UART(0x08) = 1;  /* CTRL: TX enable */
+#elif MCUNAS_UART_KIND == MCUNAS_UART_STM32_V1
+  stm32_pinmux();
+  UART(0x08) = MCUNAS_UART_CLOCK_HZ / MCUNAS_UART_BAUD;   /* BRR */
+  UART(0x0C) = (1u << 13) | (1u << 3);                    /* CR1: UE | TE */
+#elif MCUNAS_UART_KIND == MCUNAS_UART_STM32_V2
+  stm32_pinmux();
+  UART(0x0C) = MCUNAS_UART_CLOCK_HZ / MCUNAS_UART_BAUD;   /* BRR */
+  UART(0x00) = (1u << 3) | 1u;                            /* CR1: TE | UE */
+#endif
+}
+
+#if MCUNAS_UART_KIND != MCUNAS_UART_NONE
+static void uart_putc(char c) {
+  uint32_t spins = UART_SPINS;
+#if MCUNAS_UART_KIND == MCUNAS_UART_CMSDK
+  while ((UART(0x04) & 1u) && --spins) {} /* STATE.TXFULL */
+  UART(0x00) = (uint8_t)c;
+#elif MCUNAS_UART_KIND == MCUNAS_UART_STM32_V1
+  while (!(UART(0x00) & (1u << 7)) && --spins) {} /* SR.TXE */
+  UART(0x04) = (uint8_t)c;
+#else
+  while (!(UART(0x1C) & (1u << 7)) && --spins) {} /* ISR.TXE */
+  UART(0x28) = (uint8_t)c;
+#endif
+}
+#endif
+
+void mcunas_print(const char *s) {
+#if MCUNAS_SEMIHOSTING
+  semihost(SYS_WRITE0, s);
+#endif
+#if MCUNAS_UART_KIND != MCUNAS_UART_NONE
+  for (; *s; s++) {
+    if (*s == '\n') uart_putc('\r');
+    uart_putc(*s);
+  }
+#else
+  (void)s;
+#endif
+}
+
+void mcunas_print_u64(uint64_t v) {
+  char buf[21];
+  int i = 20;
+  buf[i] = 0;
+  do {
+    buf[--i] = (char)('0' + (int)(v % 10u));
+    v /= 10u;
+  } while (v != 0);
+  mcunas_print(&buf[i]);
+}
+
+void mcunas_print_u32(uint32_t v) {
+  mcunas_print_u64(v);
+}
+
+static const char hex_digits[] = "0123456789abcdef";
+
+void mcunas_print_hex32(uint32_t v) {
+  char buf[11];
+  int i;
+  buf[0] = '0';
+  buf[1] = 'x';
+  for (i = 0; i < 8; i++) buf[2 + i] = hex_digits[(v >> (28 - 4 * i)) & 0xFu];
+  buf[10] = 0;
+  mcunas_print(buf);
+}
+
+void mcunas_print_hex_bytes(const void *p, uint32_t n) {
+  /* In chunks: one semihosting call per 32 bytes rather than per byte. */
+  char buf[65];
+  const uint8_t *b = (const uint8_t *)p;
+  while (n > 0) {
+    uint32_t k = n < 32u ? n : 32u, i;
+    for (i = 0; i < k; i++) {
+      buf[2 * i] = hex_digits[b[i] >> 4];
+      buf[2 * i + 1] = hex_digits[b[i] & 0xFu];
+    }
+    buf[2 * k] = 0;
+    mcunas_print(buf);
+    b += k;
+    n -= k;
+  }
+}
+
+void mcunas_exit(int code) {
+  mcunas_print("MCUNAS exit ");
+  mcunas_print_u32((uint32_t)code);
+  mcunas_print("\n");
+#if MCUNAS_SEMIHOSTING
+  {
+    /* SYS_EXIT_EXTENDED: QEMU exits with code & 0xFF (plain SYS_EXIT only gives 0 or 1). */
+    uint32_t block[2];
+    block[0] = ADP_STOPPED_APPLICATION_EXIT;
+    block[1] = (uint32_t)code;
+    semihost(SYS_EXIT_EXTENDED, block);
+  }
+#endif
+  /* A board (or a semihosting host that returned): park the core; the result is on the UART. */
+  __asm__ volatile("cpsid i" ::: "memory");
+  for (;;) __asm__ volatile("wfi");
+}

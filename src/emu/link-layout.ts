@@ -1,0 +1,93 @@
+// The two links of one firmware ("two links, one source", DESIGN.md). Both have the board's real
+// region sizes; the board link has the board's addresses, the emulator link the QEMU stand-in's
+// (board/regions.ts maps them). SRAM regions that touch on the board are one linker region, named
+// after its parts (stm32f746: DTCM_SRAM1_SRAM2, 320 KB), so a linker message names what the datasheet
+// names.
+import type { Board } from '../board/schema.ts';
+import { arenaSpans, emulatorLayout } from '../board/regions.ts';
+import { cComment } from '../codegen/escape.ts';
+import { hex32, kb, renderTemplate } from './render.ts';
+
+export type LinkKind = 'board' | 'qemu';
+
+export interface LinkRegion {
+  /** The MEMORY name in the linker script. */
+  name: string;
+  origin: number;
+  length: number;
+  /** The board's own regions this covers (SRAM) or what it is (flash, test data). */
+  parts: string[];
+}
+
+export interface LinkLayout {
+  link: LinkKind;
+  flash: LinkRegion;
+  ram: LinkRegion[];
+  /** The RAM region that holds the stack, .data and .bss. */
+  runtime: string;
+  /** Where test vectors go when not in flash (emulator link only, past the board's flash size). */
+  testData: LinkRegion | null;
+  stackBytes: number;
+}
+
+export interface LayoutOptions {
+  stackBytes: number;
+  /** Board regions of the run the planner chose for stack and static data; default: the largest run. */
+  runtimeRegions?: readonly string[];
+}
+
+const FLASH = 'FLASH';
+const TESTDATA = 'TESTDATA';
+
+/** The linker layout of one link, or undefined for the emulator link of a board without a QEMU stand-in. */
+export function linkLayout(board: Board, link: LinkKind, opts: LayoutOptions): LinkLayout | undefined {
+  const emu = link === 'qemu' ? emulatorLayout(board) : undefined;
+  if (link === 'qemu' && emu === undefined) return undefined;
+  const spans = arenaSpans(board);
+  const baseOf = (region: string, boardBase: number) => (emu ? emu.sram.find((r) => r.name === region)!.base : boardBase);
+  const ram = spans.map((s) => {
+    let name = s.regions.join('_');
+    if (name === FLASH || name === TESTDATA) name = `${name}_RAM`;
+    return { name, origin: baseOf(s.regions[0], s.base), length: s.size, parts: [...s.regions] };
+  });
+  const wanted = opts.runtimeRegions?.[0];
+  const runtime = wanted === undefined ? ram[0] : ram.find((r) => r.parts.includes(wanted));
+  if (runtime === undefined) throw new Error(`runtime region ${wanted} is not an arena-usable SRAM region of ${board.name}`);
+  const flash: LinkRegion = emu
+    ? { name: FLASH, origin: emu.flash.base, length: emu.flash.size, parts: ['flash'] }
+    : { name: FLASH, origin: board.flash.base, length: board.flash.size, parts: ['flash'] };
+  let testData: LinkRegion | null = null;
+  if (emu) {
+    const q = board.emulator.qemu!;
+    const rest = q.code.base + q.code.size - (flash.origin + flash.length);
+    if (rest > 0) testData = { name: TESTDATA, origin: flash.origin + flash.length, length: rest, parts: ['test data'] };
+  }
+  return { link, flash, ram, runtime: runtime.name, testData, stackBytes: opts.stackBytes };
+}
+
+function regionComment(r: LinkRegion, what: string): string {
+  return cComment(`${what}: ${r.parts.join(' + ')}, ${kb(r.length)}`);
+}
+
+export function renderLinkerScript(board: Board, layout: LinkLayout, file: string): string {
+  const q = board.emulator.qemu;
+  const linkComment =
+    layout.link === 'board'
+      ? `board link: ${board.name}'s own addresses`
+      : `emulator link: ${q?.machine ?? '?'} addresses with ${board.name}'s region sizes`;
+  const hexRegion = (r: LinkRegion, what: string) => ({ name: r.name, origin: hex32(r.origin), length: r.length, comment: regionComment(r, what) });
+  return renderTemplate('linker.ld.hbs', {
+    file,
+    boardComment: cComment(`${board.name} (${board.description})`),
+    linkComment: cComment(linkComment),
+    flash: hexRegion(layout.flash, layout.link === 'board' ? 'board flash' : `board flash size at the ${q?.machine} code address`),
+    ram: layout.ram.map((r) => hexRegion(r, 'SRAM')),
+    testData: layout.testData ? hexRegion(layout.testData, `rest of the ${q?.machine} code memory`) : null,
+    testDataRegion: layout.testData ? layout.testData.name : layout.flash.name,
+    testDataComment: cComment(
+      layout.testData ? `in ${layout.testData.name}, past the board's flash size: they never count against the board` : 'in flash, counted with the firmware (the board runs its self-test from flash)',
+    ),
+    runtime: layout.runtime,
+    stackBytes: layout.stackBytes,
+  });
+}

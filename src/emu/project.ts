@@ -1,0 +1,219 @@
+// A firmware project folder: the runtime, main.c, the test vectors, both linker scripts, a Makefile,
+// Renode files where Renode models the board, and firmware.json, the manifest that buildFirmware()
+// and runQemu() read. The model's own files (model.h + C sources) are written by the caller (code
+// generation) into the same folder; this module only needs their names.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { Board } from '../board/schema.ts';
+import { cComment, cIdentifier } from '../codegen/escape.ts';
+import { InputError } from '../errors.ts';
+import { STACK_BYTES } from '../schedule/sram-layout.ts';
+import { consoleFor } from './console.ts';
+import { linkLayout, renderLinkerScript, type LinkLayout } from './link-layout.ts';
+import { MACHINE_TICK_HZ, qemuArguments } from './qemu-args.ts';
+import { buildRecipe, linkArguments, type BuildRecipe, type Optimization } from './recipe.ts';
+import { renderTemplate } from './render.ts';
+import { renderTestVectors, type TestSet } from './test-vectors.ts';
+
+export const FIRMWARE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../firmware');
+export const MANIFEST = 'firmware.json';
+const FORMAT = 'mcu-nas-firmware/1';
+/** Wall-clock limit written into the Makefile's run target and the Renode test. */
+const RUN_TIMEOUT_SECONDS = 60;
+
+export interface FirmwareSpec {
+  board: Board;
+  /** Any text (a user's model name): it reaches C only escaped. */
+  modelName: string;
+  /** The model's C files, relative to the project folder (the caller writes them, and model.h). */
+  sources: string[];
+  /** Extra include folders, relative to the project folder (e.g. the kernels). */
+  includeDirs?: string[];
+  testSets: TestSet[];
+  /** Stack reserved by the linker script; default: the planner's figure, so plan and link agree. */
+  stackBytes?: number;
+  optimize?: Optimization;
+  /** The board regions of the run the planner chose for the stack and static data. */
+  runtimeRegions?: readonly string[];
+}
+
+// firmware.json is read back from a folder a user hands to `mcu-nas run`, and its flags go to gcc: only
+// plain options and relative paths, none of the options that run other programs.
+const RUNS_PROGRAMS = /^(-wrapper|-fplugin|-B|-Wl,-plugin|-Wl,--plugin|-fdump|--sysroot|-iprefix|-specs=\/|--specs=\/)/;
+const Flag = z
+  .string()
+  .regex(/^--?[A-Za-z0-9][A-Za-z0-9_=+.,:-]*$/, { message: 'must be a plain compiler option' })
+  .refine((f) => !RUNS_PROGRAMS.test(f), { message: 'is not an option mcu-nas writes' });
+const RelativePath = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_./-]*$/, { message: 'must be a relative path' })
+  .refine((p) => !p.split('/').includes('..'), { message: 'must stay inside the project' });
+
+const LinkRegionSchema = z.object({ name: z.string(), origin: z.number(), length: z.number(), parts: z.array(z.string()) });
+const LinkLayoutSchema = z.object({
+  link: z.enum(['board', 'qemu']),
+  flash: LinkRegionSchema,
+  ram: z.array(LinkRegionSchema),
+  runtime: z.string(),
+  testData: LinkRegionSchema.nullable(),
+  stackBytes: z.number(),
+});
+const LinkRecipeSchema = z.object({ script: RelativePath, defines: z.array(Flag), elf: RelativePath, map: RelativePath });
+
+const ManifestSchema = z.object({
+  format: z.literal(FORMAT),
+  modelName: z.string(),
+  board: z.object({ name: z.string(), description: z.string(), core: z.string(), clockHz: z.number(), emulated: z.boolean() }),
+  /** The QEMU stand-in and its SysTick clock (instructions = ticks x 1e9 / tickHz under -icount shift=0). */
+  qemu: z.object({ machine: z.string(), tickHz: z.number() }).nullable(),
+  layouts: z.object({ board: LinkLayoutSchema, qemu: LinkLayoutSchema.nullable() }),
+  recipe: z.object({
+    cpuFlags: z.array(Flag),
+    cflags: z.array(Flag),
+    includeDirs: z.array(RelativePath.or(z.literal('.'))),
+    sources: z.array(RelativePath),
+    ldflags: z.array(Flag),
+    board: LinkRecipeSchema.extend({ bin: RelativePath, hex: RelativePath }),
+    qemu: LinkRecipeSchema.nullable(),
+  }),
+  flashCommands: z.array(z.string()),
+  renode: z.object({ resc: z.string(), robot: z.string(), uart: z.string() }).nullable(),
+  testSets: z.number(),
+});
+
+export type FirmwareManifest = z.infer<typeof ManifestSchema>;
+/** A project on disk: its folder and its manifest. */
+export interface FirmwareProject extends FirmwareManifest {
+  dir: string;
+}
+
+function copyRuntime(dir: string): void {
+  const target = path.join(dir, 'runtime');
+  fs.mkdirSync(target, { recursive: true });
+  for (const f of fs.readdirSync(FIRMWARE_DIR)) if (/\.(c|h|md)$/.test(f)) fs.copyFileSync(path.join(FIRMWARE_DIR, f), path.join(target, f));
+}
+
+/** A Makefile line runs in a shell and make expands "$": board flash commands are written as given, "$" doubled. */
+const makeText = (s: string) => s.replace(/\$/g, '$$$$');
+
+function renderMakefile(board: Board, m: FirmwareManifest, modelComment: string): string {
+  const r = m.recipe;
+  const [flashCommand, ...otherFlashCommands] = m.flashCommands.map(makeText);
+  return renderTemplate('Makefile.hbs', {
+    boardComment: cComment(`${board.name} (${board.description})`),
+    modelComment,
+    qemu: m.qemu && r.qemu ? { machine: m.qemu.machine, timeoutSeconds: RUN_TIMEOUT_SECONDS, args: qemuArguments(m.qemu.machine, '$<', 'uart.txt').slice(0, -2).join(' ') } : null,
+    flashCommand: flashCommand ?? null,
+    otherFlashCommands,
+    cpuFlags: r.cpuFlags.join(' '),
+    cflags: r.cflags.join(' '),
+    includes: r.includeDirs.map((d) => `-I${d}`).join(' '),
+    includeDirs: r.includeDirs.filter((d) => d !== '.' && d !== 'runtime'),
+    sources: r.sources.join(' '),
+    ldflags: r.ldflags.join(' '),
+    boardDefs: r.board.defines.join(' '),
+    qemuDefs: r.qemu ? r.qemu.defines.join(' ') : '',
+  });
+}
+
+export function writeFirmwareProject(dir: string, spec: FirmwareSpec): FirmwareProject {
+  const { board } = spec;
+  if (spec.testSets.length === 0) throw new Error('a firmware project needs at least one test set');
+  spec.testSets.forEach((s, i) => {
+    if (s.input.length === 0) throw new Error(`test set ${i}: empty input`);
+    if (s.expected && s.expected.length === 0) throw new Error(`test set ${i}: empty expected output`);
+  });
+  const stackBytes = spec.stackBytes ?? STACK_BYTES;
+  const layoutOpts = { stackBytes, runtimeRegions: spec.runtimeRegions };
+  const boardLayout = linkLayout(board, 'board', layoutOpts)!;
+  const qemuLayout = linkLayout(board, 'qemu', layoutOpts) ?? null;
+  const recipe: BuildRecipe = buildRecipe(board, {
+    sources: spec.sources,
+    includeDirs: spec.includeDirs ?? [],
+    optimize: spec.optimize ?? 'O3',
+    hasQemuLink: qemuLayout !== null,
+  });
+  const q = board.emulator.qemu;
+  const tickHz = q ? (q.systickHz ?? MACHINE_TICK_HZ[q.machine]) : undefined;
+  if (q && tickHz === undefined) throw new InputError(`board ${board.name}: field "emulator.qemu.systickHz" is needed for machine ${q.machine}`);
+  // Board files may come from a user's folder: their text reaches a Makefile and a Renode script.
+  board.flashCommands.forEach((c, i) => {
+    if (/[\x00-\x1f\x7f]/.test(c)) throw new InputError(`board ${board.name}: field "flashCommands[${i}]" must be one line without control characters`);
+  });
+  if (board.emulator.renode !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_./-]*$/.test(board.emulator.renode))
+    throw new InputError(`board ${board.name}: field "emulator.renode" must be a platform path like "platforms/cpus/stm32f746.repl"`);
+  const boardConsole = consoleFor(board, 'board');
+  const renode = board.emulator.renode && boardConsole.renodeName ? { resc: 'firmware.resc', robot: 'firmware.robot', uart: boardConsole.renodeName } : null;
+  const manifest: FirmwareManifest = {
+    format: FORMAT,
+    modelName: spec.modelName,
+    board: { name: board.name, description: board.description, core: board.core, clockHz: board.clockHz, emulated: board.emulated ?? false },
+    qemu: q && tickHz !== undefined ? { machine: q.machine, tickHz } : null,
+    layouts: { board: boardLayout, qemu: qemuLayout },
+    recipe,
+    flashCommands: board.flashCommands.map((c) =>
+      c.replace(/\{elf\}/g, recipe.board.elf).replace(/\{bin\}/g, recipe.board.bin).replace(/\{hex\}/g, recipe.board.hex).replace(/\{uf2\}/g, 'firmware.uf2'),
+    ),
+    renode,
+    testSets: spec.testSets.length,
+  };
+
+  fs.mkdirSync(dir, { recursive: true });
+  copyRuntime(dir);
+  const modelComment = cComment(spec.modelName);
+  const write = (name: string, text: string) => fs.writeFileSync(path.join(dir, name), text);
+  write(
+    'main.c',
+    renderTemplate('main.c.hbs', {
+      modelComment,
+      boardComment: cComment(board.name),
+      modelId: cIdentifier(spec.modelName, 'model'),
+      boardId: cIdentifier(board.name, 'board'),
+      qemuTickHz: tickHz ?? 0,
+    }),
+  );
+  write('test_vectors.c', renderTestVectors(spec.testSets, modelComment));
+  write(recipe.board.script, renderLinkerScript(board, boardLayout, recipe.board.script));
+  if (qemuLayout && recipe.qemu) write(recipe.qemu.script, renderLinkerScript(board, qemuLayout, recipe.qemu.script));
+  write('Makefile', renderMakefile(board, manifest, modelComment));
+  if (renode) {
+    const values = {
+      boardComment: cComment(`${board.name} (${board.description})`),
+      machineName: board.name,
+      platform: board.emulator.renode,
+      elf: recipe.board.elf,
+      uart: renode.uart,
+      timeoutSeconds: RUN_TIMEOUT_SECONDS,
+    };
+    write(renode.resc, renderTemplate('firmware.resc.hbs', values));
+    write(renode.robot, renderTemplate('firmware.robot.hbs', values));
+  }
+  write(MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
+  return { ...manifest, dir: path.resolve(dir) };
+}
+
+export function readFirmwareProject(dir: string): FirmwareProject {
+  const file = path.join(dir, MANIFEST);
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new InputError(`${file}: not a firmware project (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const r = ManifestSchema.safeParse(value);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new InputError(`${file}: field "${issue.path.join('.')}": ${issue.message}`);
+  }
+  return { ...r.data, dir: path.resolve(dir) };
+}
+
+/** The gcc command lines of a project, for messages and tests. */
+export function gccArguments(project: FirmwareProject, link: 'board' | 'qemu'): string[] | undefined {
+  const l = link === 'board' ? project.recipe.board : project.recipe.qemu;
+  return l ? linkArguments(project.recipe, l) : undefined;
+}
+
+export type { LinkLayout };

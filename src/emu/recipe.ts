@@ -1,0 +1,77 @@
+// The build recipe: compiler and linker flags for both links, computed once from the board and
+// written both into the generated Makefile and into firmware.json, which buildFirmware() follows.
+// So a build by hand (make) and a build by mcu-nas run the same commands.
+import type { Board } from '../board/schema.ts';
+import { InputError, show } from '../errors.ts';
+import { consoleDefines, consoleFor } from './console.ts';
+
+export interface LinkRecipe {
+  script: string;
+  defines: string[];
+  elf: string;
+  map: string;
+}
+
+export interface BuildRecipe {
+  cpuFlags: string[];
+  cflags: string[];
+  includeDirs: string[];
+  sources: string[];
+  ldflags: string[];
+  board: LinkRecipe & { bin: string; hex: string };
+  qemu: LinkRecipe | null;
+}
+
+export type Optimization = 'O3' | 'O2' | 'Os';
+
+/** The runtime's C files, copied from firmware/ into the project's runtime/ folder. */
+export const RUNTIME_SOURCES = ['runtime/startup.c', 'runtime/console.c', 'runtime/counter.c', 'runtime/stack.c', 'runtime/fault.c'];
+
+// A board file may come from a user's folder and its flags reach a Makefile (a shell): plain options only.
+const SAFE_FLAG = /^-[A-Za-z0-9][A-Za-z0-9_=+.,-]*$/;
+const SAFE_PATH = /^[A-Za-z0-9_][A-Za-z0-9_./-]*$/;
+
+export function checkedPath(p: string, what: string): string {
+  if (!SAFE_PATH.test(p) || p.split('/').includes('..')) throw new InputError(`${what}: ${show(p)} must be a relative path of letters, digits, "_", "-", "." and "/"`);
+  return p;
+}
+
+export function buildRecipe(board: Board, opts: { sources: string[]; includeDirs: string[]; optimize: Optimization; hasQemuLink: boolean }): BuildRecipe {
+  board.gccFlags.forEach((f, i) => {
+    if (!SAFE_FLAG.test(f)) throw new InputError(`board ${board.name}: field "gccFlags[${i}]": ${show(f)} is not a plain compiler option`);
+  });
+  const cpuFlags = [...board.gccFlags];
+  // GCC 12 rejects +nodsp; undefining the feature macro keeps the kernels on their plain C paths.
+  if (!board.dsp && ['cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55'].includes(board.core)) cpuFlags.push('-U__ARM_FEATURE_DSP');
+  const common = ['-DMCUNAS_FIRMWARE=1'];
+  const boardDefines = [...common, '-DMCUNAS_LINK_QEMU=0', '-DMCUNAS_SEMIHOSTING=0', ...consoleDefines(consoleFor(board, 'board'))];
+  if (board.core === 'cortex-m7' && !board.emulated) boardDefines.push('-DMCUNAS_ENABLE_CACHES=1');
+  return {
+    cpuFlags,
+    cflags: [`-${opts.optimize}`, '-g', '-std=c99', '-Wall', '-Wextra', '-ffunction-sections', '-fdata-sections', '-fno-common'],
+    includeDirs: ['.', 'runtime', ...opts.includeDirs.map((d) => checkedPath(d, 'include folder'))],
+    sources: [...RUNTIME_SOURCES, 'main.c', 'test_vectors.c', ...opts.sources.map((s) => checkedPath(s, 'model source'))],
+    ldflags: ['-nostartfiles', '--specs=nano.specs', '--specs=nosys.specs', '-Wl,--gc-sections'],
+    board: { script: 'link-board.ld', defines: boardDefines, elf: 'firmware.elf', map: 'firmware.map', bin: 'firmware.bin', hex: 'firmware.hex' },
+    qemu: opts.hasQemuLink
+      ? { script: 'link-qemu.ld', defines: [...common, '-DMCUNAS_LINK_QEMU=1', '-DMCUNAS_SEMIHOSTING=1', ...consoleDefines(consoleFor(board, 'qemu'))], elf: 'firmware-qemu.elf', map: 'firmware-qemu.map' }
+      : null,
+  };
+}
+
+/** gcc's arguments for one link, relative to the project folder. */
+export function linkArguments(recipe: BuildRecipe, link: LinkRecipe): string[] {
+  return [
+    ...recipe.cpuFlags,
+    ...recipe.cflags,
+    ...link.defines,
+    ...recipe.includeDirs.map((d) => `-I${d}`),
+    ...recipe.sources,
+    '-T',
+    link.script,
+    ...recipe.ldflags,
+    `-Wl,-Map=${link.map}`,
+    '-o',
+    link.elf,
+  ];
+}
