@@ -1,0 +1,28 @@
+// TFLite import: a .tflite file to the IR (float Graph or int8 QuantGraph with the model's own quantization).
+import fs from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../../errors.ts';
+import { readTfliteModel } from './schema-reader.ts';
+import { tfliteToIr, type TfliteImport, type TfliteImportOptions } from './tflite-to-ir.ts';
+
+export { readTfliteModel } from './schema-reader.ts';
+export { tfliteToIr, MAX_ACTIVATION_ELEMENTS, type TfliteImportOptions, type TfliteImport, type FloatImport, type Int8Import, type TfliteBoundary } from './tflite-to-ir.ts';
+export { quantizeLikeTflite, dequantizeLikeTflite } from './int8-params.ts';
+export type { TfliteModel, TfliteTensor, TfliteOperator } from './schema.ts';
+
+/** Parses and maps a model held in memory; `file` names it in error messages and gives the graph its name. */
+export function importTflite(bytes: Uint8Array, file: string, options: TfliteImportOptions = {}): TfliteImport {
+  const name = path.basename(file).replace(/\.tflite$/i, '');
+  return tfliteToIr(readTfliteModel(bytes, file), name, options);
+}
+
+/** Reads and maps a .tflite file. */
+export function importTfliteFile(file: string, options: TfliteImportOptions = {}): TfliteImport {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(fs.readFileSync(file));
+  } catch (e) {
+    throw new InputError(`${file}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  return importTflite(bytes, file, options);
+}
