@@ -1,0 +1,76 @@
+// The float oracle: runs an ONNX model as onnxruntime does, the reference for `validate` when a test
+// set has no outputs, and for tests. onnxruntime-node is a native addon, loaded on first use only so
+// that commands which never need it do not pay for it.
+import { InputError } from '../errors.ts';
+
+export interface OracleTensor {
+  readonly name: string;
+  readonly dims: readonly number[];
+  readonly data: Float32Array;
+}
+
+export interface OracleInput {
+  readonly dims: readonly number[];
+  readonly data: Float32Array;
+}
+
+export interface RunOnnxOptions {
+  /** How the model is named in messages; default the path, or "model.onnx" for bytes. */
+  source?: string;
+  /** onnxruntime's graph optimizations; default off, so the model's own arithmetic is what runs. */
+  optimize?: boolean;
+}
+
+type Ort = typeof import('onnxruntime-node');
+let ortModule: Promise<Ort> | undefined;
+function ort(): Promise<Ort> {
+  ortModule ??= import('onnxruntime-node');
+  return ortModule;
+}
+
+/** onnxruntime's message without its C++ source location and signature prefix, shortened. */
+function reason(e: unknown): string {
+  const m = (e instanceof Error ? e.message : String(e)).replace(/^\/\S+:\d+ [^)]*\)(\s*\[[^\]]*\])?[\s:\d]*(FAIL\s*:\s*)?/, '');
+  return m.length > 300 ? `${m.slice(0, 297)}...` : m;
+}
+
+/**
+ * Runs the model once. `inputs` are in the model's input order (or by input name); outputs come back
+ * in the model's output order, float32 only.
+ */
+export async function runOnnx(model: string | Uint8Array, inputs: readonly OracleInput[] | Readonly<Record<string, OracleInput>>, opts: RunOnnxOptions = {}): Promise<OracleTensor[]> {
+  const source = opts.source ?? (typeof model === 'string' ? model : 'model.onnx');
+  const { InferenceSession, Tensor } = await ort();
+  const options = { graphOptimizationLevel: opts.optimize ? ('all' as const) : ('disabled' as const), logSeverityLevel: 3 as const };
+  let session: Awaited<ReturnType<typeof InferenceSession.create>>;
+  try {
+    session = typeof model === 'string' ? await InferenceSession.create(model, options) : await InferenceSession.create(model, options);
+  } catch (e) {
+    throw new InputError(`${source}: onnxruntime cannot load the model (${reason(e)})`);
+  }
+  try {
+    const feeds: Record<string, InstanceType<typeof Tensor>> = {};
+    const byName = !Array.isArray(inputs) ? (inputs as Readonly<Record<string, OracleInput>>) : undefined;
+    const list = inputs as readonly OracleInput[];
+    if (!byName && list.length !== session.inputNames.length)
+      throw new InputError(`${source}: the model takes ${session.inputNames.length} inputs (${session.inputNames.join(', ')}), got ${list.length}`);
+    session.inputNames.forEach((name, k) => {
+      const x = byName ? byName[name] : list[k];
+      if (!x) throw new InputError(`${source}: no value for input "${name}"`);
+      feeds[name] = new Tensor('float32', x.data, x.dims.slice());
+    });
+    let result: Awaited<ReturnType<typeof session.run>>;
+    try {
+      result = await session.run(feeds);
+    } catch (e) {
+      throw new InputError(`${source}: onnxruntime failed to run the model (${reason(e)})`);
+    }
+    return session.outputNames.map((name) => {
+      const t = result[name];
+      if (t.type !== 'float32') throw new InputError(`${source}: output "${name}" is ${t.type}, not float32`);
+      return { name, dims: t.dims.slice(), data: t.data as Float32Array };
+    });
+  } finally {
+    await session.release();
+  }
+}
