@@ -1,0 +1,62 @@
+/* Average and max pooling (TFLite AVERAGE_POOL_2D / MAX_POOL_2D int8: input and output share quantization). */
+#include "mcunas_kernels.h"
+#include "requant.h"
+
+/* TFLite's rounding of an average: nearest, halves away from zero (C division truncates toward zero). */
+MCUNAS_INLINE int32_t rounded_average(int32_t sum, int32_t count)
+{
+    return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+}
+
+MCUNAS_INLINE int32_t clamp(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+static void pool(const int8_t *in, mcunas_shape is, int8_t *out, mcunas_shape os, const mcunas_pool_params *p, int is_max)
+{
+    for (int32_t oy = 0; oy < os.h; oy++) {
+        const int32_t y0 = oy * p->stride_h - p->pad_top;
+        const int32_t ya = y0 < 0 ? 0 : y0;
+        const int32_t yb = y0 + p->kernel_h > is.h ? is.h : y0 + p->kernel_h;
+        for (int32_t ox = 0; ox < os.w; ox++) {
+            const int32_t x0 = ox * p->stride_w - p->pad_left;
+            const int32_t xa = x0 < 0 ? 0 : x0;
+            const int32_t xb = x0 + p->kernel_w > is.w ? is.w : x0 + p->kernel_w;
+            const int32_t count = (yb - ya) * (xb - xa);
+            int8_t *o = out + (oy * os.w + ox) * is.c;
+            for (int32_t c = 0; c < is.c; c++) {
+                int32_t acc = is_max ? -128 : 0;
+                for (int32_t y = ya; y < yb; y++)
+                    for (int32_t x = xa; x < xb; x++) {
+                        const int32_t v = in[(y * is.w + x) * is.c + c];
+                        if (is_max) acc = v > acc ? v : acc;
+                        else acc += v;
+                    }
+                if (!is_max) acc = count > 0 ? rounded_average(acc, count) : 0;
+                o[c] = (int8_t)clamp(acc, p->act_min, p->act_max);
+            }
+        }
+    }
+}
+
+void mcunas_avgpool_s8(const int8_t *in, mcunas_shape in_shape, int8_t *out, mcunas_shape out_shape,
+                       const mcunas_pool_params *p)
+{
+    pool(in, in_shape, out, out_shape, p, 0);
+}
+
+void mcunas_maxpool_s8(const int8_t *in, mcunas_shape in_shape, int8_t *out, mcunas_shape out_shape,
+                       const mcunas_pool_params *p)
+{
+    pool(in, in_shape, out, out_shape, p, 1);
+}
+
+void mcunas_global_avgpool_s8(const int8_t *in, mcunas_shape in_shape, int8_t *out, int32_t act_min,
+                              int32_t act_max)
+{
+    const int32_t n = in_shape.h * in_shape.w;
+    for (int32_t c = 0; c < in_shape.c; c++) {
+        int32_t sum = 0;
+        const int8_t *x = in + c;
+        for (int32_t i = 0; i < n; i++, x += in_shape.c) sum += *x;
+        out[c] = (int8_t)clamp(rounded_average(sum, n), act_min, act_max);
+    }
+}

@@ -1,0 +1,337 @@
+// Float IR + calibration -> QuantGraph (TFLite's int8 scheme, see quant-graph.ts for what it holds).
+// Per op, the output quantization comes from calibration, except where TFLite ties it to the input
+// (pools, pad, reshape: same scale and zero point) or fixes it (softmax: 1/256, -128). Every integer a
+// kernel needs is computed here, once.
+import type { Activation, Graph, Op, Quantization, Shape, Tensor } from '../ir/graph.ts';
+import { sameShape } from '../ir/shapes.ts';
+import { elementCount, isConstant, shapeText } from '../ir/tensors.ts';
+import { checkGraph, describeOp } from '../ir/validate.ts';
+import { InputError } from '../errors.ts';
+import type { Calibration, CalibratedRange } from './calibrate.ts';
+import { concatSplit } from './float-kernels.ts';
+import { quantizeMultiplier } from './fixed-point.ts';
+import { SOFTMAX_MAX_ROW, SOFTMAX_OUTPUT, softmaxExpTable, unaryTable } from './lookup-tables.ts';
+import type { ConcatPart, ConvKernelParams, ConvVariant, ElementwiseLayout, QuantGraph, QuantOp, TensorQuant } from './quant-graph.ts';
+import { activationClamp, chooseActivationQuant, quantizeBias, quantizeValue, quantizeWeightsPerChannel, quantizeWeightsPerTensor, QMAX, QMIN, type Range } from './scales.ts';
+
+export interface QuantizeOptions {
+  /**
+   * Per-output-channel weights for fully connected layers too. Default false: one scale per tensor, TFLite's
+   * default for FULLY_CONNECTED and what CMSIS-NN's arm_fully_connected_s8 takes.
+   */
+  perChannelFullyConnected?: boolean;
+  /**
+   * Graph outputs get their calibrated range widened by this fraction of its span on each side (default
+   * 0.5: twice the span). A classifier gives a handful of values per sample, so min/max over a few
+   * calibration samples underestimates their spread, and a clipped logit is the costliest error there is;
+   * the coarser step is still far below the noise of the layers before.
+   */
+  outputMargin?: number;
+  /**
+   * Which calibrated range sets an activation's scale: 'mean' (default), the mean over samples of each
+   * sample's min and max, or 'minmax', the extremes over all samples (TFLite's converter). On seeded
+   * subnets 'mean' gives about half the output error: one outlier sample no longer coarsens every step.
+   */
+  ranges?: 'mean' | 'minmax';
+}
+
+export const DEFAULT_OUTPUT_MARGIN = 0.5;
+
+/** The TFLite int8 add's headroom: inputs are scaled to 2^20 finer than twice the larger input scale. */
+export const ADD_LEFT_SHIFT = 20;
+
+/** The planner's classification (src/schedule/from-ir.ts stepKind), which also picks the C kernel. */
+export function convVariant(g: Graph, op: Op & { kind: 'conv2d' }): ConvVariant {
+  const cin = g.tensors[op.inputs[0]].shape[3];
+  const cout = g.tensors[op.outputs[0]].shape[3];
+  if (op.groups > 1 && op.groups === cin && cout === cin) return 'depthwise';
+  if (op.groups === 1 && op.kernel[0] === 1 && op.kernel[1] === 1) return 'pointwise';
+  return 'conv';
+}
+
+/**
+ * How an element-wise int8 kernel walks two inputs of the given shapes: same shape, or one side a vector
+ * along the last axis (SE's [1,1,1,C] gate) or a single value broadcast over the other. Undefined otherwise.
+ */
+export function elementwiseLayout(a: Shape, b: Shape): ElementwiseLayout | undefined {
+  const n = Math.max(elementCount(a), elementCount(b));
+  if (sameShape(a, b)) return { pixels: 1, channels: n, in1PixelStride: 0, in2PixelStride: 0 };
+  const vectorOf = (small: Shape, big: Shape): number | undefined => {
+    const m = elementCount(small);
+    if (m === 1) return 1;
+    const last = small[small.length - 1];
+    return m === last && last === big[big.length - 1] && elementCount(big) === n ? last : undefined;
+  };
+  const cb = vectorOf(b, a);
+  if (cb !== undefined && elementCount(a) === n) return { pixels: n / cb, channels: cb, in1PixelStride: cb, in2PixelStride: 0 };
+  const ca = vectorOf(a, b);
+  if (ca !== undefined && elementCount(b) === n) return { pixels: n / ca, channels: ca, in1PixelStride: 0, in2PixelStride: ca };
+  return undefined;
+}
+
+function toQuantization(q: TensorQuant): Quantization {
+  return { scale: [q.scale], zeroPoint: [q.zeroPoint] };
+}
+
+function fromQuantization(q: Quantization | undefined): TensorQuant | undefined {
+  return q && q.scale.length === 1 ? { scale: q.scale[0], zeroPoint: q.zeroPoint[0] } : undefined;
+}
+
+/** The per-channel requantization of `scaleIn x weightScale[c] -> scaleOut`, as TFLite's PopulateConvolutionQuantizationParams. */
+function channelMultipliers(inputScale: number, weightScales: readonly number[], outputScale: number): { multiplier: Int32Array; shift: Int32Array } {
+  const multiplier = new Int32Array(weightScales.length);
+  const shift = new Int32Array(weightScales.length);
+  weightScales.forEach((ws, c) => {
+    const m = quantizeMultiplier(Math.fround(inputScale * ws) / outputScale);
+    multiplier[c] = m.multiplier;
+    shift[c] = m.shift;
+  });
+  return { multiplier, shift };
+}
+
+export function quantize(g: Graph, calibration: Calibration, options: QuantizeOptions = {}): QuantGraph {
+  const problems = checkGraph(g);
+  if (problems.length > 0) throw new InputError(`graph "${g.name}": ${problems[0]}`);
+  const tensors: Tensor[] = g.tensors.slice();
+  const names = new Set(g.tensors.map((t) => t.name));
+  const quantOf = new Map<number, TensorQuant>();
+  const done = new Set<number>();
+  const ops: Op[] = [];
+  const params: QuantOp[] = [];
+
+  const fail = (op: Op, i: number, msg: string): never => {
+    throw new InputError(`graph "${g.name}": ${describeOp(op, i)}: ${msg}`);
+  };
+  const outputs = new Set(g.outputs);
+  const margin = options.outputMargin ?? DEFAULT_OUTPUT_MARGIN;
+  const pick = (r: CalibratedRange): Range => (options.ranges === 'minmax' ? r : { min: r.meanMin, max: r.meanMax });
+  const calibrated = (id: number, op?: Op, i?: number): TensorQuant => {
+    const r = calibration.ranges.get(id);
+    if (!r) {
+      const where = op ? `${describeOp(op, i ?? -1)}: ` : '';
+      throw new InputError(`graph "${g.name}": ${where}no calibration range for tensor "${g.tensors[id].name}" (calibrated on another graph?)`);
+    }
+    const chosen = pick(r);
+    if (!outputs.has(id)) return chooseActivationQuant(chosen);
+    const span = chosen.max - chosen.min;
+    return chooseActivationQuant({ min: chosen.min - margin * span, max: chosen.max + margin * span });
+  };
+  const setActivation = (id: number, q: TensorQuant) => {
+    quantOf.set(id, q);
+    tensors[id] = { ...g.tensors[id], dtype: 'int8', quant: toQuantization(q) };
+  };
+  /** An activation input's quantization; a constant operand (e.g. an add's) is quantized per tensor from its own range. */
+  const inputQuant = (id: number, op: Op, i: number): TensorQuant => {
+    const known = quantOf.get(id);
+    if (known) return known;
+    const t = g.tensors[id];
+    if (!(t.data instanceof Float32Array)) fail(op, i, `constant "${t.name}" must hold float32 values`);
+    const data = t.data as Float32Array;
+    let lo = 0;
+    let hi = 0;
+    for (const v of data) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    const q = chooseActivationQuant({ min: lo, max: hi });
+    quantOf.set(id, q);
+    tensors[id] = { ...t, dtype: 'int8', data: Int8Array.from(data, (v) => quantizeValue(v, q)), quant: toQuantization(q) };
+    return q;
+  };
+  /** The clamp, the quantization the requantization targets, and the table of a fused activation. */
+  const fusedOutput = (act: Activation, out: TensorQuant, opIndex: number, op: Op) => {
+    if (act !== 'hardsigmoid') return { target: out, ...activationClamp(act, out), lut: undefined, preActivation: undefined };
+    const r = calibration.preActivation.get(opIndex);
+    if (!r) return fail(op, opIndex, 'no calibration range for the value before its hard-sigmoid');
+    // hard-sigmoid is flat outside [-3, 3]: a wider pre-activation range would only waste int8 steps.
+    const c = pick(r);
+    const pre = chooseActivationQuant({ min: Math.max(c.min, -3), max: Math.min(c.max, 3) });
+    return { target: pre, actMin: QMIN, actMax: QMAX, lut: unaryTable('hard_sigmoid', pre, out), preActivation: pre };
+  };
+  const freshName = (base: string) => {
+    let name = base;
+    for (let k = 1; names.has(name); k++) name = `${base}.${k}`;
+    names.add(name);
+    return name;
+  };
+
+  g.inputs.forEach((id) => setActivation(id, calibrated(id)));
+
+  g.ops.forEach((op, i) => {
+    const outId = op.outputs[0];
+    const shape = (id: number) => g.tensors[id].shape;
+    switch (op.kind) {
+      case 'conv2d':
+      case 'fully_connected': {
+        const [xId, wId, bId] = op.inputs;
+        const w = g.tensors[wId];
+        const b = bId !== undefined ? g.tensors[bId] : undefined;
+        for (const t of [w, b]) {
+          if (!t) continue;
+          if (!(t.data instanceof Float32Array)) fail(op, i, `weight "${t.name}" must be a float32 constant${t.elided ? ' with its values (this graph is shape-only)' : ''}`);
+          if (done.has(t.id)) fail(op, i, `constant "${t.name}" is shared with another op; int8 weights are quantized per op`);
+          done.add(t.id);
+        }
+        const qIn = inputQuant(xId, op, i);
+        const qOut = calibrated(outId, op, i);
+        setActivation(outId, qOut);
+        const cout = w.shape[0];
+        const perChannel = op.kind === 'conv2d' || options.perChannelFullyConnected === true;
+        const qw = (perChannel ? quantizeWeightsPerChannel : quantizeWeightsPerTensor)(w.data as Float32Array, cout);
+        const qb = quantizeBias(b?.data as Float32Array | undefined, cout, qIn.scale, qw.scales);
+        const wQuant: Quantization = perChannel ? { scale: qw.scales, zeroPoint: qw.scales.map(() => 0), axis: 0 } : { scale: [qw.scales[0]], zeroPoint: [0] };
+        const bQuant: Quantization = perChannel ? { scale: qb.scales, zeroPoint: qb.scales.map(() => 0), axis: 0 } : { scale: [qb.scales[0]], zeroPoint: [0] };
+        tensors[wId] = { ...w, dtype: 'int8', data: qw.data, quant: wQuant };
+        let biasId = bId;
+        if (b) tensors[b.id] = { ...b, dtype: 'int32', data: qb.data, quant: bQuant };
+        else {
+          // Kernels always take a bias (zeros here), so the planner's flash count holds for every conv.
+          biasId = tensors.length;
+          tensors.push({ id: biasId, name: freshName(`${op.name}.bias`), shape: [cout], dtype: 'int32', data: qb.data, quant: bQuant });
+        }
+        const fused = fusedOutput(op.activation, qOut, i, op);
+        const { multiplier, shift } = channelMultipliers(qIn.scale, qw.scales, fused.target.scale);
+        const geometry =
+          op.kind === 'conv2d'
+            ? { kernelH: op.kernel[0], kernelW: op.kernel[1], strideH: op.stride[0], strideW: op.stride[1], padTop: op.padding.top, padLeft: op.padding.left }
+            : { kernelH: 1, kernelW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0 };
+        const p: ConvKernelParams = {
+          ...geometry,
+          inputOffset: -qIn.zeroPoint,
+          outputOffset: fused.target.zeroPoint,
+          actMin: fused.actMin,
+          actMax: fused.actMax,
+          multiplier,
+          shift,
+          ...(fused.lut ? { lut: fused.lut } : {}),
+        };
+        const pre = fused.preActivation ? { preActivation: fused.preActivation } : {};
+        ops.push({ ...op, inputs: [xId, wId, biasId as number] });
+        params.push(op.kind === 'conv2d' ? { kind: 'conv2d', variant: convVariant(g, op), groups: op.groups, params: p, ...pre } : { kind: 'fully_connected', params: p, ...pre });
+        return;
+      }
+      case 'add':
+      case 'mul': {
+        const [aId, bId] = op.inputs;
+        const layout = elementwiseLayout(shape(aId), shape(bId));
+        if (!layout) fail(op, i, `int8 ${op.kind} supports same shapes or a per-channel/scalar operand, not ${shapeText(shape(aId))} with ${shapeText(shape(bId))}`);
+        const qa = inputQuant(aId, op, i);
+        const qb = inputQuant(bId, op, i);
+        const qOut = calibrated(outId, op, i);
+        setActivation(outId, qOut);
+        const fused = fusedOutput(op.activation, qOut, i, op);
+        const tail = { outputOffset: fused.target.zeroPoint, actMin: fused.actMin, actMax: fused.actMax, ...(fused.lut ? { lut: fused.lut } : {}) };
+        const pre = fused.preActivation ? { preActivation: fused.preActivation } : {};
+        if (op.kind === 'add') {
+          // TFLite's PrepareGeneralSubOp / add.cc: doubles from float scales.
+          const twiceMax = 2 * Math.max(qa.scale, qb.scale);
+          const m1 = quantizeMultiplier(qa.scale / twiceMax);
+          const m2 = quantizeMultiplier(qb.scale / twiceMax);
+          const mo = quantizeMultiplier(twiceMax / (2 ** ADD_LEFT_SHIFT * fused.target.scale));
+          params.push({
+            kind: 'add',
+            layout: layout as ElementwiseLayout,
+            params: {
+              input1Offset: -qa.zeroPoint,
+              input2Offset: -qb.zeroPoint,
+              leftShift: ADD_LEFT_SHIFT,
+              input1Multiplier: m1.multiplier,
+              input1Shift: m1.shift,
+              input2Multiplier: m2.multiplier,
+              input2Shift: m2.shift,
+              outputMultiplier: mo.multiplier,
+              outputShift: mo.shift,
+              ...tail,
+            },
+            ...pre,
+          });
+        } else {
+          // TFLite mul.cc: input1_scale * input2_scale / output_scale, evaluated in float.
+          const m = quantizeMultiplier(Math.fround(Math.fround(qa.scale * qb.scale) / fused.target.scale));
+          params.push({
+            kind: 'mul',
+            layout: layout as ElementwiseLayout,
+            params: { input1Offset: -qa.zeroPoint, input2Offset: -qb.zeroPoint, outputMultiplier: m.multiplier, outputShift: m.shift, ...tail },
+            ...pre,
+          });
+        }
+        ops.push(op);
+        return;
+      }
+      case 'global_avg_pool':
+      case 'avg_pool':
+      case 'max_pool':
+      case 'pad':
+      case 'reshape': {
+        const qIn = inputQuant(op.inputs[0], op, i);
+        setActivation(outId, qIn);
+        if (op.kind === 'global_avg_pool') params.push({ kind: op.kind, actMin: QMIN, actMax: QMAX });
+        else if (op.kind === 'avg_pool' || op.kind === 'max_pool')
+          params.push({
+            kind: op.kind,
+            params: { kernelH: op.kernel[0], kernelW: op.kernel[1], strideH: op.stride[0], strideW: op.stride[1], padTop: op.padding.top, padLeft: op.padding.left, actMin: QMIN, actMax: QMAX },
+          });
+        else if (op.kind === 'pad') params.push({ kind: 'pad', padTop: op.padding.top, padLeft: op.padding.left, value: quantizeValue(op.value, qIn) });
+        else params.push({ kind: 'reshape' });
+        ops.push(op);
+        return;
+      }
+      case 'relu':
+      case 'relu6':
+      case 'hard_sigmoid':
+      case 'hard_swish': {
+        const qIn = inputQuant(op.inputs[0], op, i);
+        const qOut = calibrated(outId, op, i);
+        setActivation(outId, qOut);
+        params.push({ kind: op.kind, lut: unaryTable(op.kind, qIn, qOut) });
+        ops.push(op);
+        return;
+      }
+      case 'softmax': {
+        const s = shape(op.inputs[0]);
+        if (s[s.length - 1] > SOFTMAX_MAX_ROW) fail(op, i, `int8 softmax rows are limited to ${SOFTMAX_MAX_ROW} values, got ${s[s.length - 1]}`);
+        const qIn = inputQuant(op.inputs[0], op, i);
+        setActivation(outId, SOFTMAX_OUTPUT);
+        params.push({ kind: 'softmax', expTable: softmaxExpTable(qIn.scale) });
+        ops.push(op);
+        return;
+      }
+      case 'concat': {
+        const axis = op.axis < 0 ? op.axis + shape(op.inputs[0]).length : op.axis;
+        const qOut = calibrated(outId, op, i);
+        setActivation(outId, qOut);
+        const { outer, inners, rowSize } = concatSplit(op.inputs.map(shape), axis);
+        let offset = 0;
+        const parts: ConcatPart[] = op.inputs.map((id, k) => {
+          const qIn = inputQuant(id, op, i);
+          const same = qIn.scale === qOut.scale && qIn.zeroPoint === qOut.zeroPoint;
+          const m = quantizeMultiplier(qIn.scale / qOut.scale);
+          const part: ConcatPart = {
+            outer,
+            inner: inners[k],
+            outStride: rowSize,
+            outOffset: offset,
+            ...(same ? {} : { requant: { inputOffset: -qIn.zeroPoint, outputOffset: qOut.zeroPoint, multiplier: m.multiplier, shift: m.shift } }),
+          };
+          offset += inners[k];
+          return part;
+        });
+        params.push({ kind: 'concat', parts });
+        ops.push(op);
+        return;
+      }
+    }
+  });
+
+  for (const t of tensors)
+    if (!isConstant(t) && t.dtype !== 'int8') throw new Error(`bug: activation "${t.name}" was not quantized`);
+  return { name: g.name, tensors, ops, inputs: g.inputs.slice(), outputs: g.outputs.slice(), params };
+}
+
+/** The per-tensor quantization of an activation of a QuantGraph. */
+export function activationQuant(q: Graph, id: number): TensorQuant {
+  const t = q.tensors[id];
+  const r = fromQuantization(t.quant);
+  if (!r || t.dtype !== 'int8') throw new InputError(`tensor "${t.name}" is not a per-tensor int8 activation`);
+  return r;
+}

@@ -1,0 +1,286 @@
+// THE KEY TEST: the C kernels (firmware/kernels), built for the host with ASan and UBSan, give the same
+// bytes as the TypeScript golden model, over seeded random shapes and parameters and over whole lowered
+// subnets run op by op. Each case runs twice: through the plain C paths (what Cortex-M0+ runs) and through
+// the DSP paths with C stand-ins of the ACLE intrinsics (what Cortex-M4/M7 run).
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lowerArch } from '../../src/frontend/arch-to-ir.ts';
+import { elementCount } from '../../src/ir/tensors.ts';
+import { calibrate, syntheticInputs } from '../../src/quant/calibrate.ts';
+import { hwc, quantizeInput, runInt8 } from '../../src/quant/int8-interpreter.ts';
+import { quantizeMultiplier } from '../../src/quant/fixed-point.ts';
+import { softmaxExpTable } from '../../src/quant/lookup-tables.ts';
+import type { QuantGraph } from '../../src/quant/quant-graph.ts';
+import { ADD_LEFT_SHIFT, elementwiseLayout, quantize } from '../../src/quant/quantize.ts';
+import { stepsFromIr } from '../../src/schedule/from-ir.ts';
+import { scratchBytes } from '../../src/schedule/scratch.ts';
+import type { Step } from '../../src/schedule/steps.ts';
+import { Rng } from '../../src/search/rng.ts';
+import { sampleArch, smallestArch } from '../../src/space/sample.ts';
+import type { ArchConfig } from '../../src/space/config.ts';
+import {
+  addCase,
+  buildHarness,
+  concatCase,
+  convCase,
+  fcCase,
+  firstDiff,
+  globalPoolCase,
+  lutCase,
+  mulCase,
+  padCase,
+  poolCase,
+  runHarness,
+  softmaxCase,
+  tempDir,
+  type ConvKind,
+  type KernelCase,
+} from './kernel-cases.ts';
+import { convParams, Draw, windowOut } from './random-params.ts';
+
+let dir = '';
+const bins: { name: string; path: string }[] = [];
+
+beforeAll(async () => {
+  dir = tempDir();
+  const [plain, dsp] = await Promise.all([buildHarness(dir, false), buildHarness(dir, true)]);
+  bins.push({ name: 'plain C', path: plain }, { name: 'DSP path (emulated intrinsics)', path: dsp });
+}, 180_000);
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Runs the cases through both builds; returns how many cases matched per build, and the first mismatch. */
+function check(cases: KernelCase[]): void {
+  for (const bin of bins) {
+    const outs = runHarness(bin.path, cases);
+    const bad = cases.map((c, i) => ({ c, at: firstDiff(outs[i], c.expected) })).filter((r) => r.at >= 0);
+    const first = bad[0];
+    expect(first ? `${bin.name}: ${first.c.label}: first differing byte ${first.at} (C ${outs[cases.indexOf(first.c)][first.at]} vs TS ${first.c.expected[first.at]})` : '').toBe('');
+    expect(bad.length).toBe(0);
+  }
+}
+
+/** The planner's scratch rule for an own-kernel step (src/schedule/scratch.ts), used as the allocation size. */
+function plannerScratch(kind: Step['kind'], kernel: [number, number], inH: number, inW: number, cin: number): number {
+  const step = { kind, kernel, padding: { top: 0, left: 0, bottom: 0, right: 0 } } as unknown as Step;
+  return scratchBytes(step, inH, inW, cin, { backend: 'own', dsp: true });
+}
+
+function randomConvCase(d: Draw, kind: ConvKind, label: string): KernelCase {
+  let groups = 1;
+  let cin: number;
+  let cout: number;
+  let kh: number;
+  let kw: number;
+  if (kind === 'pointwise') {
+    cin = d.int(1, 48);
+    cout = d.int(1, 24);
+    kh = kw = 1;
+  } else if (kind === 'depthwise') {
+    cin = cout = d.int(1, 24);
+    groups = cin;
+    kh = d.pick([3, 5, 7, 2, 4]);
+    kw = d.chance(0.8) ? kh : d.int(1, 5);
+  } else {
+    groups = d.pick([1, 1, 1, 2, 3]);
+    cin = groups * d.int(1, 6);
+    cout = groups * d.int(1, 5);
+    kh = d.pick([1, 2, 3, 3, 5]);
+    kw = d.chance(0.8) ? kh : d.int(1, 4);
+  }
+  const H = d.int(kh, 14);
+  const W = d.int(kw, 14);
+  const strideH = d.int(1, 3);
+  const strideW = d.chance(0.8) ? strideH : d.int(1, 3);
+  const pads = kind === 'pointwise' ? [0, 0, 0, 0].map(() => (d.chance(0.2) ? d.int(0, 1) : 0)) : [d.int(0, kh - 1), d.int(0, kw - 1), d.int(0, kh - 1), d.int(0, kw - 1)];
+  const [padTop, padLeft, padBottom, padRight] = pads;
+  const inShape = { h: H, w: W, c: cin };
+  const outShape = { h: windowOut(H, padTop, padBottom, kh, strideH), w: windowOut(W, padLeft, padRight, kw, strideW), c: cout };
+  const params = convParams(d, cout, { kernelH: kh, kernelW: kw, strideH, strideW, padTop, padLeft });
+  const args = {
+    input: d.int8s(H * W * cin),
+    inShape,
+    weight: d.int8s(cout * kh * kw * (cin / groups), -127, 127),
+    bias: d.int32s(cout, -(1 << 18), 1 << 18),
+    outShape,
+    groups,
+    params,
+  };
+  const stepKind = kind === 'conv' ? 'conv2d' : kind;
+  const inPlace = kind === 'depthwise' && d.chance(0.6);
+  const scratch = kind === 'pointwise' ? 0 : plannerScratch(stepKind, [kh, kw], H, W, cin);
+  return convCase(kind, args, inPlace ? 1 : 0, scratch, `${label} ${kind} ${H}x${W}x${cin}->${outShape.h}x${outShape.w}x${cout} k${kh}x${kw} s${strideH}x${strideW} g${groups}${inPlace ? ' in-place' : ''}`);
+}
+
+describe('C kernels vs the TypeScript golden model, seeded random cases', () => {
+  it.each(['conv', 'pointwise', 'depthwise'] as const)('%s: 150 random shapes', (kind) => {
+    const d = new Draw(11, `conv-cases-${kind}`);
+    check(Array.from({ length: 150 }, (_, i) => randomConvCase(d, kind, `#${i}`)));
+  });
+
+  it('fully connected: 60 random shapes (kernel fields of the params are ignored)', () => {
+    const d = new Draw(12, 'fc');
+    const cases = Array.from({ length: 60 }, (_, i) => {
+      const batches = d.int(1, 3);
+      const inF = d.int(1, 300);
+      const outF = d.int(1, 40);
+      const p = convParams(d, outF, { kernelH: 1, kernelW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0 });
+      return fcCase(d.int8s(batches * inF), batches, inF, d.int8s(outF * inF, -127, 127), d.int32s(outF, -(1 << 20), 1 << 20), outF, p, `fc #${i} ${batches}x${inF}->${outF}`);
+    });
+    check(cases);
+  });
+
+  function randomLayout(d: Draw): { layout: ReturnType<typeof elementwiseLayout> & object; aLen: number; bLen: number } {
+    const pixels = d.int(1, 50);
+    const channels = d.int(1, 40);
+    const form = d.pick(['same', 'gate2', 'gate1', 'scalar2'] as const);
+    if (form === 'same') return { layout: { pixels: 1, channels: pixels * channels, in1PixelStride: 0, in2PixelStride: 0 }, aLen: pixels * channels, bLen: pixels * channels };
+    if (form === 'gate2') return { layout: { pixels, channels, in1PixelStride: channels, in2PixelStride: 0 }, aLen: pixels * channels, bLen: channels };
+    if (form === 'gate1') return { layout: { pixels, channels, in1PixelStride: 0, in2PixelStride: channels }, aLen: channels, bLen: pixels * channels };
+    return { layout: { pixels: pixels * channels, channels: 1, in1PixelStride: 1, in2PixelStride: 0 }, aLen: pixels * channels, bLen: 1 };
+  }
+
+  it('add (TFLite left shift 20) and mul: 120 random layouts each, in place where shapes allow', () => {
+    const d = new Draw(13, 'elementwise');
+    const cases: KernelCase[] = [];
+    for (let i = 0; i < 120; i++) {
+      const { layout, aLen, bLen } = randomLayout(d);
+      const a = d.int8s(aLen);
+      const b = d.int8s(bLen);
+      const n = layout.pixels * layout.channels;
+      const alias = aLen === n && d.chance(0.5) ? 1 : bLen === n && d.chance(0.5) ? 2 : 0;
+      const lut = d.lut();
+      // Input multipliers below one half as TFLite's add makes them (s_k / (2 max s)), output any.
+      const small = () => quantizeMultiplier(0.5 * (0.001 + 0.999 * (d.int(0, 1e6) / 1e6)));
+      const m1 = small();
+      const m2 = small();
+      const mo = quantizeMultiplier(2 ** (-26 + 12 * (d.int(0, 1e6) / 1e6)));
+      cases.push(
+        addCase(a, b, layout, {
+          input1Offset: d.int(-127, 128),
+          input2Offset: d.int(-127, 128),
+          leftShift: ADD_LEFT_SHIFT,
+          input1Multiplier: m1.multiplier,
+          input1Shift: m1.shift,
+          input2Multiplier: m2.multiplier,
+          input2Shift: m2.shift,
+          outputMultiplier: mo.multiplier,
+          outputShift: mo.shift,
+          outputOffset: d.int(-128, 127),
+          ...d.clamp(),
+          ...(lut ? { lut } : {}),
+        }, alias as 0 | 1 | 2, `add #${i} ${JSON.stringify(layout)}`),
+      );
+      const mm = d.multiplier();
+      cases.push(
+        mulCase(a, b, layout, { input1Offset: d.int(-127, 128), input2Offset: d.int(-127, 128), outputMultiplier: mm.multiplier, outputShift: mm.shift, outputOffset: d.int(-128, 127), ...d.clamp(), ...(lut ? { lut } : {}) }, alias as 0 | 1 | 2, `mul #${i}`),
+      );
+    }
+    check(cases);
+  });
+
+  it('pools, global average pool, pad, lut, softmax and concat: random cases', () => {
+    const d = new Draw(14, 'misc');
+    const cases: KernelCase[] = [];
+    for (let i = 0; i < 60; i++) {
+      const kh = d.int(1, 4);
+      const kw = d.int(1, 4);
+      const H = d.int(kh, 12);
+      const W = d.int(kw, 12);
+      const C = d.int(1, 20);
+      const sh = d.int(1, 3);
+      const sw = d.int(1, 3);
+      const [pt, pl, pb, pr] = [d.int(0, kh - 1), d.int(0, kw - 1), d.int(0, kh - 1), d.int(0, kw - 1)];
+      const inShape = { h: H, w: W, c: C };
+      const outShape = { h: windowOut(H, pt, pb, kh, sh), w: windowOut(W, pl, pr, kw, sw), c: C };
+      const p = { kernelH: kh, kernelW: kw, strideH: sh, strideW: sw, padTop: pt, padLeft: pl, ...d.clamp() };
+      const x = d.int8s(H * W * C);
+      cases.push(poolCase(false, x, inShape, outShape, p, `avgpool #${i}`), poolCase(true, x, inShape, outShape, p, `maxpool #${i}`));
+      const c = d.clamp();
+      cases.push(globalPoolCase(x, inShape, c.actMin, c.actMax, `global #${i} ${H}x${W}x${C}`));
+      const padded = { h: H + pt + pb, w: W + pl + pr, c: C };
+      cases.push(padCase(x, inShape, padded, pt, pl, d.int(-128, 127), `pad #${i}`));
+      cases.push(lutCase(x, d.int8s(256), d.chance(0.5), `lut #${i}`));
+      const rowSize = d.int(1, 1000);
+      const rows = d.int(1, 3);
+      cases.push(softmaxCase(d.int8s(rows * rowSize), rows, rowSize, softmaxExpTable(2 ** (-8 + 6 * (d.int(0, 1000) / 1000))), `softmax #${i}`));
+      // concat along the channels of k maps of H x W
+      const parts = d.int(1, 4);
+      const chans = Array.from({ length: parts }, () => d.int(1, 8));
+      const total = chans.reduce((s, v) => s + v, 0);
+      let off = 0;
+      const concatParts = chans.map((ch) => {
+        const m = d.multiplier();
+        const part = {
+          outer: H * W,
+          inner: ch,
+          outStride: total,
+          outOffset: off,
+          ...(d.chance(0.7) ? { requant: { inputOffset: d.int(-127, 128), outputOffset: d.int(-128, 127), multiplier: m.multiplier, shift: m.shift } } : {}),
+        };
+        off += ch;
+        return part;
+      });
+      cases.push(concatCase(chans.map((ch) => d.int8s(H * W * ch)), concatParts, H * W * total, `concat #${i}`));
+    }
+    check(cases);
+  });
+});
+
+/** Every op of a QuantGraph as a harness case, inputs taken from the golden model's own run; depthwise in place. */
+function subnetCases(q: QuantGraph, tensors: (Int8Array | undefined)[]): KernelCase[] {
+  const steps = stepsFromIr(q).steps;
+  const value = (id: number): Int8Array => {
+    const v = tensors[id] ?? q.tensors[id].data;
+    if (!(v instanceof Int8Array)) throw new Error(`no int8 value for ${q.tensors[id].name}`);
+    return v;
+  };
+  return q.ops.map((op, i) => {
+    const p = q.params[i];
+    const x = value(op.inputs[0]);
+    const inShape = q.tensors[op.inputs[0]].shape;
+    const outShape = q.tensors[op.outputs[0]].shape;
+    const label = `${op.name} (${p.kind})`;
+    const constant = <T>(id: number) => q.tensors[id].data as T;
+    switch (p.kind) {
+      case 'conv2d': {
+        const args = { input: x, inShape: hwc(inShape), weight: constant<Int8Array>(op.inputs[1]), bias: constant<Int32Array>(op.inputs[2]), outShape: hwc(outShape), groups: p.groups, params: p.params };
+        const scratch = scratchBytes(steps[i], inShape[1], inShape[2], inShape[3], { backend: 'own', dsp: true });
+        return convCase(p.variant, args, p.variant === 'depthwise' ? 1 : 0, scratch, label);
+      }
+      case 'fully_connected':
+        return fcCase(x, inShape[0], x.length / inShape[0], constant<Int8Array>(op.inputs[1]), constant<Int32Array>(op.inputs[2]), outShape[1], p.params, label);
+      case 'add':
+      case 'mul': {
+        const b = value(op.inputs[1]);
+        const alias = x.length === elementCount(outShape) ? 1 : 0; // the planner lets the output take the map's buffer
+        return p.kind === 'add' ? addCase(x, b, p.layout, p.params, alias, label) : mulCase(x, b, p.layout, p.params, alias, label);
+      }
+      case 'global_avg_pool':
+        return globalPoolCase(x, hwc(inShape), p.actMin, p.actMax, label);
+      default:
+        throw new Error(`op kind ${p.kind} does not occur in lowered subnets; add it here when it does`);
+    }
+  });
+}
+
+describe('whole lowered subnets, op by op through the C kernels', () => {
+  const configs: [string, ArchConfig][] = [['smallest @96', smallestArch(96)]];
+  const rng = new Rng(5);
+  for (let i = 0; configs.length < 4; i++) {
+    const c = sampleArch(rng);
+    // Small resolutions keep the sanitized run short; every width and SE stage still occurs.
+    const wid = (i % 3) as ArchConfig['wid'];
+    configs.push([`sampled #${i} wid ${wid}`, { ...c, wid, image_size: 96 + 16 * (i % 3) } as ArchConfig]);
+  }
+  it.each(configs)('%s: every op byte-exact, in both builds', (_label, arch) => {
+    const g = lowerArch(arch, { seed: 3 });
+    const q = quantize(g, calibrate(g, syntheticInputs(g, 2, 21)));
+    const x = quantizeInput(q, syntheticInputs(g, 1, 22)[0][0]);
+    const run = runInt8(q, x, { keep: true });
+    const cases = subnetCases(q, run.tensors ?? []);
+    // The harness's golden bytes are the interpreter's own tensors (same kernels, same inputs).
+    cases.forEach((c, i) => expect(firstDiff(c.expected, run.tensors?.[q.ops[i].outputs[0]] as Int8Array)).toBe(-1));
+    expect(cases.length).toBe(q.ops.length);
+    check(cases);
+  });
+});
