@@ -9,6 +9,8 @@ export interface Figures {
   sramKB?: number;
   /** Planned flash (weights + code estimate), when a board is given. */
   flashKB?: number;
+  /** The planner's verdict on the board (false also when no buffer placement fits split SRAM). */
+  fitsBoard?: boolean;
 }
 
 export interface Constraints {
@@ -23,6 +25,7 @@ export type ConstraintKey = (typeof CONSTRAINT_KEYS)[number];
 
 /** Every figure present in the target must be <= it. */
 export function satisfies(f: Figures, c: Constraints): boolean {
+  if (f.fitsBoard === false) return false;
   for (const k of CONSTRAINT_KEYS) {
     const limit = c[k];
     if (limit === undefined) continue;

@@ -19,6 +19,7 @@ export interface SearchSummary {
   flashKB?: number;
   algo: 'evolution' | 'random';
   seed: number;
+  board?: string;
   constraints: Constraints;
   predictions: number;
   measured: number;
@@ -51,7 +52,7 @@ function distinct(cands: readonly Candidate[]): Candidate[] {
 
 export function summarize(
   r: SearchResult,
-  meta: { algo: 'evolution' | 'random'; seed: number; constraints: Constraints },
+  meta: { algo: 'evolution' | 'random'; seed: number; board?: string; constraints: Constraints },
 ): SearchSummary {
   const b = r.best;
   const p = profileArch(b.arch);

@@ -7,7 +7,7 @@ import { smallestArch } from '../space/sample.ts';
 import { CONSTRAINT_FLAGS, satisfies, violated, type Constraints, type Figures } from './constraints.ts';
 import type { Measure, SearchStats } from './candidate.ts';
 
-const UNITS: Record<keyof Figures, string> = {
+const UNITS: Record<Exclude<keyof Figures, 'fitsBoard'>, string> = {
   millionMACs: 'M MACs',
   KBPeakMemory: 'KB of peak activation',
   sramKB: 'KB of SRAM',
@@ -23,6 +23,11 @@ const fmt = (v: number) => String(Math.round(v * 1000) / 1000);
 export function assertFeasible(measure: Measure, c: Constraints): void {
   const smallest = smallestArch(96);
   const f = measure(smallest);
+  if (f.fitsBoard === false)
+    throw new CheckFailure(
+      `no subnet in this space fits the board: even the smallest subnet (wid 0, all k 3, e 3, d 0 at 96 px) needs ${fmt(f.sramKB ?? 0)} KB of SRAM and ${fmt(f.flashKB ?? 0)} KB of flash`,
+      { smallestFigures: f },
+    );
   const bad = violated(f, c);
   if (bad.length === 0) return;
   const why = bad

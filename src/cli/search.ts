@@ -1,0 +1,120 @@
+import type { CommandModule } from 'yargs';
+import { InputError } from '../errors.ts';
+import { Rng } from '../search/rng.ts';
+import { evolutionSearch, LAB_EVOLUTION_DEFAULTS } from '../search/evolution.ts';
+import { randomSearch } from '../search/random-search.ts';
+import { analyticMeasure } from '../search/measure.ts';
+import type { Measure } from '../search/candidate.ts';
+import { boardMeasure } from '../predict/board-efficiency.ts';
+import { loadBoard } from '../board/index.ts';
+import { parsePatch } from './compile.ts';
+import { paretoOf, summarize } from '../search/report.ts';
+import type { Constraints } from '../search/constraints.ts';
+import { loadAccuracyModel } from '../predict/load-model.ts';
+import { writeFileAtomic } from '../io/read-input.ts';
+import { log, printJson, printLine, type GlobalFlags } from './output.ts';
+
+interface Args extends GlobalFlags {
+  board?: string;
+  'boards-dir'?: string;
+  patch: string;
+  'max-macs'?: number;
+  'max-peak-kb'?: number;
+  'max-sram-kb'?: number;
+  'max-flash-kb'?: number;
+  algo: 'evolution' | 'random';
+  population: number;
+  generations: number;
+  'parent-ratio': number;
+  'mutation-ratio': number;
+  'arch-mutate-prob': number;
+  'resolution-mutate-prob': number;
+  samples: number;
+  seed: number;
+  predictor?: string;
+  out?: string;
+}
+
+function positive(name: string, v: number | undefined, integer = false): void {
+  if (v === undefined) return;
+  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v)))
+    throw new InputError(`--${name}: expected a positive ${integer ? 'integer' : 'number'}, got ${v}`);
+}
+
+function probability(name: string, v: number): void {
+  if (!Number.isFinite(v) || v < 0 || v > 1) throw new InputError(`--${name}: expected a probability in [0, 1], got ${v}`);
+}
+
+export const searchCommand: CommandModule<GlobalFlags, Args> = {
+  command: 'search',
+  describe: 'search the MCUNet space for the most accurate subnet under a budget',
+  builder: (y) =>
+    y
+      .option('board', { type: 'string', description: 'board whose SRAM and flash bound the search (see `boards`)' })
+      .option('boards-dir', { type: 'string', description: 'a folder of extra board JSON files' })
+      .option('patch', { type: 'string', default: 'off', description: 'with --board: plan each candidate with patches: off | auto | <n>x<n>@<layer>' })
+      .option('max-macs', { type: 'number', description: 'budget in million MACs (the lab\'s millionMACs)' })
+      .option('max-peak-kb', { type: 'number', description: 'budget of peak activation in KB (the lab\'s KBPeakMemory)' })
+      .option('max-sram-kb', { type: 'number', description: 'budget of planned SRAM in KB (needs --board)' })
+      .option('max-flash-kb', { type: 'number', description: 'budget of planned flash in KB (needs --board)' })
+      .option('algo', { choices: ['evolution', 'random'] as const, default: 'evolution' as const })
+      .option('population', { type: 'number', default: LAB_EVOLUTION_DEFAULTS.population, description: 'evolution: population size' })
+      .option('generations', { type: 'number', default: LAB_EVOLUTION_DEFAULTS.generations, description: "evolution: generations (the lab's max_time_budget)" })
+      .option('parent-ratio', { type: 'number', default: LAB_EVOLUTION_DEFAULTS.parentRatio })
+      .option('mutation-ratio', { type: 'number', default: LAB_EVOLUTION_DEFAULTS.mutationRatio })
+      .option('arch-mutate-prob', { type: 'number', default: LAB_EVOLUTION_DEFAULTS.archMutateProb })
+      .option('resolution-mutate-prob', { type: 'number', default: LAB_EVOLUTION_DEFAULTS.resolutionMutateProb })
+      .option('samples', { type: 'number', default: 300, description: 'random: subnets to sample' })
+      .option('seed', { type: 'number', default: 0, description: 'seed of the one RNG that drives the run' })
+      .option('predictor', { type: 'string', description: 'accuracy predictor file (default: the shipped one; a lab .pth works too)' })
+      .option('out', { type: 'string', description: 'write the winning config (arch format) to this file' }),
+  handler: (a) => {
+    positive('max-macs', a['max-macs']);
+    positive('max-peak-kb', a['max-peak-kb']);
+    positive('population', a.population, true);
+    positive('samples', a.samples, true);
+    if (!Number.isInteger(a.generations) || a.generations < 0)
+      throw new InputError(`--generations: expected a non-negative integer, got ${a.generations}`);
+    if (!Number.isSafeInteger(a.seed) || a.seed < 0) throw new InputError(`--seed: expected a non-negative integer, got ${a.seed}`);
+    for (const k of ['parent-ratio', 'mutation-ratio', 'arch-mutate-prob', 'resolution-mutate-prob'] as const) probability(k, a[k]);
+    if ((a['max-sram-kb'] !== undefined || a['max-flash-kb'] !== undefined) && a.board === undefined)
+      throw new InputError('--max-sram-kb and --max-flash-kb are planned for a board: give --board too');
+
+    const constraints: Constraints = { millionMACs: a['max-macs'], KBPeakMemory: a['max-peak-kb'] };
+    let measure: Measure = analyticMeasure;
+    if (a.board !== undefined) {
+      // The board's SRAM and flash (less the planner's stack and runtime reserve) bound the search;
+      // --max-sram-kb / --max-flash-kb can only narrow them.
+      const board = loadBoard(a.board, { boardsDir: a['boards-dir'] });
+      const b = boardMeasure(board, { patch: parsePatch(a.patch) });
+      measure = b.measure;
+      constraints.sramKB = Math.min(a['max-sram-kb'] ?? Infinity, b.budget.sramKB);
+      constraints.flashKB = Math.min(a['max-flash-kb'] ?? Infinity, b.budget.flashKB);
+    }
+    const model = loadAccuracyModel(a.predictor);
+    const rng = new Rng(a.seed);
+    const t0 = performance.now();
+    const result =
+      a.algo === 'random'
+        ? randomSearch(model, measure, constraints, rng, { samples: a.samples })
+        : evolutionSearch(model, measure, constraints, rng, {
+            population: a.population,
+            generations: a.generations,
+            parentRatio: a['parent-ratio'],
+            mutationRatio: a['mutation-ratio'],
+            archMutateProb: a['arch-mutate-prob'],
+            resolutionMutateProb: a['resolution-mutate-prob'],
+          });
+    const ms = performance.now() - t0;
+    const summary = summarize(result, { algo: a.algo, seed: a.seed, constraints, ...(a.board ? { board: a.board } : {}) });
+    if (a.out) writeFileAtomic(a.out, `${JSON.stringify(summary.arch)}\n`);
+    if (!a.json) log(`searched ${summary.predictions} predictions in ${ms.toFixed(0)} ms`);
+    if (a.json) return printJson({ ...summary, pareto: paretoOf(result) });
+    printLine(`best subnet (${a.algo}, seed ${a.seed}): predicted accuracy ${summary.predictedAccuracy.toFixed(2)}%`);
+    printLine(`  millionMACs   ${summary.millionMACs}`);
+    printLine(`  KBPeakMemory  ${summary.KBPeakMemory}`);
+    printLine(`  params        ${summary.params}`);
+    printLine(`  arch          ${JSON.stringify(summary.arch)}`);
+    if (a.out) printLine(`  written to    ${a.out}`);
+  },
+};

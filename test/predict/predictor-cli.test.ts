@@ -1,0 +1,54 @@
+// `mcu-nas predictor train|eval` as a user runs them: JSON on stdout, exit 2 with one error line.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.ts';
+import { sharedPath } from '../helpers/shared.ts';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcu-nas-pcli-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const data = path.join(tmp, 'data');
+fs.mkdirSync(path.join(data, 'src'), { recursive: true });
+fs.copyFileSync(
+  sharedPath('data', 'mcunet-acc-dataset', 'src', 'OFAMCUNets_r112_gpu0_acc_table.json.gz'),
+  path.join(data, 'src', 'OFAMCUNets_r112_gpu0_acc_table.json.gz'),
+);
+
+describe('mcu-nas predictor', () => {
+  it('eval --json reports {rows, mae, maxAbsError, pearson} for a lab .pth', () => {
+    const r = runCli(['predictor', 'eval', '--data', data, '--predictor', sharedPath('data', 'mcunet-acc-predictor', 'OFAMCUNets_acc_predictor.pth'), '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.rows).toBe(1125);
+    expect(out.mae).toBeGreaterThan(0.001);
+    expect(out.mae).toBeLessThan(0.004);
+    expect(out.pearson).toBeGreaterThan(0.9); // one resolution only: a narrower spread than the whole set
+    expect(out.maxAbsError).toBeGreaterThan(out.mae);
+  });
+
+  it('train --json writes a predictor that eval reads back', () => {
+    const out = path.join(tmp, 'p.json');
+    const r = runCli(['predictor', 'train', '--data', data, '--out', out, '--epochs', '1', '--seed', '2', '--json']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s).toMatchObject({ rows: 1125, trainRows: 1000, validRows: 125, epochs: 1 });
+    expect(typeof s.seconds).toBe('number');
+    expect(s.validMae).toBeGreaterThan(0);
+    const e = runCli(['predictor', 'eval', '--data', data, '--predictor', out, '--json']);
+    expect(e.code).toBe(0);
+    expect(JSON.parse(e.stdout).rows).toBe(1125);
+  });
+
+  it('bad input exits 2 with one error line naming it', () => {
+    const r = runCli(['predictor', 'eval', '--data', path.join(tmp, 'missing'), '--json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error: .*missing: no such dataset directory\n$/);
+    const bad = path.join(tmp, 'bad.pth');
+    fs.writeFileSync(bad, fs.readFileSync(sharedPath('data', 'mcunet-acc-predictor', 'OFAMCUNets_acc_predictor.pth')).subarray(0, 5000));
+    const t = runCli(['predictor', 'eval', '--data', data, '--predictor', bad]);
+    expect(t.code).toBe(2);
+    expect(t.stderr).toMatch(/^error: .*bad\.pth: not a PyTorch checkpoint/);
+  });
+});
