@@ -138,7 +138,19 @@ function inputShape(v: ValueInfoProto, source: string): number[] {
   return checkDims(dims, what, 1).dims;
 }
 
+/** What a variant of this importer plugs in (the QDQ one, qdq-import.ts): it sees every node first, and the draft before it is built. */
+export interface ImportHooks {
+  /** Converts node `n` and returns true, or returns false to leave it to the float handlers. */
+  convert?(ctx: ImportContext, n: NodeView): boolean;
+  /** Called once every node is converted, before the draft becomes the IR graph. */
+  beforeBuild?(ctx: ImportContext): void;
+}
+
 export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): OnnxImport {
+  return importOnnxWith(bytes, opts, {});
+}
+
+export function importOnnxWith(bytes: Uint8Array, opts: ImportOptions, hooks: ImportHooks): OnnxImport {
   const source = opts.source ?? 'model.onnx';
   const model = decodeModel(bytes, source);
   const g: GraphProto | null | undefined = model.graph;
@@ -195,7 +207,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): OnnxImp
   if (activationElements > MAX_TENSOR_ELEMENTS) throw new InputError(`${source}: graph inputs hold more than ${MAX_TENSOR_ELEMENTS} elements`);
 
   for (const i of order) {
-    if (ctx.absorbed.has(i)) continue;
+    if (ctx.absorbed.has(i) || hooks.convert?.(ctx, nodes[i])) continue;
     convertNode(ctx, nodes[i], nodes[i].proto.domain ?? '');
   }
 
@@ -210,6 +222,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): OnnxImp
   });
 
   markFoldedBatchNorm(ctx, model);
+  hooks.beforeBuild?.(ctx);
   const graphName = opts.name ?? (g.name || path.basename(source).replace(/\.onnx$/i, ''));
   let graph: Graph;
   try {

@@ -3,3 +3,4 @@ export { importOnnx, importOnnxFile, FOLDED_BN_KEY, MIN_OPSET, MAX_OPSET, type O
 export { onnxToIr, irToOnnx, type Binding, type Layout } from './layout.ts';
 export { readTestData, readTensorFile, type TestSet, type TestTensor } from './test-data.ts';
 export { exportOnnx, EXPORT_OPSET, type ExportOptions } from './export.ts';
+export { importOnnxQdq, importOnnxQdqFile, isQdqOnnx, type QdqImport } from './qdq-import.ts';

@@ -210,8 +210,8 @@ const HANDLERS: Record<string, Handler> = {
 /** Why some common ops are refused, beyond "not supported". */
 const REASONS: Record<string, string> = {
   Sigmoid: 'the IR has no sigmoid (only hard_sigmoid = relu6(x + 3) / 6)',
-  QuantizeLinear: 'QDQ (quantized) ONNX models are not supported yet; give the float model',
-  DequantizeLinear: 'QDQ (quantized) ONNX models are not supported yet; give the float model',
+  QuantizeLinear: 'this is a QDQ (quantized) model, which the float import does not take (the QDQ import, importOnnxQdq, keeps its int8 scales)',
+  DequantizeLinear: 'this is a QDQ (quantized) model, which the float import does not take (the QDQ import, importOnnxQdq, keeps its int8 scales)',
   QLinearConv: 'quantized ONNX operators are not supported; give the float model',
   LeakyRelu: 'the IR has no leaky relu',
   Tanh: 'the IR has no tanh',

@@ -9,6 +9,8 @@ export interface ConstTensor {
   readonly dims: readonly number[];
   readonly dtype: 'float' | 'int';
   readonly data: Float32Array | Float64Array;
+  /** The ONNX data type as stored (TensorProto.DataType), when read from a file: QDQ tells int8 from uint8 by it. */
+  readonly elemType?: number;
 }
 
 const T = onnx.TensorProto.DataType;
@@ -113,7 +115,7 @@ export function readTensorProto(t: TensorProto, what: string, budget?: ElementBu
   if (raw && raw.length > 0) {
     if (raw.length !== count * el.bytes)
       throw new InputError(`${what}: raw_data has ${raw.length} bytes, shape [${dims.join(', ')}] of ${el.name} needs ${count * el.bytes}`);
-    return { dims, dtype: el.kind, data: fromRaw(raw, type, count) };
+    return { dims, dtype: el.kind, data: fromRaw(raw, type, count), elemType: type };
   }
   const field = typedField(t, type);
   if (field.length !== count) throw new InputError(`${what}: holds ${field.length} values, shape [${dims.join(', ')}] needs ${count}`);
@@ -123,5 +125,5 @@ export function readTensorProto(t: TensorProto, what: string, budget?: ElementBu
     const n = typeof x === 'number' ? x : int64(x as Int64);
     out[i] = type === T.FLOAT16 ? halfToFloat(n & 0xffff) : type === T.BOOL ? (n ? 1 : 0) : n;
   }
-  return { dims, dtype: el.kind, data: out };
+  return { dims, dtype: el.kind, data: out, elemType: type };
 }
