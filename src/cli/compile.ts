@@ -1,30 +1,38 @@
+// `mcu-nas compile`: wiring only. The work is src/pipeline (prepare: lower, calibrate, quantize, plan;
+// compile: generate the C project, build it, write report.json).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { DEFAULT_BOARD, loadBoard } from '../board/index.ts';
+import { cmsisNnRoot } from '../codegen/index.ts';
 import { CheckFailure, InputError } from '../errors.ts';
-import { lowerArch } from '../frontend/arch-to-ir.ts';
 import { readText, sourceName, writeFileAtomic } from '../io/read-input.ts';
-import { renderHtmlReport, type MemoryReport } from '../report/index.ts';
-import { parseArchJson } from '../space/config.ts';
+import { archSource } from '../pipeline/model-source.ts';
+import { compileModel } from '../pipeline/compile.ts';
+import { planFor, prepare } from '../pipeline/prepare.ts';
+import { memoryReport, planReport, PATCH_FILE, REPORT_FILE } from '../pipeline/report.ts';
 import { profileArch } from '../predict/efficiency.ts';
-import { liveBuffersAt, planGraph, PlanError, type Plan, type PatchRequest } from '../schedule/plan.ts';
+import { renderHtmlReport } from '../report/index.ts';
+import { parseArchJson } from '../space/config.ts';
+import type { KernelBackend, PatchRequest, Plan } from '../schedule/index.ts';
 import { formatPlanTable, misfitReasons } from '../schedule/plan-table.ts';
-import { printJson, printLine, type GlobalFlags } from './output.ts';
+import { lowerArch } from '../frontend/arch-to-ir.ts';
+import { log, printJson, printLine, type GlobalFlags } from './output.ts';
 
 interface Args extends GlobalFlags {
   input?: string;
   board: string;
   out?: string;
   patch: string;
-  kernels: 'own' | 'cmsis-nn';
-  calibration?: string;
+  kernels: KernelBackend;
+  'cmsis-nn'?: string;
+  calibration: string;
+  'calibration-samples': number;
+  'test-sets': number;
   seed: number;
   build: boolean;
   'boards-dir'?: string;
 }
-
-const CODEGEN_NOTE = 'C generation is not implemented yet: compile stops after planning (report.json only)';
 
 /** `auto`, `off` or `<n>x<n>@<layer>`. */
 export function parsePatch(text: string): PatchRequest {
@@ -37,95 +45,96 @@ export function parsePatch(text: string): PatchRequest {
   return { n, layer: m[3] };
 }
 
-/** report.json: the fields of DESIGN.md first, then the detail code generation and readers use. */
-function reportJson(plan: Plan, arch: unknown, patchFile: string | null) {
-  const { patchGeometry: _inPatchFile, board, model, macs, params, flash, sram, fits, patch, layers, ...rest } = plan;
-  return {
-    board,
-    model,
-    macs,
-    params,
-    flash,
-    sram,
-    fits,
-    patch: patch ? { ...patch, geometryFile: patchFile } : null,
-    layers,
-    ...rest,
-    arch,
-    codegen: CODEGEN_NOTE,
-  };
+export function positiveInt(name: string, v: number, max: number): number {
+  if (!Number.isInteger(v) || v < 1 || v > max) throw new InputError(`--${name}: expected an integer from 1 to ${max}, got ${v}`);
+  return v;
 }
 
-function memoryReport(plan: Plan): MemoryReport {
-  return {
-    board: plan.board,
-    model: plan.model,
-    macs: plan.macs,
-    params: plan.params,
-    flash: plan.flash,
-    sram: plan.sram,
-    limitBytes: plan.sram.capacity,
-    layers: plan.layers.map((l, i) => ({
-      name: l.name,
-      op: l.kind,
-      liveTensors: liveBuffersAt(plan, i).map((b) => ({ name: b.id, bytes: b.size })),
-      inShape: l.inShape,
-      outShape: l.outShape,
-      macs: l.macs,
-      scratchBytes: l.scratchBytes,
-      weightBytes: l.weightBytes,
-      arenaOffset: l.arenaOffset,
-    })),
-  };
+/** The planner's verdict on a plan that does not fit, with what --patch auto would do. */
+function misfitMessage(plan: Plan, planAuto: () => Plan, patch: PatchRequest): { text: string; withPatchAuto: Record<string, unknown> | null } {
+  const reasons = misfitReasons(plan);
+  let alt = '';
+  let withPatchAuto: Record<string, unknown> | null = null;
+  if (!plan.fitsSram && patch !== 'auto') {
+    const auto = planAuto();
+    withPatchAuto = { fitsSram: auto.fitsSram, fitsFlash: auto.fitsFlash, fits: auto.fits, sramBytes: auto.sram.total, flashBytes: auto.flash.total, patch: auto.patch };
+    alt = auto.patch
+      ? `; with --patch auto (${auto.patch.n}x${auto.patch.n} up to ${auto.patch.splitLayer}) SRAM would be ${auto.sram.total} B: ${auto.fitsSram ? 'fits' : 'still does not fit'}${auto.fitsFlash ? '' : ', but flash still does not fit'}`
+      : '; no patch plan lowers the peak (--patch auto finds none)';
+  } else if (!plan.fitsSram) alt = plan.patch ? '; this already uses the best patch plan' : '; no patch plan lowers the peak';
+  return { text: `${reasons.join('; ')}${alt}`, withPatchAuto };
 }
 
 export const compileCommand: CommandModule<GlobalFlags, Args> = {
   command: 'compile [input]',
-  describe: 'plan SRAM and flash of an arch config on a board and write DIR/report.json (C generation: later)',
+  describe: 'lower, quantize, plan, generate int8 C for a board, build the firmware (ELF/bin/hex) and write DIR/report.json',
   builder: (y) =>
     y
       .positional('input', { type: 'string', description: 'arch config JSON file, or - for stdin' })
       .option('board', { type: 'string', default: DEFAULT_BOARD, description: 'target board (see `boards`)' })
-      .option('out', { type: 'string', description: 'output folder (created if missing)' })
+      .option('out', { type: 'string', description: 'output folder (replaced if it holds an earlier mcu-nas output)' })
       .option('patch', { type: 'string', default: 'off', description: 'patch-based inference: auto, off, or <n>x<n>@<layer>' })
-      .option('kernels', { choices: ['own', 'cmsis-nn'] as const, default: 'own' as const, description: 'kernel backend (decides in-place depthwise and scratch sizes)' })
-      .option('calibration', { type: 'string', description: 'calibration data folder or "random" (used once quantization lands)' })
-      .option('seed', { type: 'number', default: 0, description: 'seed of the weights of an arch config' })
-      .option('build', { type: 'boolean', default: true, description: '--no-build: stop before gcc (compile stops after planning for now anyway)' })
+      .option('kernels', { choices: ['own', 'cmsis-nn'] as const, default: 'own' as const, description: 'kernel backend' })
+      .option('cmsis-nn', { type: 'string', description: 'CMSIS-NN checkout for --kernels cmsis-nn (default: $CMSIS_NN_ROOT)' })
+      .option('calibration', { type: 'string', default: 'random', description: 'calibration inputs: "random" (seeded synthetic images)' })
+      .option('calibration-samples', { type: 'number', default: 8, description: 'how many calibration inputs' })
+      .option('test-sets', { type: 'number', default: 2, description: 'test inputs compiled into the firmware with their golden outputs' })
+      .option('seed', { type: 'number', default: 0, description: 'seed of the weights and of the synthetic inputs' })
+      .option('build', { type: 'boolean', default: true, description: '--no-build: stop before gcc (C project and report.json only)' })
       .option('boards-dir', { type: 'string', description: 'a folder of extra board files (*.json)' }),
-  handler: (a) => {
+  handler: async (a) => {
     if (a.input === undefined) throw new InputError('compile: give an arch config file, or - for stdin');
     if (a.out === undefined) throw new InputError('compile: give --out DIR');
     const source = sourceName(a.input);
-    if (a.input.endsWith('.onnx')) throw new InputError(`${source}: ONNX import is not implemented yet; give an arch config`);
+    if (a.input.endsWith('.onnx') || a.input.endsWith('.tflite')) throw new InputError(`${source}: model files are not supported by compile yet; give an arch config`);
     if (!Number.isSafeInteger(a.seed) || a.seed < 0) throw new InputError(`--seed: expected a non-negative integer, got ${a.seed}`);
+    if (a.calibration !== 'random') throw new InputError(`--calibration: only "random" is supported for an arch config yet, got "${a.calibration}"`);
+    const samples = positiveInt('calibration-samples', a['calibration-samples'], 256);
+    const testSets = positiveInt('test-sets', a['test-sets'], 16);
     const patch = parsePatch(a.patch);
     const board = loadBoard(a.board, { boardsDir: a['boards-dir'] });
+    const cmsisRoot = a.kernels === 'cmsis-nn' ? cmsisNnRoot(a['cmsis-nn']) : undefined;
     const arch = parseArchJson(readText(a.input), source);
-    const graph = lowerArch(arch, { seed: a.seed });
-    const plan = planOrInputError(() => planGraph(graph, board, { patch, kernels: a.kernels }));
-
-    try {
-      fs.mkdirSync(a.out, { recursive: true });
-    } catch (e) {
-      throw new InputError(`--out: cannot create ${a.out} (${(e as Error).message})`);
-    }
-    let patchFile: string | null = null;
-    if (plan.patchGeometry) {
-      patchFile = 'patch-plan.json';
-      writeFileAtomic(path.join(a.out, patchFile), `${JSON.stringify(plan.patchGeometry)}\n`);
-    }
-    const reportFile = path.join(a.out, 'report.json');
-    writeFileAtomic(reportFile, `${JSON.stringify(reportJson(plan, arch, patchFile), null, 2)}\n`);
-    const htmlFile = path.join(a.out, 'report.html');
-    writeFileAtomic(htmlFile, renderHtmlReport(memoryReport(plan)));
-
     const lab = profileArch(arch);
+
+    // The plan decides first (it needs only shapes): a model that does not fit is not quantized for nothing
+    // when there is no build to prove it; with a build, the linker gives the verdict against the board.
+    const shapes = lowerArch(arch, { weights: 'elided' });
+    const early = planFor(shapes, board, patch, a.kernels);
+    const autoPlan = () => planFor(shapes, board, 'auto', a.kernels);
+    if (!early.fits && !a.build) {
+      fs.mkdirSync(a.out, { recursive: true });
+      let patchFile: string | null = null;
+      if (early.patchGeometry) {
+        patchFile = PATCH_FILE;
+        writeFileAtomic(path.join(a.out, patchFile), `${JSON.stringify(early.patchGeometry)}\n`);
+      }
+      writeFileAtomic(path.join(a.out, REPORT_FILE), `${JSON.stringify({ ...planReport(early, patchFile), status: 'planned', arch }, null, 2)}\n`);
+      writeFileAtomic(path.join(a.out, 'report.html'), renderHtmlReport(memoryReport(early)));
+      const why = misfitMessage(early, autoPlan, patch);
+      if (!a.json) for (const line of formatPlanTable(early)) printLine(line);
+      throw new CheckFailure(`${early.model} does not fit ${early.board}: ${why.text}. report.json written with fits: false`, {
+        board: early.board,
+        model: early.model,
+        fits: false,
+        sramBytes: early.sram.total,
+        flashBytes: early.flash.total,
+        withPatchAuto: why.withPatchAuto,
+      });
+    }
+
+    if (!a.json) log(`quantizing ${early.model} (${samples} calibration inputs, seed ${a.seed}) ...`);
+    const prepared = prepare(archSource(arch, { seed: a.seed, calibrationSamples: samples, testSets }), board, { patch, backend: a.kernels });
+    if (!a.json) log(a.build ? 'generating C and building ...' : 'generating C ...');
+    const outcome = await compileModel(prepared, board, { out: a.out, build: a.build, cmsisRoot, extra: { arch }, references: false });
+    const plan = prepared.plan;
     const summary = {
-      report: reportFile,
-      html: htmlFile,
+      out: outcome.dir,
+      report: path.join(outcome.dir, REPORT_FILE),
+      status: outcome.status,
       board: plan.board,
       model: plan.model,
+      kernels: plan.kernels,
       macs: plan.macs,
       millionMACs: lab.millionMACs,
       KBPeakMemory: lab.KBPeakMemory,
@@ -135,39 +144,26 @@ export const compileCommand: CommandModule<GlobalFlags, Args> = {
       flashBytes: plan.flash.total,
       fits: plan.fits,
       patch: plan.patch,
-      codegen: CODEGEN_NOTE,
+      firmware: outcome.firmware,
+      flashCommand: outcome.flashCommands[0] ?? null,
     };
-
-    if (!plan.fits) {
-      const reasons = misfitReasons(plan);
-      let alt = '';
-      let altDetail: Record<string, unknown> | null = null;
-      if (!plan.fitsSram && patch !== 'auto') {
-        const auto = planGraph(graph, board, { patch: 'auto', kernels: a.kernels });
-        altDetail = { fitsSram: auto.fitsSram, fits: auto.fits, sramBytes: auto.sram.total, patch: auto.patch };
-        alt = auto.patch
-          ? `; with --patch auto (${auto.patch.n}x${auto.patch.n} up to ${auto.patch.splitLayer}) SRAM would be ${auto.sram.total} B: ${auto.fitsSram ? 'fits' : 'still does not fit'}`
-          : '; no patch plan lowers the peak (--patch auto finds none)';
-      } else if (!plan.fitsSram) alt = plan.patch ? '; this already uses the best patch plan' : '; no patch plan lowers the peak';
-      if (!a.json) for (const line of formatPlanTable(plan)) printLine(line);
-      throw new CheckFailure(`${plan.model} does not fit ${plan.board}: ${reasons.join('; ')}${alt}. report.json written with fits: false`, {
+    if (outcome.linkFailure || !plan.fits) {
+      const why = misfitMessage(plan, autoPlan, patch);
+      const link = outcome.linkFailure ? ` The link fails too: ${outcome.linkFailure.message}.` : ' (The link succeeded: the plan keeps a margin the linker does not.)';
+      throw new CheckFailure(`${plan.model} does not fit ${plan.board}: ${why.text}. report.json written with fits: false.${link}`, {
         ...summary,
-        reasons,
-        withPatchAuto: altDetail,
+        linkError: outcome.linkFailure?.message ?? null,
+        withPatchAuto: why.withPatchAuto,
       });
     }
     if (a.json) return printJson({ ok: true, ...summary });
     for (const line of formatPlanTable(plan)) printLine(line);
-    printLine(`wrote ${reportFile} and ${htmlFile}`);
-    printLine(CODEGEN_NOTE + (a.build ? '' : ' (--no-build noted)'));
+    printLine(`wrote ${outcome.dir}: C project, report.json, report.html (status: ${outcome.status})`);
+    if (outcome.firmware) {
+      const f = outcome.firmware;
+      printLine(`firmware.elf/.bin/.hex built in ${f.buildSeconds.toFixed(1)} s: flash ${f.flashBytes} B (planned ${f.flashPredicted} B, ${f.flashErrorPercent.toFixed(2)}%), static SRAM ${f.staticSramBytes} B`);
+      if (outcome.flashCommands.length > 0) printLine(`flash it: (cd ${outcome.dir} && ${outcome.flashCommands[0]})`);
+      printLine(`run it in QEMU: mcu-nas run ${outcome.dir}`);
+    } else printLine(`--no-build: build later with mcu-nas run ${outcome.dir} (or make -C ${outcome.dir})`);
   },
 };
-
-function planOrInputError(f: () => Plan): Plan {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof PlanError) throw new InputError(e.message);
-    throw e;
-  }
-}

@@ -1,5 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { InputError } from '../errors.ts';
+import { CheckFailure, InputError } from '../errors.ts';
+import { archKey } from '../space/config.ts';
+import { verifyCandidates, type VerifiedCandidate } from '../search/verify.ts';
 import { Rng } from '../search/rng.ts';
 import { evolutionSearch, LAB_EVOLUTION_DEFAULTS } from '../search/evolution.ts';
 import { randomSearch } from '../search/random-search.ts';
@@ -33,6 +35,8 @@ interface Args extends GlobalFlags {
   seed: number;
   predictor?: string;
   out?: string;
+  'verify-top'?: number;
+  'max-latency-ms'?: number;
 }
 
 function positive(name: string, v: number | undefined, integer = false): void {
@@ -67,8 +71,10 @@ export const searchCommand: CommandModule<GlobalFlags, Args> = {
       .option('samples', { type: 'number', default: 300, description: 'random: subnets to sample' })
       .option('seed', { type: 'number', default: 0, description: 'seed of the one RNG that drives the run' })
       .option('predictor', { type: 'string', description: 'accuracy predictor file (default: the shipped one; a lab .pth works too)' })
-      .option('out', { type: 'string', description: 'write the winning config (arch format) to this file' }),
-  handler: (a) => {
+      .option('out', { type: 'string', description: 'write the winning config (arch format) to this file' })
+      .option('verify-top', { type: 'number', description: 'compile and run the best K distinct candidates in QEMU (needs --board); the best that passes wins' })
+      .option('max-latency-ms', { type: 'number', description: 'with --verify-top: drop candidates whose estimated latency on the board is above this' }),
+  handler: async (a) => {
     positive('max-macs', a['max-macs']);
     positive('max-peak-kb', a['max-peak-kb']);
     positive('population', a.population, true);
@@ -79,14 +85,20 @@ export const searchCommand: CommandModule<GlobalFlags, Args> = {
     for (const k of ['parent-ratio', 'mutation-ratio', 'arch-mutate-prob', 'resolution-mutate-prob'] as const) probability(k, a[k]);
     if ((a['max-sram-kb'] !== undefined || a['max-flash-kb'] !== undefined) && a.board === undefined)
       throw new InputError('--max-sram-kb and --max-flash-kb are planned for a board: give --board too');
+    positive('verify-top', a['verify-top'], true);
+    positive('max-latency-ms', a['max-latency-ms']);
+    if (a['verify-top'] !== undefined && a.board === undefined) throw new InputError('--verify-top runs the firmware of a board: give --board too');
+    if (a['max-latency-ms'] !== undefined && a['verify-top'] === undefined)
+      throw new InputError('--max-latency-ms is measured in the emulator: give --verify-top K too');
 
     const constraints: Constraints = { millionMACs: a['max-macs'], KBPeakMemory: a['max-peak-kb'] };
     let measure: Measure = analyticMeasure;
-    if (a.board !== undefined) {
+    const patch = parsePatch(a.patch);
+    const board = a.board === undefined ? undefined : loadBoard(a.board, { boardsDir: a['boards-dir'] });
+    if (board !== undefined) {
       // The board's SRAM and flash (less the planner's stack and runtime reserve) bound the search;
       // --max-sram-kb / --max-flash-kb can only narrow them.
-      const board = loadBoard(a.board, { boardsDir: a['boards-dir'] });
-      const b = boardMeasure(board, { patch: parsePatch(a.patch) });
+      const b = boardMeasure(board, { patch });
       measure = b.measure;
       constraints.sramKB = Math.min(a['max-sram-kb'] ?? Infinity, b.budget.sramKB);
       constraints.flashKB = Math.min(a['max-flash-kb'] ?? Infinity, b.budget.flashKB);
@@ -106,15 +118,39 @@ export const searchCommand: CommandModule<GlobalFlags, Args> = {
             resolutionMutateProb: a['resolution-mutate-prob'],
           });
     const ms = performance.now() - t0;
+    if (!a.json) log(`searched ${result.stats.predictions} predictions in ${ms.toFixed(0)} ms`);
+    let verified: VerifiedCandidate[] | undefined;
+    if (board !== undefined && a['verify-top'] !== undefined) {
+      verified = await verifyCandidates(result.evaluated, {
+        board,
+        top: a['verify-top'],
+        maxLatencyMs: a['max-latency-ms'],
+        patch,
+        seed: a.seed,
+        log: a.json ? undefined : log,
+      });
+      // The measured firmware, not the prediction, decides: the best candidate that passed wins.
+      const winner = verified.find((v) => v.ok);
+      if (!winner)
+        throw new CheckFailure(`none of the ${verified.length} best candidates passed verification: ${verified.map((v) => v.dropped).join('; ')}`, {
+          verified,
+        });
+      result.best = result.evaluated.find((c) => archKey(c.arch) === archKey(winner.arch))!;
+    }
     const summary = summarize(result, { algo: a.algo, seed: a.seed, constraints, ...(a.board ? { board: a.board } : {}) });
     if (a.out) writeFileAtomic(a.out, `${JSON.stringify(summary.arch)}\n`);
-    if (!a.json) log(`searched ${summary.predictions} predictions in ${ms.toFixed(0)} ms`);
-    if (a.json) return printJson({ ...summary, pareto: paretoOf(result) });
+    if (a.json) return printJson({ ...summary, ...(verified ? { verified } : {}), pareto: paretoOf(result) });
     printLine(`best subnet (${a.algo}, seed ${a.seed}): predicted accuracy ${summary.predictedAccuracy.toFixed(2)}%`);
     printLine(`  millionMACs   ${summary.millionMACs}`);
     printLine(`  KBPeakMemory  ${summary.KBPeakMemory}`);
     printLine(`  params        ${summary.params}`);
     printLine(`  arch          ${JSON.stringify(summary.arch)}`);
+    for (const v of verified ?? [])
+      printLine(
+        v.ok
+          ? `  verified      ${v.predictedAccuracy.toFixed(2)}%: ${v.instructions} instructions, ~${v.latencyMs?.toFixed(1)} ms, SRAM ${v.sramUsedBytes} B, flash ${v.flashUsedBytes} B`
+          : `  dropped       ${v.predictedAccuracy.toFixed(2)}%: ${v.dropped}`,
+      );
     if (a.out) printLine(`  written to    ${a.out}`);
   },
 };

@@ -1,0 +1,75 @@
+// `mcu-nas validate`: wiring only (src/pipeline/validate.ts). A model file and --test-data plug in as
+// another ModelSource (src/pipeline/model-source.ts).
+import type { CommandModule } from 'yargs';
+import { DEFAULT_BOARD, loadBoard } from '../board/index.ts';
+import { cmsisNnRoot } from '../codegen/index.ts';
+import { CheckFailure, InputError } from '../errors.ts';
+import { readText, sourceName } from '../io/read-input.ts';
+import { archSource } from '../pipeline/model-source.ts';
+import { validateModel } from '../pipeline/validate.ts';
+import type { KernelBackend } from '../schedule/index.ts';
+import { parseArchJson } from '../space/config.ts';
+import { parsePatch, positiveInt } from './compile.ts';
+import { log, printJson, printLine, type GlobalFlags } from './output.ts';
+
+interface Args extends GlobalFlags {
+  input?: string;
+  board: string;
+  kernels: KernelBackend;
+  'cmsis-nn'?: string;
+  patch: string;
+  'test-data'?: string;
+  'test-sets': number;
+  'calibration-samples': number;
+  seed: number;
+  'min-cosine': number;
+  out?: string;
+  'boards-dir'?: string;
+}
+
+export const validateCommand: CommandModule<GlobalFlags, Args> = {
+  command: 'validate [input]',
+  describe: 'compile, run in the emulator on test inputs, and compare with the float reference (top-1, cosine, RMSE, max error)',
+  builder: (y) =>
+    y
+      .positional('input', { type: 'string', description: 'arch config JSON file, or - for stdin' })
+      .option('board', { type: 'string', default: DEFAULT_BOARD })
+      .option('kernels', { choices: ['own', 'cmsis-nn'] as const, default: 'own' as const })
+      .option('cmsis-nn', { type: 'string', description: 'CMSIS-NN checkout (default: $CMSIS_NN_ROOT)' })
+      .option('patch', { type: 'string', default: 'off', description: 'auto, off, or <n>x<n>@<layer>' })
+      .option('test-data', { type: 'string', description: 'a folder of input_K.pb/output_K.pb (model files; not for arch configs)' })
+      .option('test-sets', { type: 'number', default: 3, description: 'seeded synthetic test inputs (arch config)' })
+      .option('calibration-samples', { type: 'number', default: 8 })
+      .option('seed', { type: 'number', default: 0 })
+      .option('min-cosine', { type: 'number', default: 0.99, description: 'cosine each set must reach for ok' })
+      .option('out', { type: 'string', description: 'keep the compiled folder here' })
+      .option('boards-dir', { type: 'string' }),
+  handler: async (a) => {
+    if (a.input === undefined) throw new InputError('validate: give an arch config file, or - for stdin');
+    const source = sourceName(a.input);
+    if (a['test-data'] !== undefined) throw new InputError('--test-data: test-data folders go with model files (ONNX/TFLite), which validate does not read yet');
+    if (a.input.endsWith('.onnx') || a.input.endsWith('.tflite')) throw new InputError(`${source}: model files are not supported by validate yet; give an arch config`);
+    if (!Number.isSafeInteger(a.seed) || a.seed < 0) throw new InputError(`--seed: expected a non-negative integer, got ${a.seed}`);
+    if (!(a['min-cosine'] >= -1 && a['min-cosine'] <= 1)) throw new InputError(`--min-cosine: expected a number in [-1, 1], got ${a['min-cosine']}`);
+    const board = loadBoard(a.board, { boardsDir: a['boards-dir'] });
+    const arch = parseArchJson(readText(a.input), source);
+    const cmsisRoot = a.kernels === 'cmsis-nn' ? cmsisNnRoot(a['cmsis-nn']) : undefined;
+    const src = archSource(arch, { seed: a.seed, calibrationSamples: positiveInt('calibration-samples', a['calibration-samples'], 256), testSets: positiveInt('test-sets', a['test-sets'], 16) });
+    if (!a.json) log(`validating ${src.name} on ${board.name} ...`);
+    const r = await validateModel(src, board, { backend: a.kernels, patch: parsePatch(a.patch), cmsisRoot, out: a.out, minCosine: a['min-cosine'] });
+    const { run: _run, ...summary } = r;
+    if (!r.ok) {
+      const bad = r.sets.find((s) => !s.bitExact || s.cosine < r.minCosine);
+      throw new CheckFailure(
+        `${r.model} on ${r.board}: ${!r.bitExact ? 'firmware output differs from the TypeScript int8 model' : `set ${bad?.index}: cosine ${bad?.cosine.toFixed(4)} below ${r.minCosine}`}`,
+        { ...summary },
+      );
+    }
+    if (a.json) return printJson(summary);
+    printLine(`${r.model} on ${r.board} (${r.kernels} kernels): ok, bit-exact with the int8 model`);
+    for (const s of r.sets)
+      printLine(`  set ${s.index}: top-1 ${s.top1Match ? 'agrees' : `differs (${s.top1Reference} vs ${s.top1Firmware})`}, cosine ${s.cosine.toFixed(5)}, RMSE ${s.rmse.toExponential(3)}, max error ${s.maxAbsErr.toExponential(3)}`);
+    printLine(`  ${r.instructions} instructions (${r.instructionsPerMac.toFixed(2)}/MAC), ~${r.latencyMs.toFixed(2)} ms; SRAM ${r.sramUsedBytes} B, flash ${r.flashUsedBytes} B`);
+    for (const n of r.notes) printLine(`  note: ${n}`);
+  },
+};

@@ -1,0 +1,208 @@
+// Per op, every value its template places: where its tensors are (arena block and offset, shape), its
+// integer parameters from the QuantGraph, the symbols of its constants, its scratch buffer and, in the
+// patch stage, its tile records. Backends choose the template; the values are the same for both.
+import type { Graph, Op } from '../ir/graph.ts';
+import { elementCount, isConstant } from '../ir/tensors.ts';
+import type { QuantGraph, QuantOp } from '../quant/quant-graph.ts';
+import type { Plan } from '../schedule/index.ts';
+import type { ArenaMap } from './arena.ts';
+import { cComment } from './escape.ts';
+import { stageOp, stageValues, type PatchStageValues } from './patch-tables.ts';
+
+/** A tensor the op reads or writes: a base symbol (an arena block or a constant array) plus an offset. */
+export interface TensorView {
+  base: string;
+  offset: number;
+  /** NHWC sides; a [N, C] tensor is h = N, w = 1. */
+  h: number;
+  w: number;
+  c: number;
+  bytes: number;
+  comment: string;
+}
+
+export interface OpValues {
+  id: number;
+  /** Template file name inside the backend folder. */
+  template: string;
+  comment: string;
+  input: TensorView;
+  input2: TensorView | null;
+  output: TensorView;
+  /** Symbols of the op's constants (weights, bias, multipliers, shifts, table), or null. */
+  weights: string | null;
+  bias: string | null;
+  multiplier: string | null;
+  shift: string | null;
+  lut: string | null;
+  scratch: { base: string; offset: number; bytes: number } | null;
+  /** The op's integer parameters (a QuantOp's params, flattened for the template). */
+  p: Record<string, unknown>;
+  tile: PatchStageValues | null;
+}
+
+export interface ConstArray {
+  symbol: string;
+  type: 'int8_t' | 'int32_t';
+  values: ArrayLike<number>;
+  comment: string;
+}
+
+export interface OpSymbols {
+  /** Flash arrays, in op order. */
+  arrays: ConstArray[];
+}
+
+const sym = (kind: string, id: number) => `mcunas_${kind}${id}`;
+
+export function templateOf(op: Op, p: QuantOp): string {
+  switch (p.kind) {
+    case 'conv2d':
+      return p.variant === 'depthwise' ? 'depthwise' : p.variant === 'pointwise' ? 'pointwise' : 'conv';
+    case 'avg_pool':
+    case 'max_pool':
+      return 'pool';
+    case 'relu':
+    case 'relu6':
+    case 'hard_sigmoid':
+    case 'hard_swish':
+      return 'lut';
+    default:
+      return op.kind;
+  }
+}
+
+function describe(g: Graph, op: Op, p: QuantOp): string {
+  const out = g.tensors[op.outputs[0]].shape.join('x');
+  if (op.kind === 'conv2d') return `${op.name}: ${p.kind === 'conv2d' ? p.variant : 'conv'} ${op.kernel[0]}x${op.kernel[1]} stride ${op.stride[0]} -> ${out}`;
+  return `${op.name}: ${op.kind} -> ${out}`;
+}
+
+/**
+ * Builds every op's values and the flash arrays they refer to. `depthwiseLayout` says how the backend wants
+ * depthwise weights: 'chw' as the IR holds them ([C][KH][KW], own kernels) or 'hwc' ([KH][KW][C], CMSIS-NN).
+ */
+export function opValues(q: QuantGraph, plan: Plan, arena: ArenaMap, depthwiseLayout: 'chw' | 'hwc'): { ops: OpValues[]; arrays: ConstArray[] } {
+  const arrays: ConstArray[] = [];
+  const constants = new Map<number, string>();
+  const view = (id: number): TensorView => {
+    const t = q.tensors[id];
+    const s = t.shape;
+    const [h, w, c] = s.length === 4 ? [s[1], s[2], s[3]] : s.length === 2 ? [s[0], 1, s[1]] : [1, 1, elementCount(s)];
+    const comment = cComment(t.name, 80);
+    if (isConstant(t)) {
+      // A constant operand of an element-wise op: its int8 values go to flash.
+      let symbol = constants.get(id);
+      if (!symbol) {
+        if (!(t.data instanceof Int8Array)) throw new Error(`bug: constant operand "${t.name}" is not int8`);
+        symbol = `mcunas_const${id}`;
+        constants.set(id, symbol);
+        arrays.push({ symbol, type: 'int8_t', values: t.data, comment });
+      }
+      return { base: symbol, offset: 0, h, w, c, bytes: elementCount(s), comment };
+    }
+    const r = arena.tensor(t.name);
+    return { base: `arena${r.span}`, offset: r.offset, h, w, c, bytes: elementCount(s), comment };
+  };
+
+  const ops = q.ops.map((op, i): OpValues => {
+    const p = q.params[i];
+    const comment = cComment(describe(q, op, p));
+    const stage = stageOp(plan.patchGeometry, i);
+    if (stage && stage.name !== op.name) throw new Error(`bug: patch stage op ${i} is ${stage.name}, graph op is ${op.name}`);
+    const activations = op.inputs.filter((id) => !isConstant(q.tensors[id]) || op.kind === 'add' || op.kind === 'mul');
+    const v: OpValues = {
+      id: i,
+      template: templateOf(op, p),
+      comment,
+      input: view(activations[0]),
+      input2: activations.length > 1 && (op.kind === 'add' || op.kind === 'mul') ? view(activations[1]) : null,
+      output: view(op.outputs[0]),
+      weights: null,
+      bias: null,
+      multiplier: null,
+      shift: null,
+      lut: null,
+      scratch: null,
+      p: {},
+      tile: stage ? stageValues(stage) : null,
+    };
+    const s = arena.scratch(op.name);
+    if (s) v.scratch = { base: `arena${s.span}`, offset: s.offset, bytes: s.bytes };
+    const push = (kind: string, type: ConstArray['type'], values: ArrayLike<number>, what: string) => {
+      const symbol = sym(kind, i);
+      arrays.push({ symbol, type, values, comment: cComment(`${op.name} ${what}`, 100) });
+      return symbol;
+    };
+    switch (p.kind) {
+      case 'conv2d':
+      case 'fully_connected': {
+        const w = q.tensors[op.inputs[1]];
+        const b = q.tensors[op.inputs[2]];
+        if (!(w.data instanceof Int8Array) || !(b.data instanceof Int32Array)) throw new Error(`bug: ${op.name}: weights are not int8/int32`);
+        let data: Int8Array = w.data;
+        if (p.kind === 'conv2d' && p.variant === 'depthwise' && depthwiseLayout === 'hwc') {
+          // [C][KH][KW] -> [KH][KW][C]
+          const C = w.shape[0];
+          const K = elementCount(w.shape) / C;
+          data = new Int8Array(data.length);
+          for (let c = 0; c < C; c++) for (let k = 0; k < K; k++) data[k * C + c] = w.data[c * K + k];
+        }
+        v.weights = push('w', 'int8_t', data, `weights ${w.shape.join('x')}`);
+        v.bias = push('b', 'int32_t', b.data, 'bias');
+        v.multiplier = push('m', 'int32_t', p.params.multiplier, 'requantization multipliers');
+        v.shift = push('s', 'int32_t', p.params.shift, 'requantization shifts');
+        if (p.params.lut) v.lut = push('lut', 'int8_t', p.params.lut, 'fused hard-sigmoid table');
+        const { multiplier: _m, shift: _s, lut: _l, ...rest } = p.params;
+        v.p = { ...rest, groups: p.kind === 'conv2d' ? p.groups : 1, perTensor: p.kind === 'fully_connected', firstMultiplier: p.params.multiplier[0], firstShift: p.params.shift[0] };
+        if (p.kind === 'conv2d' && p.variant === 'depthwise' && op.kind === 'conv2d') {
+          const inPlace = v.input.base === v.output.base && v.input.offset === v.output.offset;
+          if (inPlace && !v.scratch) throw new Error(`bug: ${op.name} runs in place without a scratch plane`);
+          v.p = { ...v.p, inPlace };
+        }
+        break;
+      }
+      case 'add':
+      case 'mul': {
+        const { lut, ...rest } = p.params;
+        if (lut) v.lut = push('lut', 'int8_t', lut, 'fused hard-sigmoid table');
+        v.p = { ...rest, ...p.layout };
+        break;
+      }
+      case 'avg_pool':
+      case 'max_pool':
+        v.p = { ...p.params, isMax: p.kind === 'max_pool' };
+        break;
+      case 'global_avg_pool':
+        v.p = { actMin: p.actMin, actMax: p.actMax };
+        break;
+      case 'pad':
+        v.p = { padTop: p.padTop, padLeft: p.padLeft, value: p.value };
+        break;
+      case 'relu':
+      case 'relu6':
+      case 'hard_sigmoid':
+      case 'hard_swish':
+        v.lut = push('lut', 'int8_t', p.lut, `${p.kind} table`);
+        v.p = { pixels: 1, channels: v.output.bytes };
+        break;
+      case 'softmax':
+        v.lut = push('exp', 'int32_t', p.expTable, 'softmax exponent table (Q16)');
+        v.p = { rowSize: v.output.c, rows: v.output.bytes / v.output.c };
+        break;
+      case 'concat':
+        v.p = {
+          parts: p.parts.map((part, k) => ({ ...part, input: view(op.inputs[k]), requant: part.requant ?? null })),
+        };
+        break;
+      case 'reshape':
+        if (v.input.base !== v.output.base || v.input.offset !== v.output.offset) v.p = { copy: true };
+        else v.p = { copy: false };
+        break;
+    }
+    if (v.tile && !['conv', 'pointwise', 'depthwise', 'pool', 'add', 'mul', 'lut'].includes(v.template))
+      throw new Error(`code generation: ${op.name} (${op.kind}) cannot run patch by patch`);
+    return v;
+  });
+  return { ops, arrays };
+}

@@ -1,0 +1,59 @@
+// Where a model comes from, for compile and validate: a float IR graph, the inputs to calibrate on, and the
+// test inputs with their reference outputs. An arch config gives seeded weights, seeded synthetic inputs
+// and the float interpreter as reference; an ONNX or TFLite model with a --test-data folder will give its
+// own weights, inputs and output_K.pb references through the same shape (the frontends plug in here).
+import type { Graph } from '../ir/graph.ts';
+import { lowerArch } from '../frontend/arch-to-ir.ts';
+import { runFloat, syntheticInputs } from '../quant/index.ts';
+import type { ArchConfig } from '../space/config.ts';
+
+export interface TestInput {
+  /** Real-valued input (the graph's single input). */
+  input: Float32Array;
+  /** Reference output; undefined means "the float interpreter's output". */
+  reference?: Float32Array;
+}
+
+export interface ModelSource {
+  /** Shown in messages and reports. */
+  name: string;
+  graph: Graph;
+  calibration: Float32Array[];
+  tests: TestInput[];
+  /** Facts a report should carry (e.g. that weights are seeded, not trained). */
+  notes: string[];
+  /** Where the calibration inputs came from ('random' or a folder). */
+  calibrationSource: string;
+}
+
+export interface ArchSourceOptions {
+  seed: number;
+  calibrationSamples: number;
+  testSets: number;
+}
+
+/**
+ * An arch config: seeded weights (the same seed, the same network) and seeded synthetic inputs; the
+ * calibration inputs are samples 0..C-1 of the seed's stream and the test inputs the following ones, so
+ * tests never reuse a calibration input.
+ */
+export function archSource(arch: ArchConfig, opts: ArchSourceOptions): ModelSource {
+  const graph = lowerArch(arch, { seed: opts.seed });
+  const all = syntheticInputs(graph, opts.calibrationSamples + opts.testSets, opts.seed).map((s) => s[0]);
+  return {
+    name: graph.name,
+    graph,
+    calibration: all.slice(0, opts.calibrationSamples),
+    tests: all.slice(opts.calibrationSamples).map((input) => ({ input })),
+    notes: [
+      `weights are seeded (seed ${opts.seed}) with BatchNorm statistics folded in: no trained super network is available, so accuracy figures are not meaningful; bit-exactness and cost are`,
+      `calibrated on ${opts.calibrationSamples} seeded synthetic inputs (ImageNet-normalised uniform noise)`,
+    ],
+    calibrationSource: 'random',
+  };
+}
+
+/** The reference output of a test input: its own, else the float interpreter's. */
+export function referenceOutput(g: Graph, t: TestInput): Float32Array {
+  return t.reference ?? runFloat(g, t.input).outputs[0];
+}

@@ -1,0 +1,134 @@
+// run in library form: a compiled folder -> build if stale -> QEMU (the board's stand-in, the board's
+// memory limits) -> the output checked against the golden bytes in test-vectors.json, and the measured
+// cost beside the planner's predictions.
+import fs from 'node:fs';
+import path from 'node:path';
+import { readFirmwareProject } from '../emu/project.ts';
+import { runProject, type ProjectRun } from '../emu/run-project.ts';
+import { runRenode } from '../emu/renode.ts';
+import { InputError } from '../errors.ts';
+import { errorPercent, fromHex, hex, REPORT_FILE, TEST_VECTORS_FILE, type TestVectorsFile } from './report.ts';
+
+export interface OpCost {
+  index: number;
+  name: string;
+  op: string;
+  instructions: number;
+  macs: number;
+  instructionsPerMac: number | null;
+}
+
+export interface RunReport {
+  ok: boolean;
+  outputsMatch: boolean;
+  outcome: string;
+  board: string;
+  model: string;
+  kernels: string;
+  emulator: string;
+  machine: string | null;
+  macs: number;
+  /** Instructions of one inference (test set 0), from SysTick under QEMU -icount shift=0. */
+  instructions: number;
+  instructionsPerMac: number;
+  perOp: OpCost[];
+  sets: { index: number; match: boolean; firmwareMatch: boolean | null; mismatchAt: number | null; instructions: number }[];
+  /** arena + static data (.data/.bss/arena sections) + measured stack high-water mark. */
+  sramUsedBytes: number;
+  flashUsedBytes: number;
+  stackUsedBytes: number | null;
+  predicted: { sramBytes: number; flashBytes: number; sramErrorPercent: number; flashErrorPercent: number };
+  latencyMs: number;
+  latency: { ms: number; cyclesPerInstruction: number; clockHz: number; derivation: string };
+  wallSeconds: number;
+  fault: unknown;
+}
+
+interface ReportFile {
+  board: string;
+  model: string;
+  macs: number;
+  kernels: string;
+  sram: { total: number };
+  flash: { total: number };
+  layers: { name: string; op: string; macs: number }[];
+  status: string;
+}
+
+function readJsonFile<T>(file: string): T {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch (e) {
+    throw new InputError(`${file}: not readable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); is this a folder written by mcu-nas compile?`);
+  }
+}
+
+export function readCompiled(dir: string): { report: ReportFile; vectors: TestVectorsFile } {
+  if (!fs.existsSync(dir)) throw new InputError(`${dir}: no such folder`);
+  const report = readJsonFile<ReportFile>(path.join(dir, REPORT_FILE));
+  if (report.status === 'planned') throw new InputError(`${dir}: compile stopped after planning (the model does not fit): there is no C project to run`);
+  const vectors = readJsonFile<TestVectorsFile>(path.join(dir, TEST_VECTORS_FILE));
+  return { report, vectors };
+}
+
+export interface RunCompiledOptions {
+  emulator?: 'qemu' | 'renode';
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function runCompiled(dir: string, opts: RunCompiledOptions = {}): Promise<{ report: RunReport; raw: ProjectRun; outputs: Int8Array[] }> {
+  const { report, vectors } = readCompiled(dir);
+  const project = readFirmwareProject(dir);
+  const r = await runProject(project, { timeoutMs: opts.timeoutMs ?? 120_000, env: opts.env });
+  if (opts.emulator === 'renode') {
+    const rr = await runRenode(project, { timeoutMs: opts.timeoutMs, env: opts.env });
+    if (!rr.pass) r.run.pass = false;
+  }
+  const outputs = r.run.sets.map((s) => new Int8Array(s.output.buffer, s.output.byteOffset, s.output.length));
+  const sets = vectors.sets.map((v, k) => {
+    const s = r.run.sets[k];
+    const got = outputs[k];
+    const match = got !== undefined && hex(got) === hex(fromHex(v.golden));
+    return { index: k, match, firmwareMatch: s?.match ?? null, mismatchAt: s?.mismatchAt ?? null, instructions: s?.instructions ?? 0 };
+  });
+  const outputsMatch = sets.length > 0 && sets.every((s) => s.match);
+  const perOp: OpCost[] = report.layers.map((l, i) => {
+    const instructions = r.run.instructions.perOp[i] ?? 0;
+    return { index: i, name: l.name, op: l.op, instructions, macs: l.macs, instructionsPerMac: l.macs > 0 ? instructions / l.macs : null };
+  });
+  const instructions = r.run.instructions.total;
+  const ok = r.run.pass && outputsMatch;
+  return {
+    report: {
+      ok,
+      outputsMatch,
+      outcome: r.run.outcome,
+      board: report.board,
+      model: report.model,
+      kernels: report.kernels,
+      emulator: opts.emulator ?? 'qemu',
+      machine: project.qemu?.machine ?? null,
+      macs: report.macs,
+      instructions,
+      instructionsPerMac: report.macs > 0 ? instructions / report.macs : 0,
+      perOp,
+      sets,
+      sramUsedBytes: r.sramUsedBytes,
+      flashUsedBytes: r.flashUsedBytes,
+      stackUsedBytes: r.run.stackBytes,
+      predicted: {
+        sramBytes: report.sram.total,
+        flashBytes: report.flash.total,
+        sramErrorPercent: errorPercent(report.sram.total, r.sramUsedBytes),
+        flashErrorPercent: errorPercent(report.flash.total, r.flashUsedBytes),
+      },
+      latencyMs: r.latency.ms,
+      latency: { ms: r.latency.ms, cyclesPerInstruction: r.latency.cyclesPerInstruction, clockHz: r.latency.clockHz, derivation: r.latency.derivation },
+      wallSeconds: r.run.wallSeconds,
+      fault: r.run.fault,
+    },
+    raw: r,
+    outputs,
+  };
+}

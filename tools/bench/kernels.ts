@@ -1,0 +1,99 @@
+// Instructions per MAC of the own kernels, per op kind, beside the CMSIS-NN figures of
+// ../shared/spec/toolchain.md (QEMU -icount, Cortex-M4 mps2-an386, GCC 12 -O3). Each layer of that table
+// is built as a one-op network (seeded weights), compiled with mcu-nas, run in QEMU, and its op's count
+// read from the per-op SysTick figures (40-instruction granularity). The next performance push starts here.
+//   node --import tsx tools/bench/kernels.ts [--board mps2-an386]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadBoard } from '../../src/board/index.ts';
+import { haveBuildAndQemu } from '../../src/emu/index.ts';
+import { uniformStream, normal } from '../../src/frontend/seeded-random.ts';
+import { GraphBuilder, type Graph, type TensorId } from '../../src/ir/index.ts';
+import { compileModel } from '../../src/pipeline/compile.ts';
+import { prepare } from '../../src/pipeline/prepare.ts';
+import { runCompiled } from '../../src/pipeline/run.ts';
+import { syntheticInputs } from '../../src/quant/index.ts';
+
+// ../shared/spec/toolchain.md, "Instruction counts per MAC": CMSIS-NN with DSP, CMSIS-NN plain C, naive C.
+const CASES: { label: string; per: 'MAC' | 'element' | 'input element'; cmsisDsp: number; cmsisPlain: number; naive: number; build: () => Graph }[] = [
+  { label: '1x1 conv 24x24x32 -> 24x24x64', per: 'MAC', cmsisDsp: 2.69, cmsisPlain: 3.66, naive: 9.02, build: () => conv([24, 24, 32], 64, 1, 1, 1) },
+  { label: '3x3 depthwise 48x48x32, stride 1, pad 1', per: 'MAC', cmsisDsp: 8.95, cmsisPlain: 10.08, naive: 14.4, build: () => conv([48, 48, 32], 32, 3, 1, 32) },
+  { label: '3x3 conv 96x96x3 -> 48x48x16, stride 2', per: 'MAC', cmsisDsp: 4.82, cmsisPlain: 5.47, naive: 14.38, build: () => conv([96, 96, 3], 16, 3, 2, 1) },
+  { label: 'fully connected 256 -> 128', per: 'MAC', cmsisDsp: 2.07, cmsisPlain: 3.52, naive: 6.13, build: fc },
+  { label: 'elementwise add (per element)', per: 'element', cmsisDsp: 81.25, cmsisPlain: 84.0, naive: 73.41, build: add },
+  { label: 'avgpool 2x2 s2 48x48x32 (per input element)', per: 'input element', cmsisDsp: 10.32, cmsisPlain: 26.77, naive: 4.16, build: pool },
+];
+
+function weights(b: GraphBuilder, name: string, shape: number[]): TensorId {
+  const u = uniformStream(1, name);
+  const n = shape.reduce((a, x) => a * x, 1);
+  return b.constant(name, shape, Float32Array.from({ length: n }, () => 0.2 * normal(u)));
+}
+
+function conv(inShape: [number, number, number], cout: number, k: number, stride: number, groups: number): Graph {
+  const b = new GraphBuilder('bench');
+  const x = b.input('x', [1, ...inShape]);
+  const w = weights(b, 'w', [cout, k, k, inShape[2] / groups]);
+  const bias = weights(b, 'b', [cout]);
+  const p = stride === 2 ? { top: 0, left: 0, bottom: 1, right: 1 } : { top: k >> 1, left: k >> 1, bottom: k >> 1, right: k >> 1 };
+  const y = b.op({ kind: 'conv2d', name: 'op', inputs: [x, w, bias], kernel: [k, k], stride: [stride, stride], padding: p, groups, activation: 'relu6' }, 'y');
+  b.output(y);
+  return b.build();
+}
+
+function fc(): Graph {
+  const b = new GraphBuilder('bench');
+  const x = b.input('x', [1, 256]);
+  const y = b.op({ kind: 'fully_connected', name: 'op', inputs: [x, weights(b, 'w', [128, 256]), weights(b, 'b', [128])], activation: 'none' }, 'y');
+  b.output(y);
+  return b.build();
+}
+
+function add(): Graph {
+  const b = new GraphBuilder('bench');
+  const x = b.input('x', [1, 24, 24, 32]);
+  const c = b.op({ kind: 'relu6', name: 'pre', inputs: [x] }, 'c');
+  const y = b.op({ kind: 'add', name: 'op', inputs: [x, c], activation: 'none' }, 'y');
+  b.output(y);
+  return b.build();
+}
+
+function pool(): Graph {
+  const b = new GraphBuilder('bench');
+  const x = b.input('x', [1, 48, 48, 32]);
+  const y = b.op({ kind: 'avg_pool', name: 'op', inputs: [x], kernel: [2, 2], stride: [2, 2], padding: { top: 0, left: 0, bottom: 0, right: 0 } }, 'y');
+  b.output(y);
+  return b.build();
+}
+
+async function main() {
+  if (!haveBuildAndQemu()) throw new Error('needs arm-none-eabi-gcc and qemu-system-arm');
+  const boardName = process.argv.includes('--board') ? process.argv[process.argv.indexOf('--board') + 1] : 'mps2-an386';
+  const board = loadBoard(boardName);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-bench-'));
+  console.log(`own kernels on ${board.name} (${board.core}), instructions per MAC (QEMU -icount), beside CMSIS-NN (toolchain.md, Cortex-M4)`);
+  console.log(`${'layer'.padEnd(46)} ${'own'.padStart(8)} ${'CMSIS DSP'.padStart(10)} ${'CMSIS C'.padStart(8)} ${'naive C'.padStart(8)}`);
+  try {
+    for (const [k, c] of CASES.entries()) {
+      const graph = c.build();
+      const opIndex = graph.ops.findIndex((o) => o.name === 'op');
+      const calibration = syntheticInputs(graph, 4, 1).map((s) => s[0]);
+      const p = prepare({ name: c.label, graph, calibration: calibration.slice(0, 3), tests: [{ input: calibration[3] }], notes: [], calibrationSource: 'random' }, board, { patch: 'off', backend: 'own' });
+      const dir = path.join(tmp, String(k));
+      await compileModel(p, board, { out: dir, build: true });
+      const { report } = await runCompiled(dir);
+      if (!report.ok) throw new Error(`${c.label}: firmware ${report.outcome}`);
+      const op = report.perOp[opIndex];
+      const input = graph.tensors[graph.ops[opIndex].inputs[0]].shape.reduce((a, x) => a * x, 1);
+      const output = graph.tensors[graph.ops[opIndex].outputs[0]].shape.reduce((a, x) => a * x, 1);
+      const denom = c.per === 'MAC' ? op.macs : c.per === 'element' ? output : input;
+      const own = op.instructions / denom;
+      console.log(`${c.label.padEnd(46)} ${own.toFixed(2).padStart(8)} ${c.cmsisDsp.toFixed(2).padStart(10)} ${c.cmsisPlain.toFixed(2).padStart(8)} ${c.naive.toFixed(2).padStart(8)}`);
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();
