@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { haveBuildAndQemu } from '../../src/emu/index.ts';
 import { largestArch, smallestArch } from '../../src/space/sample.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCliAsync as runCli } from '../helpers/run-cli.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-cli-e2e-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -24,9 +24,9 @@ const errors = (s: string) => s.split('\n').filter((l) => l.startsWith('error:')
 describe.skipIf(!haveBuildAndQemu())('compile / run / validate', () => {
   const small = write('small.json', smallestArch(96));
 
-  it('compile builds firmware.elf/.bin/.hex and report.json; run --json is bit-exact and reports instructions per MAC', () => {
+  it('compile builds firmware.elf/.bin/.hex and report.json; run --json is bit-exact and reports instructions per MAC', async () => {
     const out = path.join(tmp, 'small');
-    const c = runCli(['compile', small, '--board', 'stm32f746', '--out', out, '--json', '--calibration-samples', '4']);
+    const c = await runCli(['compile', small, '--board', 'stm32f746', '--out', out, '--json', '--calibration-samples', '4']);
     expect(c.stderr).toBe('');
     expect(c.code).toBe(0);
     const s = JSON.parse(c.stdout);
@@ -38,7 +38,7 @@ describe.skipIf(!haveBuildAndQemu())('compile / run / validate', () => {
     for (const k of ['board', 'model', 'macs', 'params', 'flash', 'sram', 'fits', 'patch', 'layers']) expect(report).toHaveProperty(k);
     expect(Math.abs(report.firmware.flashErrorPercent)).toBeLessThan(2);
 
-    const r = runCli(['run', out, '--json']);
+    const r = await runCli(['run', out, '--json']);
     expect(r.code).toBe(0);
     const run = JSON.parse(r.stdout);
     expect(run).toMatchObject({ ok: true, outputsMatch: true, machine: 'mps2-an500' });
@@ -50,20 +50,20 @@ describe.skipIf(!haveBuildAndQemu())('compile / run / validate', () => {
     expect(Math.abs(run.predicted.sramErrorPercent)).toBeLessThan(5);
   });
 
-  it('run exits 1 when the firmware no longer matches the golden output', () => {
+  it('run exits 1 when the firmware no longer matches the golden output', async () => {
     const out = path.join(tmp, 'small');
     const vectors = JSON.parse(fs.readFileSync(path.join(out, 'test-vectors.json'), 'utf8'));
     const golden: string = vectors.sets[0].golden;
     vectors.sets[0].golden = (golden.startsWith('00') ? '01' : '00') + golden.slice(2);
     fs.writeFileSync(path.join(out, 'test-vectors.json'), JSON.stringify(vectors));
-    const r = runCli(['run', out]);
+    const r = await runCli(['run', out]);
     expect(r.code).toBe(1);
     expect(errors(r.stderr)).toHaveLength(1);
   });
 
-  it("the lab's largest subnet at 160 px, --patch off: one link-time error naming the regions and the overflow in KB", () => {
+  it("the lab's largest subnet at 160 px, --patch off: one link-time error naming the regions and the overflow in KB", async () => {
     const big = write('largest160.json', largestArch(160));
-    const r = runCli(['compile', big, '--board', 'stm32f746', '--patch', 'off', '--out', path.join(tmp, 'big'), '--calibration-samples', '1', '--test-sets', '1']);
+    const r = await runCli(['compile', big, '--board', 'stm32f746', '--patch', 'off', '--out', path.join(tmp, 'big'), '--calibration-samples', '1', '--test-sets', '1']);
     expect(r.code).toBe(1);
     const lines = errors(r.stderr);
     expect(lines).toHaveLength(1);
@@ -71,28 +71,28 @@ describe.skipIf(!haveBuildAndQemu())('compile / run / validate', () => {
     expect(lines[0]).toMatch(/flash region FLASH \(1 MB\) overflowed by [\d.]+ KB/);
     expect(JSON.parse(fs.readFileSync(path.join(tmp, 'big', 'report.json'), 'utf8')).status).toBe('does-not-fit');
     // --patch auto lowers its SRAM below 320 KB, but its weights still need about 2.6 MB of flash.
-    const auto = runCli(['compile', big, '--board', 'stm32f746', '--patch', 'auto', '--out', path.join(tmp, 'big-auto'), '--no-build', '--json']);
+    const auto = await runCli(['compile', big, '--board', 'stm32f746', '--patch', 'auto', '--out', path.join(tmp, 'big-auto'), '--no-build', '--json']);
     expect(auto.code).toBe(1);
     expect(JSON.parse(auto.stdout)).toMatchObject({ ok: false, fits: false });
     expect(errors(auto.stderr)[0]).toMatch(/flash/);
   }, 300_000);
 
-  it('a subnet whose layer-by-layer SRAM overflows the F746 but whose weights fit runs with --patch auto', () => {
+  it('a subnet whose layer-by-layer SRAM overflows the F746 but whose weights fit runs with --patch auto', async () => {
     const arch = write('w1-144.json', { ...smallestArch(144), wid: 1 });
-    const off = runCli(['compile', arch, '--board', 'stm32f746', '--patch', 'off', '--out', path.join(tmp, 'w1-off'), '--no-build']);
+    const off = await runCli(['compile', arch, '--board', 'stm32f746', '--patch', 'off', '--out', path.join(tmp, 'w1-off'), '--no-build']);
     expect(off.code).toBe(1);
     expect(errors(off.stderr)[0]).toMatch(/with --patch auto .* fits/);
     const out = path.join(tmp, 'w1-auto');
-    const c = runCli(['compile', arch, '--board', 'stm32f746', '--patch', 'auto', '--out', out, '--json', '--calibration-samples', '2', '--test-sets', '1']);
+    const c = await runCli(['compile', arch, '--board', 'stm32f746', '--patch', 'auto', '--out', out, '--json', '--calibration-samples', '2', '--test-sets', '1']);
     expect(c.code).toBe(0);
     expect(JSON.parse(c.stdout).patch).toMatchObject({ n: expect.any(Number) });
-    const r = runCli(['run', out, '--json']);
+    const r = await runCli(['run', out, '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, outputsMatch: true });
   }, 300_000);
 
-  it('validate --json: per set top-1, cosine, RMSE and max error against the float interpreter', () => {
-    const r = runCli(['validate', small, '--board', 'stm32f746', '--json', '--test-sets', '2', '--calibration-samples', '4']);
+  it('validate --json: per set top-1, cosine, RMSE and max error against the float interpreter', async () => {
+    const r = await runCli(['validate', small, '--board', 'stm32f746', '--json', '--test-sets', '2', '--calibration-samples', '4']);
     expect(r.code).toBe(0);
     const v = JSON.parse(r.stdout);
     expect(v).toMatchObject({ ok: true, bitExact: true });
@@ -103,9 +103,9 @@ describe.skipIf(!haveBuildAndQemu())('compile / run / validate', () => {
     }
   }, 300_000);
 
-  it('bad input exits 2 with one error line', () => {
-    expect(runCli(['run', path.join(tmp, 'nowhere')]).code).toBe(2);
-    const r = runCli(['compile', small, '--out', path.join(tmp, 'x'), '--kernels', 'cmsis-nn'], {});
+  it('bad input exits 2 with one error line', async () => {
+    expect((await runCli(['run', path.join(tmp, 'nowhere')])).code).toBe(2);
+    const r = await runCli(['compile', small, '--out', path.join(tmp, 'x'), '--kernels', 'cmsis-nn'], {});
     expect(r.code).toBe(process.env.CMSIS_NN_ROOT ? 0 : 2);
   });
 });

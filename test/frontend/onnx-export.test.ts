@@ -13,7 +13,7 @@ import { parseArchJson, type ArchConfig } from '../../src/space/config.ts';
 import { sampleArch } from '../../src/space/sample.ts';
 import { Rng } from '../../src/search/rng.ts';
 import { sharedPath } from '../helpers/shared.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCliAsync as runCli } from '../helpers/run-cli.ts';
 import { compare, values } from './onnx-model-builder.ts';
 
 const archFile = (n: string) => sharedPath('data/onnx-mcunet-subnets', `${n}.arch.json`);
@@ -39,7 +39,7 @@ describe.each(CASES)('export of $name', ({ arch, seed }) => {
     expect(compare(ir, ort.data).rel).toBeLessThan(1e-4);
   });
 
-  it('imports back to the same IR: ops, shapes, names, bit-identical constants', () => {
+  it('imports back to the same IR: ops, shapes, names, bit-identical constants', async () => {
     const back = importOnnx(bytes).graph;
     expect(back.name).toBe(g.name);
     expect(back.ops.map((o) => ({ ...o }))).toEqual(g.ops.map((o) => ({ ...o })));
@@ -61,9 +61,9 @@ describe.each(CASES)('export of $name', ({ arch, seed }) => {
 describe('mcu-nas export', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcu-nas-export-'));
 
-  it('writes the model and reports it; the same seed gives the same bytes', () => {
+  it('writes the model and reports it; the same seed gives the same bytes', async () => {
     const out = path.join(dir, 'a.onnx');
-    const r = runCli(['export', archFile('mcunet-w050-smallest-r96'), '--onnx', out, '--seed', '3', '--json']);
+    const r = await runCli(['export', archFile('mcunet-w050-smallest-r96'), '--onnx', out, '--seed', '3', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
@@ -73,14 +73,14 @@ describe('mcu-nas export', () => {
     expect(Buffer.from(exportOnnx(lowerArch(CASES[0].arch, { seed: 3 }))).equals(bytes)).toBe(true);
   });
 
-  it('exits 2 with an error line for a bad config or a missing --onnx', () => {
+  it('exits 2 with an error line for a bad config or a missing --onnx', async () => {
     const bad = path.join(dir, 'bad.json');
     fs.writeFileSync(bad, JSON.stringify({ wid: 7, ks: [], e: [], d: [], image_size: 96 }));
-    const r = runCli(['export', bad, '--onnx', path.join(dir, 'b.onnx')]);
+    const r = await runCli(['export', bad, '--onnx', path.join(dir, 'b.onnx')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: .*bad\.json/);
     expect(fs.existsSync(path.join(dir, 'b.onnx'))).toBe(false);
-    const m = runCli(['export', archFile('mcunet-w050-smallest-r96')]);
+    const m = await runCli(['export', archFile('mcunet-w050-smallest-r96')]);
     expect(m.code).toBe(2);
     expect(m.stderr).toMatch(/^error: .*onnx/);
   });

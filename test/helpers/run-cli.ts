@@ -1,5 +1,5 @@
 // Runs the real command line (bin/mcu-nas.js) as a user would, capturing stdout, stderr and the exit code.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { REPO } from './shared.ts';
 
@@ -17,4 +17,25 @@ export function runCli(args: string[], opts: { input?: string; cwd?: string } = 
     timeout: 120_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The same, without blocking the test worker: a long synchronous spawn starves vitest's worker RPC
+ * ("Timeout calling onTaskUpdate"). Prefer this one.
+ */
+export function runCliAsync(args: string[], opts: { input?: string; cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(REPO, 'bin/mcu-nas.js'), ...args], { cwd: opts.cwd ?? REPO });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCliAsync as runCli } from '../helpers/run-cli.ts';
 import { sharedPath } from '../helpers/shared.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcu-nas-pcli-'));
@@ -16,8 +16,8 @@ fs.copyFileSync(
 );
 
 describe('mcu-nas predictor', () => {
-  it('eval --json reports {rows, mae, maxAbsError, pearson} for a lab .pth', () => {
-    const r = runCli(['predictor', 'eval', '--data', data, '--predictor', sharedPath('data', 'mcunet-acc-predictor', 'OFAMCUNets_acc_predictor.pth'), '--json']);
+  it('eval --json reports {rows, mae, maxAbsError, pearson} for a lab .pth', async () => {
+    const r = await runCli(['predictor', 'eval', '--data', data, '--predictor', sharedPath('data', 'mcunet-acc-predictor', 'OFAMCUNets_acc_predictor.pth'), '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.rows).toBe(1125);
@@ -27,27 +27,27 @@ describe('mcu-nas predictor', () => {
     expect(out.maxAbsError).toBeGreaterThan(out.mae);
   });
 
-  it('train --json writes a predictor that eval reads back', () => {
+  it('train --json writes a predictor that eval reads back', async () => {
     const out = path.join(tmp, 'p.json');
-    const r = runCli(['predictor', 'train', '--data', data, '--out', out, '--epochs', '1', '--seed', '2', '--json']);
+    const r = await runCli(['predictor', 'train', '--data', data, '--out', out, '--epochs', '1', '--seed', '2', '--json']);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s).toMatchObject({ rows: 1125, trainRows: 1000, validRows: 125, epochs: 1 });
     expect(typeof s.seconds).toBe('number');
     expect(s.validMae).toBeGreaterThan(0);
-    const e = runCli(['predictor', 'eval', '--data', data, '--predictor', out, '--json']);
+    const e = await runCli(['predictor', 'eval', '--data', data, '--predictor', out, '--json']);
     expect(e.code).toBe(0);
     expect(JSON.parse(e.stdout).rows).toBe(1125);
   });
 
-  it('bad input exits 2 with one error line naming it', () => {
-    const r = runCli(['predictor', 'eval', '--data', path.join(tmp, 'missing'), '--json']);
+  it('bad input exits 2 with one error line naming it', async () => {
+    const r = await runCli(['predictor', 'eval', '--data', path.join(tmp, 'missing'), '--json']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^error: .*missing: no such dataset directory\n$/);
     const bad = path.join(tmp, 'bad.pth');
     fs.writeFileSync(bad, fs.readFileSync(sharedPath('data', 'mcunet-acc-predictor', 'OFAMCUNets_acc_predictor.pth')).subarray(0, 5000));
-    const t = runCli(['predictor', 'eval', '--data', data, '--predictor', bad]);
+    const t = await runCli(['predictor', 'eval', '--data', data, '--predictor', bad]);
     expect(t.code).toBe(2);
     expect(t.stderr).toMatch(/^error: .*bad\.pth: not a PyTorch checkpoint/);
   });

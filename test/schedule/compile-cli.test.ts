@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.ts';
+import { runCliAsync as runCli } from '../helpers/run-cli.ts';
 import { REPO } from '../helpers/shared.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcu-nas-compile-'));
@@ -27,9 +27,9 @@ fs.writeFileSync(path.join(boardsDir, 'broken.json'), '{"name": "broken", ');
 const errorLines = (s: string) => s.split('\n').filter((l) => l.startsWith('error:'));
 
 describe('mcu-nas compile', () => {
-  it('plans a model that fits: exit 0, one JSON object, report.json with the DESIGN fields', () => {
+  it('plans a model that fits: exit 0, one JSON object, report.json with the DESIGN fields', async () => {
     const out = path.join(tmp, 'ok');
-    const r = runCli(['compile', archFile, '--board', 'stm32f746', '--out', out, '--json', '--no-build']);
+    const r = await runCli(['compile', archFile, '--board', 'stm32f746', '--out', out, '--json', '--no-build']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -48,9 +48,9 @@ describe('mcu-nas compile', () => {
     expect(fs.existsSync(path.join(out, 'report.html'))).toBe(true);
   });
 
-  it('prints the per-layer table without --json, and writes the patch geometry with --patch', () => {
+  it('prints the per-layer table without --json, and writes the patch geometry with --patch', async () => {
     const out = path.join(tmp, 'patched');
-    const r = runCli(['compile', archFile, '--board', 'stm32f746', '--out', out, '--patch', '4x4@blocks.2']);
+    const r = await runCli(['compile', archFile, '--board', 'stm32f746', '--out', out, '--patch', '4x4@blocks.2']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/first_conv .*conv2d/);
     expect(r.stdout).toMatch(/patch 4x4 patches up to blocks\.2\.point_linear/);
@@ -59,9 +59,9 @@ describe('mcu-nas compile', () => {
     expect(geo.stage[0].tiles).toHaveLength(16);
   });
 
-  it('exits 1 when the model does not fit even with patches, naming the overflow, the peak layer and the patch outcome', () => {
+  it('exits 1 when the model does not fit even with patches, naming the overflow, the peak layer and the patch outcome', async () => {
     const out = path.join(tmp, 'tiny');
-    const r = runCli(['compile', archFile, '--board', 'tiny', '--boards-dir', boardsDir, '--out', out]);
+    const r = await runCli(['compile', archFile, '--board', 'tiny', '--boards-dir', boardsDir, '--out', out]);
     expect(r.code).toBe(1);
     const errs = errorLines(r.stderr);
     expect(errs).toHaveLength(1);
@@ -71,8 +71,8 @@ describe('mcu-nas compile', () => {
     expect(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).fits).toBe(false);
   });
 
-  it('under --json a misfit still prints one JSON object, with ok: false and the figures', () => {
-    const r = runCli(['compile', archFile, '--board', 'tiny', '--boards-dir', boardsDir, '--out', path.join(tmp, 'tiny2'), '--patch', 'auto', '--json']);
+  it('under --json a misfit still prints one JSON object, with ok: false and the figures', async () => {
+    const r = await runCli(['compile', archFile, '--board', 'tiny', '--boards-dir', boardsDir, '--out', path.join(tmp, 'tiny2'), '--patch', 'auto', '--json']);
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout.trim());
     expect(j).toMatchObject({ ok: false, fits: false });
@@ -84,8 +84,8 @@ describe('mcu-nas compile', () => {
     ['bad board JSON', ['--board', 'broken', '--boards-dir', boardsDir], /broken\.json: not valid JSON/],
     ['bad --patch', ['--patch', '4x3@blocks.2'], /--patch: patches are n x n/],
     ['a split layer past the first SE block', ['--patch', '2x2@blocks.5'], /--patch: the patch stage cannot end at/],
-  ])('exits 2 on %s with one error line', (_what, extra, message) => {
-    const r = runCli(['compile', archFile, '--out', path.join(tmp, 'x'), ...extra]);
+  ])('exits 2 on %s with one error line', async (_what, extra, message) => {
+    const r = await runCli(['compile', archFile, '--out', path.join(tmp, 'x'), ...extra]);
     expect(r.code).toBe(2);
     const errs = errorLines(r.stderr);
     expect(errs).toHaveLength(1);
@@ -93,10 +93,10 @@ describe('mcu-nas compile', () => {
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
   });
 
-  it('exits 2 on a bad config, naming the field', () => {
+  it('exits 2 on a bad config, naming the field', async () => {
     const bad = path.join(tmp, 'bad.json');
     fs.writeFileSync(bad, JSON.stringify({ ...small, wid: 5 }));
-    const r = runCli(['compile', bad, '--out', path.join(tmp, 'y')]);
+    const r = await runCli(['compile', bad, '--out', path.join(tmp, 'y')]);
     expect(r.code).toBe(2);
     expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/bad\.json: field "wid": 5/)]);
   });
