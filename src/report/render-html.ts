@@ -62,15 +62,34 @@ function viewModel(r: MemoryReport) {
   };
 }
 
-let compiled: HandlebarsTemplateDelegate | undefined;
+const environments = new Map<string, { hb: typeof Handlebars; templates: Map<string, HandlebarsTemplateDelegate> }>();
+
+/**
+ * templates/<name> compiled (strict: a misspelt field is an error, not an empty string), with every
+ * templates/partials/*.hbs registered as a partial under its base name, so the report pages share their
+ * chrome and CSS (partials/report-page.hbs). Cached for the shipped folder; another folder is read afresh.
+ */
+export function reportTemplate(name: string, templatesDir = TEMPLATES_DIR): HandlebarsTemplateDelegate {
+  const shipped = templatesDir === TEMPLATES_DIR;
+  let env = shipped ? environments.get(templatesDir) : undefined;
+  if (!env) {
+    const hb = Handlebars.create();
+    const partials = path.join(templatesDir, 'partials');
+    if (fs.existsSync(partials))
+      for (const f of fs.readdirSync(partials).sort())
+        if (f.endsWith('.hbs')) hb.registerPartial(f.slice(0, -'.hbs'.length), fs.readFileSync(path.join(partials, f), 'utf8'));
+    env = { hb, templates: new Map() };
+    if (shipped) environments.set(templatesDir, env);
+  }
+  let t = env.templates.get(name);
+  if (!t) {
+    t = env.hb.compile(fs.readFileSync(path.join(templatesDir, name), 'utf8'), { strict: true });
+    env.templates.set(name, t);
+  }
+  return t;
+}
 
 /** The report as one self-contained HTML page (inline SVG and CSS, no scripts). */
 export function renderHtmlReport(r: MemoryReport, templatesDir = TEMPLATES_DIR): string {
-  const hb = Handlebars.create();
-  const template =
-    templatesDir === TEMPLATES_DIR && compiled
-      ? compiled
-      : hb.compile(fs.readFileSync(path.join(templatesDir, 'report.html.hbs'), 'utf8'), { strict: true });
-  if (templatesDir === TEMPLATES_DIR) compiled = template;
-  return template(viewModel(r));
+  return reportTemplate('report.html.hbs', templatesDir)(viewModel(r));
 }

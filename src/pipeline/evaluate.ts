@@ -1,0 +1,450 @@
+// evaluate in library form: top-1 accuracy of a model on a labelled dataset, as float (onnxruntime for
+// ONNX, the float interpreter for an arch config) and as int8 (the TypeScript int8 interpreter, bit-exact
+// with the firmware), the drop between them, confusion matrices, the worst-classified images, and
+// optionally a confirmation that N images give the same int8 bytes when the compiled firmware runs in the
+// emulator. src/cli/evaluate.ts only parses flags and prints; writeEvaluateReport() writes the report folder.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Board } from '../board/schema.ts';
+import {
+  calibrationImages,
+  imageLength,
+  inputSpecFromShape,
+  measureAccuracy,
+  openDataset,
+  randomImages,
+  separateCalibration,
+  spread,
+  type Classifier,
+  type Dataset,
+  type InputSpec,
+  type Mistake,
+  type Preprocess,
+} from '../data/index.ts';
+import { CheckFailure, InputError } from '../errors.ts';
+import { lowerArch } from '../frontend/arch-to-ir.ts';
+import { importOnnxFile, irToOnnx, onnxToIr, readTestData } from '../frontend/onnx/index.ts';
+import type { Graph } from '../ir/graph.ts';
+import { readText, sourceName } from '../io/read-input.ts';
+import { openOnnx } from '../oracle/onnxruntime.ts';
+import { argmax, calibrate, dequantizeOutput, quantize, quantizeInput, runFloat, runInt8, type QuantGraph } from '../quant/index.ts';
+import { renderAccuracyHtml, WorstExamples, type AccuracyReport, type ExampleKind, type ExampleScores, type InputPicture } from '../report/index.ts';
+import type { KernelBackend } from '../schedule/index.ts';
+import { parseArchJson } from '../space/config.ts';
+import { compileModel } from './compile.ts';
+import type { ModelSource } from './model-source.ts';
+import { prepare } from './prepare.ts';
+import { runCompiled } from './run.ts';
+
+// ---------------------------------------------------------------------------------------------------
+// The model: its float IR graph, what input it wants, and a float reference to score.
+
+export interface EvaluatedModel {
+  readonly name: string;
+  readonly file: string;
+  readonly kind: 'onnx' | 'arch';
+  readonly graph: Graph;
+  /** The input as the dataset must make it: the ONNX input's layout, or NHWC for an arch config. */
+  readonly spec: InputSpec;
+  /** One image in `spec`'s layout -> the IR graph's input layout. */
+  toIr(x: Float32Array): Float32Array;
+  /** IR output values -> the model's own output order (class scores). */
+  fromIr(y: Float32Array): Float32Array;
+  /** The float reference's class scores for one image in `spec`'s layout. */
+  floatScores(x: Float32Array): Promise<Float32Array>;
+  readonly floatEngine: string;
+  readonly classCount: number;
+  close(): Promise<void>;
+}
+
+export async function loadEvaluatedModel(file: string, seed: number): Promise<EvaluatedModel> {
+  const source = sourceName(file);
+  if (file.toLowerCase().endsWith('.onnx')) {
+    const imp = importOnnxFile(file);
+    if (imp.inputs.length !== 1) throw new InputError(`${source}: the model takes ${imp.inputs.length} inputs; an image dataset feeds one`);
+    const b = imp.inputs[0];
+    const out = imp.outputs[0];
+    // The importer binds an NCHW input to an NHWC tensor; an input the model itself transposes from NHWC
+    // keeps its layout.
+    const nchw = b.map.length === 4 && b.map.join() === '0,3,1,2';
+    const spec = inputSpecFromShape(b.dims, nchw ? 'nchw' : 'nhwc', source, b.name);
+    // One session for the whole dataset (opening one per image would cost a minute over 10,000 images).
+    const session = await openOnnx(file, { source });
+    const outputName = session.outputNames[0];
+    return {
+      name: imp.graph.name,
+      file: source,
+      kind: 'onnx',
+      graph: imp.graph,
+      spec,
+      toIr: (x) => onnxToIr(x, b),
+      fromIr: (y) => irToOnnx(y, out),
+      floatScores: async (x) => (await session.run({ [b.name]: { dims: b.dims, data: x } }, { outputs: [outputName] }))[0].data,
+      floatEngine: 'onnxruntime',
+      classCount: out.dims.reduce((a, d) => a * d, 1),
+      close: () => session.close(),
+    };
+  }
+  if (file.toLowerCase().endsWith('.tflite')) throw new InputError(`${source}: evaluate reads ONNX models and arch configs, not TFLite files yet`);
+  const graph = lowerArch(parseArchJson(readText(file), source), { seed });
+  const input = graph.tensors[graph.inputs[0]];
+  const output = graph.tensors[graph.outputs[0]];
+  return {
+    name: graph.name,
+    file: source,
+    kind: 'arch',
+    graph,
+    spec: inputSpecFromShape(input.shape, 'nhwc', source, input.name),
+    toIr: (x) => x,
+    fromIr: (y) => y,
+    floatScores: async (x) => runFloat(graph, x).outputs[0],
+    floatEngine: 'float interpreter',
+    classCount: output.shape.reduce((a, d) => a * d, 1),
+    close: async () => {},
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Calibration inputs: never images that are evaluated.
+
+export interface CalibrationChoice {
+  /** The evaluation images, after the split (if any) and the limit. */
+  readonly evaluation: Dataset;
+  /** Inputs in the IR's layout, for calibrate(). */
+  readonly inputs: Float32Array[];
+  readonly source: string;
+  readonly split: boolean;
+}
+
+/** A folder of ONNX test data (input_K.pb, or test_data_set_N folders) rather than an image folder. */
+export function isTestDataFolder(dir: string): boolean {
+  try {
+    const names = fs.readdirSync(dir);
+    return names.includes('input_0.pb') || names.some((n) => /^test_data_set_\d+$/.test(n));
+  } catch {
+    return false;
+  }
+}
+
+export interface CalibrationRequest {
+  /** 'random', a dataset name/folder, or an ONNX test-data folder; undefined: the evaluation dataset. */
+  readonly calibration?: string;
+  readonly samples: number;
+  readonly seed: number;
+  readonly split: boolean;
+  readonly limit?: number;
+}
+
+export function chooseCalibration(model: EvaluatedModel, dataset: Dataset, preprocess: Preprocess, datasetName: string, req: CalibrationRequest): CalibrationChoice {
+  const name = req.calibration ?? datasetName;
+  const limited = (ds: Dataset) => (req.limit === undefined ? ds : spread(ds, req.limit));
+  if (name === 'random') {
+    const s = separateCalibration(dataset, 'random', req.split);
+    const inputs = randomImages(model.spec, preprocess, req.samples, req.seed).map(model.toIr);
+    return { evaluation: limited(s.evaluation), inputs, source: `random (${req.samples} images of uniform pixels, seed ${req.seed})`, split: s.split };
+  }
+  if (isTestDataFolder(name)) {
+    if (model.kind !== 'onnx') throw new InputError(`--calibration: ${name} holds ONNX test data, which only an ONNX model can use`);
+    const want = imageLength(model.spec);
+    const inputs = readTestData(name, 1).map((set) => {
+      const t = set.inputs[0];
+      if (t.data.length !== want) throw new InputError(`${set.dir}: input holds ${t.data.length} values; the model's input needs ${want}`);
+      return model.toIr(t.data);
+    });
+    const s = separateCalibration(dataset, 'random', req.split);
+    return { evaluation: limited(s.evaluation), inputs: inputs.slice(0, req.samples), source: `${name} (${Math.min(inputs.length, req.samples)} ONNX test inputs)`, split: s.split };
+  }
+  const calibrationSet = name === datasetName ? dataset : openDataset(name, model.spec, preprocess);
+  const s = separateCalibration(dataset, calibrationSet, req.split);
+  const chosen = s.calibration === 'random' ? [] : calibrationImages(s.calibration, req.samples);
+  const where = s.calibration === 'random' ? '' : s.calibration.name;
+  return { evaluation: limited(s.evaluation), inputs: chosen.map(model.toIr), source: `${where} (${chosen.length} images)`, split: s.split };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Emulation: N images compiled into the firmware as test sets, run in QEMU, compared byte for byte.
+
+export interface EmulatedCheck {
+  count: number;
+  identical: number;
+  /** Images whose firmware top-1 equals the int8 interpreter's. */
+  top1Agree?: number;
+  board?: string;
+  emulator?: string;
+  sources?: string[];
+  note?: string;
+}
+
+export async function emulateImages(model: EvaluatedModel, q: QuantGraph, calibration: Float32Array[], images: Dataset, board: Board, opts: { backend: KernelBackend; emulator: 'qemu' | 'renode' }): Promise<EmulatedCheck> {
+  const samples = Array.from({ length: images.size }, (_, i) => images.get(i));
+  const source: ModelSource = {
+    name: model.name,
+    graph: model.graph,
+    calibration,
+    tests: samples.map((s) => ({ input: model.toIr(s.image) })),
+    notes: [],
+    calibrationSource: 'evaluate',
+  };
+  const prepared = prepare(source, board, { patch: 'off', backend: opts.backend });
+  // prepare() calibrates and quantizes the same inputs again; its golden bytes must be the evaluated model's.
+  prepared.tests.forEach((t, k) => {
+    const mine = runInt8(q, quantizeInput(q, source.tests[k].input)).outputs[0];
+    if (Buffer.compare(Buffer.from(mine.buffer, mine.byteOffset, mine.length), Buffer.from(t.golden.buffer, t.golden.byteOffset, t.golden.length)) !== 0)
+      throw new Error('bug: the compiled int8 model differs from the evaluated one');
+  });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-evaluate-'));
+  try {
+    const out = path.join(tmp, 'model');
+    const compiled = await compileModel(prepared, board, { out, build: true });
+    if (compiled.linkFailure) throw new CheckFailure(`${model.file} does not fit ${board.name}, so it cannot run in the emulator: ${compiled.linkFailure.message}`);
+    const { report, outputs } = await runCompiled(out, { emulator: opts.emulator });
+    const top1 = (y: Int8Array) => argmax(model.fromIr(Float32Array.from(y)));
+    return {
+      count: samples.length,
+      identical: report.sets.filter((s) => s.match).length,
+      top1Agree: prepared.tests.filter((t, k) => outputs[k] !== undefined && top1(outputs[k]) === top1(t.golden)).length,
+      board: board.name,
+      emulator: `${report.emulator}${report.machine ? ` (${report.machine})` : ''}`,
+      sources: samples.map((s) => s.source),
+    };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The whole evaluation.
+
+export interface EvaluateRequest {
+  /** ONNX model (.onnx) or arch config (JSON). */
+  readonly model: string;
+  /** 'mnist' or an ImageFolder path. */
+  readonly dataset: string;
+  readonly preprocess: Preprocess;
+  readonly seed: number;
+  readonly limit?: number;
+  readonly split: boolean;
+  readonly calibration?: string;
+  readonly calibrationSamples: number;
+  /** Images to run in the emulator (0: none; then `board` may be undefined). */
+  readonly emulated: number;
+  readonly board?: Board;
+  readonly backend: KernelBackend;
+  readonly emulator: 'qemu' | 'renode';
+  /** Worst-classified images to keep (with their pictures) for the report; default 12. */
+  readonly worst?: number;
+  /** Progress messages (for stderr). */
+  readonly onStage?: (message: string) => void;
+  /** Called before the first image with the count, then after each image. */
+  readonly onStart?: (total: number) => void;
+  readonly onImage?: (done: number, total: number) => void;
+}
+
+/** One of the worst-classified images, as evaluate.json and --json give it (the picture is in the report). */
+export interface WorstImage {
+  index: number;
+  source: string;
+  label: number;
+  kind: ExampleKind;
+  float: ExampleScores;
+  int8: ExampleScores;
+}
+
+export interface EvaluateSummary {
+  model: string;
+  file: string;
+  dataset: string;
+  evaluated: string;
+  classes: readonly string[];
+  images: number;
+  split: boolean;
+  calibration: { source: string; images: number };
+  preprocess: Preprocess & { layout: 'nchw' | 'nhwc'; input: [number, number, number] };
+  floatEngine: string;
+  floatAccuracy: number;
+  int8Accuracy: number;
+  /** (float correct - int8 correct) / images. */
+  drop: number;
+  floatCorrect: number;
+  int8Correct: number;
+  /** Images where float and int8 predict different classes. */
+  flips: number;
+  confusion: { rows: 'true class'; columns: 'predicted class'; float: number[][]; int8: number[][] };
+  mistakes: { float: Mistake[]; int8: Mistake[] };
+  /** The worst-classified images (flips, confident mistakes, least confident right answers). */
+  worst: WorstImage[];
+  emulated: EmulatedCheck;
+  seconds: number;
+  /** The files --report wrote. */
+  report?: { json: string; html: string };
+}
+
+export interface Evaluation {
+  summary: EvaluateSummary;
+  /** What the HTML report needs beyond the summary: the worst images' pictures and the input described. */
+  pictures: InputPicture[];
+  preprocessing: string;
+}
+
+export const DEFAULT_WORST_IMAGES = 12;
+
+/** How dataset images became model inputs, in words, for the report. */
+export function describePreprocessing(spec: InputSpec, p: Preprocess, dataset: string): string {
+  const size = `${spec.width}×${spec.height}`;
+  const interpolation = p.interpolation ?? (dataset === 'mnist' ? 'area' : 'bilinear');
+  const resize = p.resize === undefined ? `resized to ${size}` : `resized to ${p.resize}×${p.resize}, centre-cropped to ${size}`;
+  const list = (v: readonly number[]) => v.join(', ');
+  const channels = spec.channels === 1 ? '1 channel (luminance)' : `3 channels (${p.channelOrder.toUpperCase()})`;
+  return `${spec.layout.toUpperCase()}, ${channels}; ${resize} (${interpolation}${interpolation === 'bilinear' && p.antialias ? ', antialiased' : ''}); x = (p × ${p.scale}/255 − ${list(p.mean)}) / ${list(p.std)}`;
+}
+
+export async function evaluateModel(req: EvaluateRequest): Promise<Evaluation> {
+  const started = Date.now();
+  const model = await loadEvaluatedModel(req.model, req.seed);
+  try {
+    const dataset = openDataset(req.dataset, model.spec, req.preprocess);
+    if (dataset.classes.length > model.classCount)
+      throw new InputError(`${req.dataset}: ${dataset.classes.length} classes, but ${model.file} scores only ${model.classCount}`);
+    const cal = chooseCalibration(model, dataset, req.preprocess, req.dataset, { calibration: req.calibration, samples: req.calibrationSamples, seed: req.seed, split: req.split, limit: req.limit });
+    req.onStage?.(`calibrating on ${cal.source} ...`);
+    const q = quantize(model.graph, calibrate(model.graph, cal.inputs));
+
+    // measureAccuracy shows each image to the float classifier, then the int8 one; the int8 step hands both
+    // score vectors to the worst-image selection.
+    const worst = new WorstExamples<{ source: string; image: Float32Array }>(req.worst ?? DEFAULT_WORST_IMAGES);
+    let floatOf: { index: number; scores: Float32Array } | undefined;
+    const classifiers: Classifier[] = [
+      {
+        name: model.floatEngine,
+        predict: async (s, index) => {
+          const scores = await model.floatScores(s.image);
+          floatOf = { index, scores };
+          return argmax(scores);
+        },
+      },
+      {
+        name: 'int8 interpreter',
+        predict: (s, index) => {
+          const y = runInt8(q, quantizeInput(q, model.toIr(s.image))).outputs[0];
+          const scores = model.fromIr(dequantizeOutput(q, y));
+          if (floatOf?.index === index) worst.offer(index, s.label, floatOf.scores, scores, () => ({ source: s.source, image: s.image }));
+          return argmax(model.fromIr(Float32Array.from(y)));
+        },
+      },
+    ];
+    req.onStart?.(cal.evaluation.size);
+    const result = await measureAccuracy(cal.evaluation, classifiers, { onImage: req.onImage });
+    const [f, i8] = result.scores;
+
+    let emulated: EmulatedCheck = { count: 0, identical: 0, note: 'not requested (--emulated N runs N images in the emulator)' };
+    if (req.board && req.emulated > 0) {
+      req.onStage?.(`compiling for ${req.board.name} and running ${req.emulated} images in ${req.emulator} ...`);
+      emulated = await emulateImages(model, q, cal.inputs, spread(cal.evaluation, req.emulated), req.board, { backend: req.backend, emulator: req.emulator });
+    }
+
+    const chosen = worst.result();
+    const { spec } = model;
+    const summary: EvaluateSummary = {
+      model: model.name,
+      file: model.file,
+      dataset: req.dataset,
+      evaluated: cal.evaluation.name,
+      classes: result.classes,
+      images: result.images,
+      split: cal.split,
+      calibration: { source: cal.source, images: cal.inputs.length },
+      preprocess: { ...req.preprocess, layout: spec.layout, input: [spec.channels, spec.height, spec.width] },
+      floatEngine: model.floatEngine,
+      floatAccuracy: f.accuracy,
+      int8Accuracy: i8.accuracy,
+      // From the counts, so 11 images of 5000 give 0.0022, not a difference of two rounded fractions.
+      drop: result.images === 0 ? 0 : (f.correct - i8.correct) / result.images,
+      floatCorrect: f.correct,
+      int8Correct: i8.correct,
+      flips: result.disagreements,
+      confusion: { rows: 'true class', columns: 'predicted class', float: f.confusion, int8: i8.confusion },
+      mistakes: { float: f.mistakes, int8: i8.mistakes },
+      worst: chosen.map((e) => ({ index: e.index, source: e.payload.source, label: e.label, kind: e.kind, float: e.float, int8: e.int8 })),
+      emulated,
+      seconds: (Date.now() - started) / 1000,
+    };
+    const p = req.preprocess;
+    const pictures = chosen.map(
+      (e): InputPicture => ({ width: spec.width, height: spec.height, channels: spec.channels, layout: spec.layout, data: e.payload.image, scale: p.scale, mean: p.mean, std: p.std, channelOrder: p.channelOrder }),
+    );
+    return { summary, pictures, preprocessing: describePreprocessing(spec, p, req.dataset) };
+  } finally {
+    await model.close();
+  }
+}
+
+/** Exit 1 (CheckFailure, carrying the summary) when an emulated image's int8 bytes differ from the interpreter's. */
+export function checkEmulated(summary: EvaluateSummary): void {
+  const e = summary.emulated;
+  if (e.count > 0 && e.identical !== e.count)
+    throw new CheckFailure(`${summary.file}: ${e.count - e.identical} of ${e.count} images give different int8 bytes in the emulator than in the int8 interpreter`, { ...summary });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The report folder.
+
+export const EVALUATE_JSON = 'evaluate.json';
+export const REPORT_HTML = 'report.html';
+/** The accuracy page's name when the folder already holds compile's memory report.html. */
+export const ACCURACY_HTML = 'accuracy.html';
+
+/** True when `file` is an HTML report written by evaluate (so it may be replaced). */
+function isEvaluateReport(file: string): boolean {
+  try {
+    return fs.readFileSync(file, 'utf8').slice(0, 4096).includes('<meta name="generator" content="mcu-nas evaluate">');
+  } catch {
+    return false;
+  }
+}
+
+export function accuracyReport(e: Evaluation, memoryReport?: string): AccuracyReport {
+  const s = e.summary;
+  return {
+    model: s.model,
+    file: s.file,
+    dataset: s.dataset,
+    evaluated: s.evaluated,
+    images: s.images,
+    classes: s.classes,
+    calibration: s.calibration.source,
+    preprocessing: e.preprocessing,
+    float: { engine: s.floatEngine, correct: s.floatCorrect, accuracy: s.floatAccuracy, confusion: s.confusion.float },
+    int8: { engine: 'int8 interpreter', correct: s.int8Correct, accuracy: s.int8Accuracy, confusion: s.confusion.int8 },
+    drop: s.drop,
+    flips: s.flips,
+    emulated: s.emulated,
+    examples: s.worst.map((w, k) => ({ ...w, picture: e.pictures[k] })),
+    memoryReport,
+  };
+}
+
+/**
+ * Writes DIR/evaluate.json (the summary, as --json prints it) and the HTML accuracy report: DIR/report.html,
+ * or DIR/accuracy.html when DIR/report.html is compile's memory report (kept, and linked from the page).
+ * Sets `summary.report` to the two paths.
+ */
+export function writeEvaluateReport(dir: string, e: Evaluation): { json: string; html: string } {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new InputError(`--report: cannot create ${dir} (${(err as Error).message})`);
+  }
+  const existing = path.join(dir, REPORT_HTML);
+  const keepMemory = fs.existsSync(existing) && !isEvaluateReport(existing);
+  const files = { json: path.join(dir, EVALUATE_JSON), html: path.join(dir, keepMemory ? ACCURACY_HTML : REPORT_HTML) };
+  e.summary.report = files;
+  const html = renderAccuracyHtml(accuracyReport(e, keepMemory ? REPORT_HTML : undefined));
+  try {
+    fs.writeFileSync(files.json, `${JSON.stringify(e.summary, null, 2)}\n`);
+    fs.writeFileSync(files.html, html);
+  } catch (err) {
+    throw new InputError(`--report: cannot write into ${dir} (${(err as Error).message})`);
+  }
+  return files;
+}
