@@ -132,6 +132,40 @@ void mcunas_maxpool_s8(const int8_t *in, mcunas_shape in_shape, int8_t *out, mcu
 void mcunas_global_avgpool_s8(const int8_t *in, mcunas_shape in_shape, int8_t *out, int32_t act_min,
                               int32_t act_max);
 
+/*
+ * A global average pool with TFLite MEAN's arithmetic (src/quant/quant-graph.ts MeanStep / MeanParams). Each
+ * step sums its raw int8 inputs (S over count values) and gives an int8:
+ *   MCUNAS_MEAN_NEAREST:  round_half_away(requantize(S + count * input_offset, multiplier, shift) / count) + output_offset
+ *                         (TFLite reference_integer_ops::Mean; zero offsets and multiplier 2^30, shift 1 are AVERAGE_POOL_2D)
+ *   MCUNAS_MEAN_TRUNCATE: S / count, truncated toward zero (TFLite reference_ops::Mean, equal quantizations)
+ *   MCUNAS_MEAN_FLOAT:    roundf((float)S / (float)count * scale + bias) + output_offset in float32, the product
+ *                         rounded before the sum (TFLite reference_ops::QuantizedMeanOrSum)
+ * saturated to int8. axes: MCUNAS_MEAN_HW divides once (step[0]); MCUNAS_MEAN_W_THEN_H averages each row over W
+ * with step[0], then the H row means with step[1]; MCUNAS_MEAN_H_THEN_W the other way round. The result is
+ * clamped to [act_min, act_max]; out holds in.c bytes. No scratch.
+ */
+#define MCUNAS_MEAN_NEAREST 0
+#define MCUNAS_MEAN_TRUNCATE 1
+#define MCUNAS_MEAN_FLOAT 2
+#define MCUNAS_MEAN_HW 0
+#define MCUNAS_MEAN_W_THEN_H 1
+#define MCUNAS_MEAN_H_THEN_W 2
+
+typedef struct {
+    int32_t rounding;
+    int32_t input_offset, output_offset;
+    int32_t multiplier, shift;
+    float scale, bias;
+} mcunas_mean_step;
+
+typedef struct {
+    int32_t axes;
+    mcunas_mean_step step[2];
+    int32_t act_min, act_max;
+} mcunas_mean_params;
+
+void mcunas_mean_s8(const int8_t *in, mcunas_shape in_shape, int8_t *out, const mcunas_mean_params *p);
+
 /* Constant padding: out (out_shape) is `value` everywhere except the input placed at (pad_top, pad_left). */
 void mcunas_pad_s8(const int8_t *in, mcunas_shape in_shape, int8_t *out, mcunas_shape out_shape,
                    int32_t pad_top, int32_t pad_left, int8_t value);

@@ -60,3 +60,56 @@ void mcunas_global_avgpool_s8(const int8_t *in, mcunas_shape in_shape, int8_t *o
         out[c] = (int8_t)clamp(rounded_average(sum, n), act_min, act_max);
     }
 }
+
+/* round(x) half away from zero for |x| < 2^30, exactly (x - trunc(x) is exact in float). */
+MCUNAS_INLINE int32_t round_half_away_f(float x)
+{
+    const int32_t t = (int32_t)x;
+    const float frac = x - (float)t;
+    return frac >= 0.5f ? t + 1 : frac <= -0.5f ? t - 1 : t;
+}
+
+static int32_t mean_step(int32_t sum, int32_t count, const mcunas_mean_step *s)
+{
+    int32_t v;
+    if (s->rounding == MCUNAS_MEAN_TRUNCATE) {
+        v = sum / count;
+    } else if (s->rounding == MCUNAS_MEAN_NEAREST) {
+        v = rounded_average(mcunas_requantize(sum + count * s->input_offset, s->multiplier, s->shift), count) + s->output_offset;
+    } else {
+        const float mean = (float)sum / (float)count;
+        /* volatile: the product is rounded to float before the sum, as TFLite computes it (no fused multiply-add). */
+        volatile float product = mean * s->scale;
+        float r = product + s->bias;
+        r = r > 1e6f ? 1e6f : r < -1e6f ? -1e6f : r;
+        v = round_half_away_f(r) + s->output_offset;
+    }
+    return clamp(v, -128, 127);
+}
+
+void mcunas_mean_s8(const int8_t *in, mcunas_shape in_shape, int8_t *out, const mcunas_mean_params *p)
+{
+    const int32_t H = in_shape.h, W = in_shape.w, C = in_shape.c;
+    for (int32_t c = 0; c < C; c++) {
+        int32_t v;
+        if (p->axes == MCUNAS_MEAN_HW) {
+            int32_t sum = 0;
+            const int8_t *x = in + c;
+            for (int32_t i = 0; i < H * W; i++, x += C) sum += *x;
+            v = mean_step(sum, H * W, &p->step[0]);
+        } else {
+            const int w_first = p->axes == MCUNAS_MEAN_W_THEN_H;
+            const int32_t outer = w_first ? H : W, inner = w_first ? W : H;
+            const int32_t outer_stride = w_first ? W * C : C, inner_stride = w_first ? C : W * C;
+            int32_t total = 0;
+            for (int32_t a = 0; a < outer; a++) {
+                int32_t sum = 0;
+                const int8_t *x = in + a * outer_stride + c;
+                for (int32_t b = 0; b < inner; b++, x += inner_stride) sum += *x;
+                total += mean_step(sum, inner, &p->step[0]);
+            }
+            v = mean_step(total, outer, &p->step[1]);
+        }
+        out[c] = (int8_t)clamp(v, p->act_min, p->act_max);
+    }
+}

@@ -86,7 +86,7 @@ export interface BinaryOp extends OpBase {
   readonly activation: Activation;
 }
 
-/** Mean over H and W; out [N, 1, 1, C]. */
+/** Mean over H and W; out [N, 1, 1, C]. (How an int8 model rounds it is the QuantOp's business.) */
 export interface GlobalAvgPoolOp extends OpBase {
   readonly kind: 'global_avg_pool';
 }
@@ -112,9 +112,9 @@ export interface ReshapeOp extends OpBase {
   readonly shape: Shape;
 }
 
-/** Standalone activations; hard_swish = x * relu6(x + 3) / 6. */
+/** Standalone activations; hard_swish = x * relu6(x + 3) / 6; sigmoid = 1 / (1 + exp(-x)) (the logistic function). */
 export interface UnaryOp extends OpBase {
-  readonly kind: 'relu' | 'relu6' | 'hard_sigmoid' | 'hard_swish';
+  readonly kind: 'relu' | 'relu6' | 'hard_sigmoid' | 'hard_swish' | 'sigmoid';
 }
 
 /** Softmax over the last axis. */

@@ -18,6 +18,7 @@ const ARITY: Record<Op['kind'], readonly [number, number]> = {
   relu6: [1, 1],
   hard_sigmoid: [1, 1],
   hard_swish: [1, 1],
+  sigmoid: [1, 1],
   softmax: [1, 1],
   concat: [1, Infinity],
 };
@@ -130,6 +131,7 @@ export function inferOutputShapes(op: Op, inputs: readonly Shape[]): Shape[] {
     case 'relu6':
     case 'hard_sigmoid':
     case 'hard_swish':
+    case 'sigmoid':
     case 'softmax':
       return [x.slice()];
     case 'concat': {

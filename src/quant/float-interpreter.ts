@@ -105,6 +105,7 @@ export function runFloat(g: Graph, input: Float32Array | readonly Float32Array[]
       case 'relu6':
       case 'hard_sigmoid':
       case 'hard_swish':
+      case 'sigmoid':
         y = unaryF32(x, op.kind);
         break;
       case 'softmax': {

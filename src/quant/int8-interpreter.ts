@@ -4,7 +4,7 @@ import type { Graph, Op, Shape } from '../ir/graph.ts';
 import { elementCount, isConstant } from '../ir/tensors.ts';
 import { InputError } from '../errors.ts';
 import { checkInputs } from './float-interpreter.ts';
-import { addS8, avgPoolS8, convS8, depthwiseS8, fullyConnectedS8, globalAvgPoolS8, lutS8, maxPoolS8, mulS8, padS8, pointwiseS8, requantCopyS8, softmaxS8, type Hwc } from './int8-kernels.ts';
+import { addS8, avgPoolS8, convS8, depthwiseS8, fullyConnectedS8, globalAvgPoolS8, lutS8, maxPoolS8, meanS8, mulS8, padS8, pointwiseS8, requantCopyS8, softmaxS8, type Hwc } from './int8-kernels.ts';
 import type { QuantGraph, QuantOp } from './quant-graph.ts';
 import { activationQuant } from './quantize.ts';
 import { dequantizeValue, quantizeValue } from './scales.ts';
@@ -63,7 +63,8 @@ export function runInt8Op(q: QuantGraph, index: number, read: (id: number) => In
       mulS8(x, read(op.inputs[1]), out, p.layout, p.params);
       break;
     case 'global_avg_pool':
-      globalAvgPoolS8(x, hwc(shape(op.inputs[0])), out, p.actMin, p.actMax);
+      if (p.mean) meanS8(x, hwc(shape(op.inputs[0])), out, p.mean, p.actMin, p.actMax);
+      else globalAvgPoolS8(x, hwc(shape(op.inputs[0])), out, p.actMin, p.actMax);
       break;
     case 'avg_pool':
       avgPoolS8(x, hwc(shape(op.inputs[0])), out, hwc(outShape), p.params);
@@ -81,6 +82,7 @@ export function runInt8Op(q: QuantGraph, index: number, read: (id: number) => In
     case 'relu6':
     case 'hard_sigmoid':
     case 'hard_swish':
+    case 'sigmoid':
       lutS8(x, out, p.lut);
       break;
     case 'softmax': {

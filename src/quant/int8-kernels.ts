@@ -4,7 +4,7 @@
 // shared fixed-point code. Loop orders favour speed in JS and need not match the C: integer sums do not
 // depend on order.
 import { clamp, multiplyByQuantizedMultiplier as mbqm } from './fixed-point.ts';
-import type { AddKernelParams, ConcatPart, ConvKernelParams, ElementwiseLayout, MulKernelParams, PoolKernelParams, RequantParams } from './quant-graph.ts';
+import type { AddKernelParams, ConcatPart, ConvKernelParams, ElementwiseLayout, MeanParams, MeanStep, MulKernelParams, PoolKernelParams, RequantParams } from './quant-graph.ts';
 
 /** mcunas_shape: one NHWC image (batch 1). */
 export interface Hwc {
@@ -233,6 +233,46 @@ export function globalAvgPoolS8(input: Int8Array, inShape: Hwc, out: Int8Array, 
   const sums = new Float64Array(C);
   for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) sums[c] += input[i * C + c];
   for (let c = 0; c < C; c++) out[c] = clamp(roundedAverage(sums[c], n), actMin, actMax);
+}
+
+/** One mean division (see MeanStep): the int8 value of the average of `count` values summing to `sum`. */
+export function meanStep(sum: number, count: number, st: MeanStep): number {
+  let v: number;
+  if (st.rounding === 'truncate') v = Math.trunc(sum / count);
+  else if (st.rounding === 'nearest') v = roundedAverage(mbqm((sum + count * st.inputOffset) | 0, st.multiplier, st.shift), count) + st.outputOffset;
+  else {
+    const f = Math.fround;
+    const mean = f(f(sum) / f(count));
+    // roundf: half away from zero; the product and the sum rounded to float32 separately (no fused multiply-add).
+    const r = f(f(mean * st.scale) + st.bias);
+    v = (r < 0 ? -Math.round(-r) : Math.round(r)) + st.outputOffset;
+  }
+  return v < -128 ? -128 : v > 127 ? 127 : v;
+}
+
+/**
+ * mcunas_mean_s8: a global average pool with TFLite MEAN's arithmetic, in one division or two (W then H, or
+ * H then W, each with its own int8 result), then clamped to [actMin, actMax].
+ */
+export function meanS8(input: Int8Array, inShape: Hwc, out: Int8Array, mean: MeanParams, actMin: number, actMax: number): void {
+  const { h: H, w: W, c: C } = inShape;
+  if (mean.axes === 'hw') {
+    const sums = new Float64Array(C);
+    for (let i = 0; i < H * W; i++) for (let c = 0; c < C; c++) sums[c] += input[i * C + c];
+    for (let c = 0; c < C; c++) out[c] = clamp(meanStep(sums[c], H * W, mean.steps[0]), actMin, actMax);
+    return;
+  }
+  const wFirst = mean.axes === 'w,h';
+  const [outer, inner] = wFirst ? [H, W] : [W, H];
+  for (let c = 0; c < C; c++) {
+    let total = 0;
+    for (let a = 0; a < outer; a++) {
+      let s = 0;
+      for (let b = 0; b < inner; b++) s += input[((wFirst ? a * W + b : b * W + a) * C) + c];
+      total += meanStep(s, inner, mean.steps[0]);
+    }
+    out[c] = clamp(meanStep(total, outer, mean.steps[1]), actMin, actMax);
+  }
 }
 
 /** mcunas_pad_s8: constant padding of an NHWC image with the int8 `value`. */

@@ -7,7 +7,7 @@ import { roundHalfAway } from './fixed-point.ts';
 import type { TensorQuant } from './quant-graph.ts';
 import { quantizeValue } from './scales.ts';
 
-export type UnaryFn = 'relu' | 'relu6' | 'hard_sigmoid' | 'hard_swish';
+export type UnaryFn = 'relu' | 'relu6' | 'hard_sigmoid' | 'hard_swish' | 'sigmoid';
 
 /** The real activation functions, shared with the float interpreter. hard_sigmoid = relu6(x + 3) / 6. */
 export function applyUnary(fn: UnaryFn, x: number): number {
@@ -20,10 +20,15 @@ export function applyUnary(fn: UnaryFn, x: number): number {
       return (x < -3 ? 0 : x > 3 ? 6 : x + 3) / 6;
     case 'hard_swish':
       return (x * (x < -3 ? 0 : x > 3 ? 6 : x + 3)) / 6;
+    case 'sigmoid':
+      return 1 / (1 + Math.exp(-x));
   }
 }
 
-/** lut[v + 128] = quantize(fn(dequantize(v))) for every int8 v. */
+/**
+ * lut[v + 128] = quantize(fn(dequantize(v))) for every int8 v. (quantize.ts and the TFLite importer build
+ * hard_swish and sigmoid tables from TFLite's integer algorithms instead: tflite-int8.ts.)
+ */
 export function unaryTable(fn: UnaryFn, input: TensorQuant, output: TensorQuant): Int8Array {
   const lut = new Int8Array(256);
   for (let v = -128; v <= 127; v++) lut[v + 128] = quantizeValue(applyUnary(fn, input.scale * (v - input.zeroPoint)), output);

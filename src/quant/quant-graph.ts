@@ -85,6 +85,47 @@ export interface PoolKernelParams {
   readonly actMax: number;
 }
 
+/**
+ * mcunas_mean_step: one division of a global average pool. The kernel sums the stage's raw int8 inputs
+ * (S, over `count` values) and then, by `rounding`:
+ *   'nearest':  v = roundHalfAway(requantize(S + count * inputOffset, multiplier, shift) / count) + outputOffset
+ *               (TFLite's reference_integer_ops::Mean, MEAN over H and W with keep_dims; with zero offsets and the
+ *               identity multiplier 2^30, shift 1, TFLite's AVERAGE_POOL_2D rounding, src/quant's own scheme);
+ *   'truncate': v = S / count truncated toward zero (TFLite's reference_ops::Mean: MEAN with equal input and
+ *               output quantization);
+ *   'float':    v = roundf(float(S) / float(count) * scale + bias) + outputOffset in float32 arithmetic
+ *               (TFLite's reference_ops::QuantizedMeanOrSum: MEAN with different quantizations; scale =
+ *               inputScale / outputScale and bias = -inputZeroPoint * scale + 0.5, both float32 as TFLite has them).
+ * then saturates v to int8.
+ */
+export interface MeanStep {
+  readonly rounding: 'nearest' | 'truncate' | 'float';
+  readonly inputOffset: number;
+  readonly outputOffset: number;
+  readonly multiplier: number;
+  readonly shift: number;
+  /** float32 values ('float' only; 0 otherwise). */
+  readonly scale: number;
+  readonly bias: number;
+}
+
+/**
+ * mcunas_mean_params: a global average pool computed as TFLite computes MEAN. `axes` 'hw' divides once
+ * (steps[0]); 'w,h' first averages each row over W (steps[0], an int8 intermediate), then those H values
+ * (steps[1]), as TFLite runs a MEAN over W followed by a MEAN over H (MCUNet's TRANSPOSE + MEAN + MEAN);
+ * 'h,w' the other way round. The final value is clamped to [actMin, actMax].
+ */
+export interface MeanParams {
+  readonly axes: 'hw' | 'w,h' | 'h,w';
+  readonly steps: readonly MeanStep[];
+}
+
+/** The identity requantization (multiplier 2^30, shift 1 multiplies by exactly one). */
+export const IDENTITY_MULTIPLIER = { multiplier: 1 << 30, shift: 1 } as const;
+
+/** src/quant's own mean (and TFLite AVERAGE_POOL_2D's): one division, rounded to nearest, no offsets. */
+export const NEAREST_MEAN_STEP: MeanStep = { rounding: 'nearest', inputOffset: 0, outputOffset: 0, ...IDENTITY_MULTIPLIER, scale: 0, bias: 0 };
+
 /** mcunas_requant_params: moving a value from one int8 quantization to another (concat). */
 export interface RequantParams {
   readonly inputOffset: number;
@@ -119,10 +160,16 @@ export type QuantOp =
   | { readonly kind: 'add'; readonly layout: ElementwiseLayout; readonly params: AddKernelParams; readonly preActivation?: TensorQuant }
   | { readonly kind: 'mul'; readonly layout: ElementwiseLayout; readonly params: MulKernelParams; readonly preActivation?: TensorQuant }
   | { readonly kind: 'avg_pool' | 'max_pool'; readonly params: PoolKernelParams }
-  | { readonly kind: 'global_avg_pool'; readonly actMin: number; readonly actMax: number }
+  | {
+      readonly kind: 'global_avg_pool';
+      readonly actMin: number;
+      readonly actMax: number;
+      /** Absent: one division rounded to nearest (mcunas_global_avgpool_s8). Present: TFLite's MEAN arithmetic (mcunas_mean_s8). */
+      readonly mean?: MeanParams;
+    }
   | { readonly kind: 'pad'; readonly padTop: number; readonly padLeft: number; readonly value: number }
   | { readonly kind: 'reshape' }
-  | { readonly kind: 'relu' | 'relu6' | 'hard_sigmoid' | 'hard_swish'; readonly lut: Int8Array }
+  | { readonly kind: 'relu' | 'relu6' | 'hard_sigmoid' | 'hard_swish' | 'sigmoid'; readonly lut: Int8Array }
   | {
       readonly kind: 'softmax';
       /** expTable[d] = round(2^16 * exp(-inputScale * d)), d = row max - value, in [0, 255]. */

@@ -11,6 +11,7 @@ import type { Calibration, CalibratedRange } from './calibrate.ts';
 import { concatSplit } from './float-kernels.ts';
 import { quantizeMultiplier } from './fixed-point.ts';
 import { SOFTMAX_MAX_ROW, SOFTMAX_OUTPUT, softmaxExpTable, unaryTable } from './lookup-tables.ts';
+import { hardSwishTableTflite, LOGISTIC_OUTPUT, logisticTableTflite } from './tflite-int8.ts';
 import type { ConcatPart, ConvKernelParams, ConvVariant, ElementwiseLayout, QuantGraph, QuantOp, TensorQuant } from './quant-graph.ts';
 import { activationClamp, chooseActivationQuant, quantizeBias, quantizeValue, quantizeWeightsPerChannel, quantizeWeightsPerTensor, QMAX, QMIN, type Range } from './scales.ts';
 
@@ -283,7 +284,15 @@ export function quantize(g: Graph, calibration: Calibration, options: QuantizeOp
         const qIn = inputQuant(op.inputs[0], op, i);
         const qOut = calibrated(outId, op, i);
         setActivation(outId, qOut);
-        params.push({ kind: op.kind, lut: unaryTable(op.kind, qIn, qOut) });
+        params.push({ kind: op.kind, lut: op.kind === 'hard_swish' ? hardSwishTable(qIn, qOut) : unaryTable(op.kind, qIn, qOut) });
+        ops.push(op);
+        return;
+      }
+      case 'sigmoid': {
+        // TFLite fixes the int8 logistic's output quantization (1/256, -128) and computes it in fixed point.
+        const qIn = inputQuant(op.inputs[0], op, i);
+        setActivation(outId, LOGISTIC_OUTPUT);
+        params.push({ kind: 'sigmoid', lut: logisticTableTflite(qIn) });
         ops.push(op);
         return;
       }
@@ -326,6 +335,20 @@ export function quantize(g: Graph, calibration: Calibration, options: QuantizeOp
   for (const t of tensors)
     if (!isConstant(t) && t.dtype !== 'int8') throw new Error(`bug: activation "${t.name}" was not quantized`);
   return { name: g.name, tensors, ops, inputs: g.inputs.slice(), outputs: g.outputs.slice(), params };
+}
+
+/**
+ * The int8 hard-swish table: TFLite's 16-bit fixed-point HARD_SWISH (so a graph quantized here computes what
+ * TFLite computes with the same scales), or the exact function rounded once where TFLite refuses the
+ * quantization pair (input scale at least 128 times the output scale).
+ */
+export function hardSwishTable(input: TensorQuant, output: TensorQuant): Int8Array {
+  try {
+    return hardSwishTableTflite(input, output);
+  } catch (e) {
+    if (e instanceof RangeError) return unaryTable('hard_swish', input, output);
+    throw e;
+  }
 }
 
 /** The per-tensor quantization of an activation of a QuantGraph. */

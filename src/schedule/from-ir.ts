@@ -17,6 +17,7 @@ function stepKind(g: Graph, op: Op): StepKind {
     case 'relu6':
     case 'hard_sigmoid':
     case 'hard_swish':
+    case 'sigmoid':
       return 'activation';
     default:
       return op.kind;

@@ -1,7 +1,9 @@
 // Each op and exporter idiom the ONNX importer claims, in a small model written the way exporters write
 // it, imported and run by the float interpreter, and compared with onnxruntime running the same file.
 import { describe, expect, it } from 'vitest';
-import { importOnnx } from '../../src/frontend/onnx/index.ts';
+import { importOnnx, irToOnnx, onnxToIr } from '../../src/frontend/onnx/index.ts';
+import { runOnnx } from '../../src/oracle/onnxruntime.ts';
+import { calibrate, dequantizeOutput, quantize, quantizeInput, runInt8 } from '../../src/quant/index.ts';
 import { InputError } from '../../src/errors.ts';
 import { buildModel, f, i, importVsOrt, ints, s, values, type Init, type ModelSpec } from './onnx-model-builder.ts';
 
@@ -114,6 +116,35 @@ describe('ONNX import of exporter idioms matches onnxruntime', () => {
     ).toEqual(['conv2d+relu6']);
   });
 
+  it('Sigmoid: a standalone sigmoid op (float); int8 through the TFLite fixed-point logistic table within one output step of onnxruntime', async () => {
+    const spec: ModelSpec = {
+      opset: 13,
+      inputs: [{ name: 'x', dims: [1, 3, 5, 5] }],
+      outputs: ['y'],
+      inits: [w('w1', [4, 3, 3, 3], 40), w('b1', [4], 41)],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c'], attrs: { pads: ints([1, 1, 1, 1]) } },
+        { op: 'Sigmoid', inputs: ['c'], outputs: ['y'] },
+      ],
+    };
+    expect(await check(spec)).toEqual(['conv2d', 'sigmoid']);
+    // int8: the own quantizer fixes the output at 1/256, -128 and builds TFLite's table.
+    const bytes = buildModel(spec);
+    const x = values(75, 7, 2);
+    const imp = importOnnx(bytes, { source: 'sigmoid.onnx' });
+    const ort = (await runOnnx(bytes, [{ dims: imp.inputs[0].dims, data: x }]))[0].data;
+    const g = imp.graph;
+    const xIr = onnxToIr(x, imp.inputs[0]);
+    const q = quantize(g, calibrate(g, [xIr]));
+    const sig = q.ops.findIndex((o) => o.kind === 'sigmoid');
+    expect(q.tensors[q.ops[sig].outputs[0]].quant).toEqual({ scale: [1 / 256], zeroPoint: [-128] });
+    const y = irToOnnx(dequantizeOutput(q, runInt8(q, quantizeInput(q, xIr)).outputs[0]), imp.outputs[0]);
+    // The pre-activation's int8 error (half a step, often a whole one after the conv) through a slope <= 1/4, plus an output step.
+    const inScale = q.tensors[q.ops[sig].inputs[0]].quant!.scale[0];
+    const worst = y.reduce((m, v, k) => Math.max(m, Math.abs(v - ort[k])), 0);
+    expect(worst).toBeLessThanOrEqual(inScale / 4 + 1 / 256 + 1e-6);
+  });
+
   it('BatchNormalization folds into its conv, and stands alone (a depthwise 1x1 conv) after a pool', async () => {
     const bn = (p: string, seed: number): Init[] => [
       w(`${p}s`, [4], seed),
@@ -202,7 +233,7 @@ describe('ONNX import refuses what the IR cannot take, naming the node', () => {
   it('an unknown op: file, position, name and op type', () => {
     const msg = fails({ ...base, nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['a'] }, { op: 'Erf', name: 'Foo_3', inputs: ['a'], outputs: ['y'] }] });
     expect(msg).toBe('m.onnx: node #1 "Foo_3" (op Erf) is not supported');
-    expect(fails({ ...base, nodes: [{ op: 'Sigmoid', name: 'sig', inputs: ['x'], outputs: ['y'] }] })).toMatch(/node #0 "sig" \(op Sigmoid\) is not supported: the IR has no sigmoid/);
+    expect(fails({ ...base, nodes: [{ op: 'QLinearConv', name: 'q', inputs: ['x'], outputs: ['y'] }] })).toMatch(/node #0 "q" \(op QLinearConv\) is not supported: quantized ONNX operators/);
     expect(fails({ ...base, nodes: [{ op: 'constructor', name: 'c', inputs: ['x'], outputs: ['y'] }] })).toMatch(/\(op constructor\) is not supported/);
   });
 

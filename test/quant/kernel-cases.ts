@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO } from '../helpers/shared.ts';
 import * as k from '../../src/quant/int8-kernels.ts';
-import type { AddKernelParams, ConcatPart, ConvKernelParams, ElementwiseLayout, MulKernelParams, PoolKernelParams } from '../../src/quant/quant-graph.ts';
+import type { AddKernelParams, ConcatPart, ConvKernelParams, ElementwiseLayout, MeanParams, MeanStep, MulKernelParams, PoolKernelParams } from '../../src/quant/quant-graph.ts';
 
 export const KERNELS_DIR = path.join(REPO, 'firmware/kernels');
 const HARNESS = path.join(REPO, 'test/quant/c/harness.c');
@@ -164,6 +164,18 @@ export function globalPoolCase(input: Int8Array, shape: k.Hwc, actMin: number, a
   const out = new Int8Array(shape.c);
   k.globalAvgPoolS8(input, shape, out, actMin, actMax);
   return { op: 9, ints: [...hwc(shape), actMin, actMax], arrays: [input], expected: out, label };
+}
+
+const floatBits = (x: number) => new Int32Array(Float32Array.of(x).buffer)[0];
+const meanStepInts = (st: MeanStep | undefined) =>
+  st ? [{ nearest: 0, truncate: 1, float: 2 }[st.rounding], st.inputOffset, st.outputOffset, st.multiplier, st.shift, floatBits(st.scale), floatBits(st.bias)] : [0, 0, 0, 1 << 30, 1, 0, 0];
+
+/** mcunas_mean_s8 (op 14): TFLite MEAN arithmetic. */
+export function meanCase(input: Int8Array, shape: k.Hwc, mean: MeanParams, actMin: number, actMax: number, label = 'mean'): KernelCase {
+  const out = new Int8Array(shape.c);
+  k.meanS8(input, shape, out, mean, actMin, actMax);
+  const axes = { hw: 0, 'w,h': 1, 'h,w': 2 }[mean.axes];
+  return { op: 14, ints: [...hwc(shape), axes, actMin, actMax, ...meanStepInts(mean.steps[0]), ...meanStepInts(mean.steps[1])], arrays: [input], expected: out, label };
 }
 
 export function padCase(input: Int8Array, inShape: k.Hwc, outShape: k.Hwc, top: number, left: number, value: number, label = 'pad'): KernelCase {

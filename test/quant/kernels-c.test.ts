@@ -10,7 +10,8 @@ import { calibrate, syntheticInputs } from '../../src/quant/calibrate.ts';
 import { hwc, quantizeInput, runInt8 } from '../../src/quant/int8-interpreter.ts';
 import { quantizeMultiplier } from '../../src/quant/fixed-point.ts';
 import { softmaxExpTable } from '../../src/quant/lookup-tables.ts';
-import type { QuantGraph } from '../../src/quant/quant-graph.ts';
+import type { MeanStep, QuantGraph } from '../../src/quant/quant-graph.ts';
+import { hardSwishTableTflite, logisticTableTflite } from '../../src/quant/tflite-int8.ts';
 import { ADD_LEFT_SHIFT, elementwiseLayout, quantize } from '../../src/quant/quantize.ts';
 import { stepsFromIr } from '../../src/schedule/from-ir.ts';
 import { scratchBytes } from '../../src/schedule/scratch.ts';
@@ -27,6 +28,7 @@ import {
   firstDiff,
   globalPoolCase,
   lutCase,
+  meanCase,
   mulCase,
   padCase,
   poolCase,
@@ -226,6 +228,51 @@ describe('C kernels vs the TypeScript golden model, seeded random cases', () => 
   });
 });
 
+describe('C kernels vs the TypeScript golden model: TFLite MEAN arithmetic and TFLite activation tables', () => {
+  function randomStep(d: Draw): MeanStep {
+    const rounding = d.pick(['nearest', 'truncate', 'float'] as const);
+    const inZp = d.int(-128, 127);
+    const ratio = 0.2 + 5 * (d.int(0, 1e6) / 1e6);
+    const m = quantizeMultiplier(ratio);
+    const scale = Math.fround(ratio);
+    return {
+      rounding,
+      inputOffset: rounding === 'nearest' ? -inZp : 0,
+      outputOffset: rounding === 'truncate' ? 0 : d.int(-128, 127),
+      multiplier: rounding === 'nearest' ? m.multiplier : 1 << 30,
+      shift: rounding === 'nearest' ? m.shift : 1,
+      scale: rounding === 'float' ? scale : 0,
+      bias: rounding === 'float' ? Math.fround(Math.fround(-inZp * scale) + 0.5) : 0,
+    };
+  }
+
+  it('mean (one division or two, nearest / truncate / float steps): 200 random cases', () => {
+    const d = new Draw(15, 'mean');
+    const cases: KernelCase[] = [];
+    for (let i = 0; i < 200; i++) {
+      const shape = { h: d.int(1, 12), w: d.int(1, 12), c: d.int(1, 24) };
+      const axes = d.pick(['hw', 'w,h', 'h,w'] as const);
+      const mean = { axes, steps: axes === 'hw' ? [randomStep(d)] : [randomStep(d), randomStep(d)] };
+      const c = d.clamp();
+      cases.push(meanCase(d.int8s(shape.h * shape.w * shape.c), shape, mean, c.actMin, c.actMax, `mean #${i} ${shape.h}x${shape.w}x${shape.c} ${axes} ${mean.steps.map((s) => s.rounding).join('+')}`));
+    }
+    check(cases);
+  });
+
+  it('sigmoid (TFLite integer logistic) and hard-swish (TFLite 16-bit) tables through the LUT kernel', () => {
+    const d = new Draw(16, 'tflite-luts');
+    const cases: KernelCase[] = [];
+    for (let i = 0; i < 40; i++) {
+      const input = { scale: Math.fround(2 ** (-8 + 7 * (d.int(0, 1000) / 1000))), zeroPoint: d.int(-128, 127) };
+      const output = { scale: Math.fround(input.scale * (0.3 + 2 * (d.int(0, 1000) / 1000))), zeroPoint: d.int(-128, 127) };
+      const x = d.int8s(d.int(1, 600));
+      cases.push(lutCase(x, logisticTableTflite(input), d.chance(0.5), `sigmoid #${i} scale ${input.scale}`));
+      cases.push(lutCase(x, hardSwishTableTflite(input, output), d.chance(0.5), `hard_swish #${i} ${input.scale} -> ${output.scale}`));
+    }
+    check(cases);
+  });
+});
+
 /** Every op of a QuantGraph as a harness case, inputs taken from the golden model's own run; depthwise in place. */
 function subnetCases(q: QuantGraph, tensors: (Int8Array | undefined)[]): KernelCase[] {
   const steps = stepsFromIr(q).steps;
@@ -256,7 +303,13 @@ function subnetCases(q: QuantGraph, tensors: (Int8Array | undefined)[]): KernelC
         return p.kind === 'add' ? addCase(x, b, p.layout, p.params, alias, label) : mulCase(x, b, p.layout, p.params, alias, label);
       }
       case 'global_avg_pool':
-        return globalPoolCase(x, hwc(inShape), p.actMin, p.actMax, label);
+        return p.mean ? meanCase(x, hwc(inShape), p.mean, p.actMin, p.actMax, label) : globalPoolCase(x, hwc(inShape), p.actMin, p.actMax, label);
+      case 'relu':
+      case 'relu6':
+      case 'hard_sigmoid':
+      case 'hard_swish':
+      case 'sigmoid':
+        return lutCase(x, p.lut, false, label);
       default:
         throw new Error(`op kind ${p.kind} does not occur in lowered subnets; add it here when it does`);
     }

@@ -4,11 +4,11 @@
 import type { Activation, OpSpec } from '../../ir/index.ts';
 import type { ActValue, ImportContext, NodeView } from './context.ts';
 
-export type ActivationKind = 'relu' | 'relu6' | 'hard_sigmoid' | 'hard_swish';
+export type ActivationKind = 'relu' | 'relu6' | 'hard_sigmoid' | 'hard_swish' | 'sigmoid';
 
 const FUSED: Partial<Record<ActivationKind, Activation>> = { relu: 'relu', relu6: 'relu6', hard_sigmoid: 'hardsigmoid' };
 /** Ops whose output is never negative: a Relu after them changes nothing. */
-const NON_NEGATIVE = new Set<string>(['relu', 'relu6', 'hardsigmoid', 'hard_sigmoid']);
+const NON_NEGATIVE = new Set<string>(['relu', 'relu6', 'hardsigmoid', 'hard_sigmoid', 'sigmoid']);
 /** Clip's max at or above this (float32's largest) means no upper bound. */
 const NO_MAX = 3.4e38;
 

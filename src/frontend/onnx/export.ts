@@ -245,6 +245,9 @@ function writeOp(w: Writer, op: Op): void {
     case 'hard_swish':
       w.activation('hard_swish', op.name, x, out);
       break;
+    case 'sigmoid':
+      w.node('Sigmoid', op.name, [x], [out]);
+      break;
     case 'softmax':
       w.node('Softmax', op.name, [x], [out], [int('axis', xShape.length === 4 ? 1 : -1)]);
       break;

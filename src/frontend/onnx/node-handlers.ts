@@ -137,7 +137,7 @@ function shapeOf(ctx: ImportContext, n: NodeView): void {
   ctx.bindConst(n.outputs[0], K.intConst(dims.slice(start, end)));
 }
 
-function activation(kind: 'relu' | 'hard_swish'): Handler {
+function activation(kind: 'relu' | 'hard_swish' | 'sigmoid'): Handler {
   return (ctx, n) => applyActivation(ctx, n, ctx.actInput(n, 0), n.inputs[0], kind, n.outputs[0]);
 }
 
@@ -160,6 +160,7 @@ const HANDLERS: Record<string, Handler> = {
   Div: arithmetic,
   Relu: activation('relu'),
   HardSwish: activation('hard_swish'),
+  Sigmoid: activation('sigmoid'),
   Clip: (ctx, n) => {
     const kind = clipKind(ctx, n);
     if (!kind) {
@@ -209,7 +210,6 @@ const HANDLERS: Record<string, Handler> = {
 
 /** Why some common ops are refused, beyond "not supported". */
 const REASONS: Record<string, string> = {
-  Sigmoid: 'the IR has no sigmoid (only hard_sigmoid = relu6(x + 3) / 6)',
   QuantizeLinear: 'this is a QDQ (quantized) model, which the float import does not take (the QDQ import, importOnnxQdq, keeps its int8 scales)',
   DequantizeLinear: 'this is a QDQ (quantized) model, which the float import does not take (the QDQ import, importOnnxQdq, keeps its int8 scales)',
   QLinearConv: 'quantized ONNX operators are not supported; give the float model',

@@ -325,7 +325,10 @@ class Builder {
       case 'relu':
       case 'relu6':
       case 'hard_sigmoid':
-      case 'hard_swish': {
+      case 'hard_swish':
+      case 'sigmoid': {
+        // The model's own output quantization and the exact function rounded once: what a QDQ runtime
+        // (dequantize, float op, quantize) computes.
         const x = this.act(op.inputs[0]);
         const qOut = this.required(op, i, op.outputs[0]);
         this.emit(respec([x.id]), op.outputs[0], qOut, { kind: op.kind, lut: unaryTable(op.kind, x.q, qOut) });

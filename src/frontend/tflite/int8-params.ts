@@ -4,7 +4,7 @@
 // two float scales in float and where in double matters for the last bit of a multiplier, so each
 // function says which it does. QuantizeMultiplier itself is src/quant's (the same frexp-and-round).
 import { quantizeMultiplier, roundHalfAway } from '../../quant/fixed-point.ts';
-import type { AddKernelParams, MulKernelParams, RequantParams, TensorQuant } from '../../quant/quant-graph.ts';
+import type { AddKernelParams, MeanStep, MulKernelParams, RequantParams, TensorQuant } from '../../quant/quant-graph.ts';
 import type { FusedActivation } from './schema.ts';
 
 export const INT8_MIN = -128;
@@ -97,6 +97,32 @@ export function mulParams(a: TensorQuant, b: TensorQuant, out: TensorQuant, act:
 export function requantParams(input: TensorQuant, output: TensorQuant): RequantParams {
   const m = multiplier(input.scale / output.scale);
   return { inputOffset: -input.zeroPoint, outputOffset: output.zeroPoint, multiplier: m.multiplier, shift: m.shift };
+}
+
+/**
+ * One int8 MEAN as TFLite's reference kernels compute it (reduce.cc EvalMean; TFLite Micro's reduce_common.cc
+ * takes the same three paths):
+ *   keep_dims, rank 4, axes exactly [1, 2] or [2, 1]: reference_integer_ops::Mean, multiplier input_scale /
+ *     output_scale (double) applied to the offset sum, then the division rounded to nearest ('nearest');
+ *   otherwise equal input and output quantization: reference_ops::Mean, the raw sum divided by the count in
+ *     integer division ('truncate');
+ *   otherwise reference_ops::QuantizedMeanOrSum in float32: scale = input_scale / output_scale, bias =
+ *     -input_zero_point * scale + 0.5 ('float').
+ * (TensorFlow 2.14 and later route every int8 MEAN through an integer QuantizedMeanOrSum instead; this follows
+ * TFLite Micro and the TFLite releases the MCU models here were made with.)
+ */
+export function meanStep(input: TensorQuant, output: TensorQuant, special4d: boolean): MeanStep {
+  const f = Math.fround;
+  const none = { scale: 0, bias: 0 };
+  if (special4d) {
+    const m = multiplier(f(input.scale) / f(output.scale));
+    return { rounding: 'nearest', inputOffset: -input.zeroPoint, outputOffset: output.zeroPoint, multiplier: m.multiplier, shift: m.shift, ...none };
+  }
+  if (input.scale === output.scale && input.zeroPoint === output.zeroPoint) return { rounding: 'truncate', inputOffset: 0, outputOffset: 0, multiplier: 1 << 30, shift: 1, ...none };
+  const scale = f(f(input.scale) / f(output.scale));
+  if (!(Number.isFinite(scale) && scale > 0)) throw new MultiplierError(`input scale / output scale = ${scale}`);
+  const bias = f(f(-input.zeroPoint * scale) + 0.5);
+  return { rounding: 'float', inputOffset: 0, outputOffset: output.zeroPoint, multiplier: 1 << 30, shift: 1, scale, bias };
 }
 
 /**

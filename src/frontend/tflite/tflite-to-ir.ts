@@ -17,10 +17,11 @@ import { elementCount, shapeText } from '../../ir/tensors.ts';
 import { validateGraph } from '../../ir/validate.ts';
 import { InputError, show } from '../../errors.ts';
 import { concatSplit } from '../../quant/float-kernels.ts';
-import { SOFTMAX_MAX_ROW, SOFTMAX_OUTPUT, softmaxExpTable, unaryTable } from '../../quant/lookup-tables.ts';
-import type { ConvKernelParams, ConvVariant, QuantGraph, QuantOp, TensorQuant } from '../../quant/quant-graph.ts';
+import { SOFTMAX_MAX_ROW, SOFTMAX_OUTPUT, softmaxExpTable } from '../../quant/lookup-tables.ts';
+import { hardSwishTableTflite, LOGISTIC_OUTPUT, logisticTableTflite } from '../../quant/tflite-int8.ts';
+import type { ConvKernelParams, ConvVariant, MeanParams, MeanStep, QuantGraph, QuantOp, TensorQuant } from '../../quant/quant-graph.ts';
 import { convVariant, elementwiseLayout } from '../../quant/quantize.ts';
-import { activationRange, addParams, convMultipliers, fullyConnectedMultiplier, INT8_MAX, INT8_MIN, MultiplierError, mulParams, requantParams } from './int8-params.ts';
+import { activationRange, addParams, convMultipliers, fullyConnectedMultiplier, INT8_MAX, INT8_MIN, meanStep, MultiplierError, mulParams, requantParams } from './int8-params.ts';
 import { axisPadding } from './padding.ts';
 import { Builtin, type FusedActivation, type TfliteModel, type TfliteOperator, type TfliteOptions, type TfliteTensor } from './schema.ts';
 import { constantData, depthwiseToOhwi, hasData } from './tensor-data.ts';
@@ -63,6 +64,8 @@ interface NchwView {
   /** The NCHW axes the view still has as dimensions, in order (MEAN without keep_dims drops them). */
   readonly present: readonly number[];
   readonly op: TfliteOperator;
+  /** int8: the MEAN ops folded in so far, each with the NCHW axes it averaged and its arithmetic. */
+  readonly means: readonly { readonly axes: readonly number[]; readonly step?: MeanStep }[];
 }
 
 /** Error lines stay one line even when a model's tensor names hold line breaks (the IR quotes names as they are). */
@@ -434,7 +437,7 @@ class Importer {
       case Builtin.DEQUANTIZE:
         return this.failOp(op, 'DEQUANTIZE is supported only on a graph output (the int8 graph cannot switch to float inside)');
       case Builtin.LOGISTIC:
-        return this.failOp(op, 'LOGISTIC (sigmoid) has no op in the IR yet (its unary kinds are relu, relu6, hard_sigmoid, hard_swish)');
+        return this.logistic(op);
       default:
         return this.failOp(op, 'this operator is not supported by the IR');
     }
@@ -685,7 +688,7 @@ class Importer {
     }
     if (xs.length === 4 && perm.join() === '0,3,1,2' && sameShape(out.shape, moved)) {
       // NHWC -> NCHW: kept as a view; MEAN over H and W turns it into a global average pool.
-      this.views.set(op.outputs[0], { source: x, reduced: new Set(), present: [0, 1, 2, 3], op });
+      this.views.set(op.outputs[0], { source: x, reduced: new Set(), present: [0, 1, 2, 3], op, means: [] });
       return;
     }
     this.failOp(op, `permutation [${perm.join(', ')}] of ${shapeText(xs)} is not supported (only layout no-ops, or NHWC to NCHW before a spatial MEAN)`);
@@ -701,33 +704,49 @@ class Importer {
     const axes = new Set(axesRaw.map((a) => (a < 0 ? a + rank : a)));
     if ([...axes].some((a) => !Number.isInteger(a) || a < 0 || a >= rank)) this.failOp(op, `axes [${axesRaw.join(', ')}] are out of range for rank ${rank}`);
     const qOut = this.int8 ? this.quantOf(op.outputs[0], op) : undefined;
-    if (qOut) this.sameQuant(op, this.quantOf(inIndex, op), qOut, 'MEAN');
+    // TFLite's int8 MEAN (int8-params.ts meanStep): its special 4-D path needs keep_dims and the axes [1, 2] as written.
+    const special4d = o.keepDims && rank === 4 && axesRaw.length === 2 && ((axesRaw[0] === 1 && axesRaw[1] === 2) || (axesRaw[0] === 2 && axesRaw[1] === 1));
+    const step = qOut ? this.wrapMultiplier(op, () => meanStep(this.quantOf(inIndex, op), qOut, special4d)) : undefined;
     const xs = this.b.shapeOf(sourceId);
+    let means: { readonly axes: readonly number[]; readonly step?: MeanStep }[];
 
     if (view) {
       // The axes index the view's remaining dims; map them back to NCHW axes (2 = H, 3 = W).
       const nchwAxes = [...axes].map((a) => view.present[a]);
       if (nchwAxes.some((a) => a !== 2 && a !== 3)) this.failOp(op, `averages NCHW axes [${nchwAxes.join(', ')}] of a transposed tensor; only H and W (a global average pool) are supported`);
       const reduced = new Set([...view.reduced, ...nchwAxes]);
+      means = [...view.means, { axes: nchwAxes, ...(step ? { step } : {}) }];
       if (reduced.size < 2) {
         const present = o.keepDims ? view.present : view.present.filter((a) => !reduced.has(a));
         const declared = this.tensor(op.outputs[0]).shape;
         const expected = present.map((a) => (reduced.has(a) ? 1 : [xs[0], xs[3], xs[1], xs[2]][a]));
         if (!sameShape(declared, expected)) this.failOp(op, `the model declares output ${shapeText(declared)}, the op computes ${shapeText(expected)}`);
-        this.views.set(op.outputs[0], { source: view.source, reduced, present, op });
+        this.views.set(op.outputs[0], { source: view.source, reduced, present, op, means });
         this.notes.push(`op #${op.index} MEAN: averages one spatial axis of a transposed tensor; folded with the next MEAN into one global average pool`);
         return;
       }
     } else if (xs.length !== 4 || axes.size !== 2 || !axes.has(1) || !axes.has(2)) {
       this.failOp(op, `only MEAN over H and W of an NHWC tensor is supported, got axes [${axesRaw.join(', ')}] of ${shapeText(xs)}`);
-    }
+    } else means = [{ axes: [2, 3], ...(step ? { step } : {}) }];
+    means = means!;
     const spec: OpSpec = { kind: 'global_avg_pool', name: this.opName(op), inputs: [sourceId] };
-    const p: QuantOp = { kind: 'global_avg_pool', actMin: INT8_MIN, actMax: INT8_MAX };
+    let p: QuantOp | undefined;
+    if (this.int8) {
+      const steps = means.filter((m) => m.axes.length > 0).map((m) => m.step!);
+      const nonEmpty = means.filter((m) => m.axes.length > 0);
+      // Averaging an axis of size 1 is a copy in TFLite too (sum / 1, or the requantization of one value), but
+      // keep every MEAN as its own step so the arithmetic stays TFLite's.
+      const mean: MeanParams =
+        nonEmpty.length === 1
+          ? { axes: 'hw', steps }
+          : nonEmpty.length === 2 && nonEmpty[0].axes.length === 1
+            ? { axes: nonEmpty[0].axes[0] === 3 ? 'w,h' : 'h,w', steps }
+            : this.failOp(op, `averages H and W in ${nonEmpty.length} MEAN ops; one or two (one axis each) are supported`);
+      p = { kind: 'global_avg_pool', actMin: INT8_MIN, actMax: INT8_MAX, mean };
+      const what = (s: MeanStep) => (s.rounding === 'truncate' ? 'truncating (reference_ops::Mean, equal quantizations)' : s.rounding === 'nearest' ? 'requantized and rounded to nearest (reference_integer_ops::Mean)' : 'in float32 (QuantizedMeanOrSum, different quantizations)');
+      this.notes.push(`op #${op.index} MEAN: int8 mean as TFLite computes it: ${mean.axes === 'hw' ? 'one division' : `two divisions (${mean.axes === 'w,h' ? 'W then H' : 'H then W'})`}, ${steps.map(what).join(', then ')}`);
+    }
     this.notes.push(`op #${op.index} MEAN: mapped to a global average pool${view ? ` (TRANSPOSE op #${view.op.index} and the MEAN ops before folded in)` : ''}`);
-    if (this.int8)
-      this.notes.push(
-        `op #${op.index} MEAN: int8 average rounds to nearest once (src/quant's global average pool); TFLite's reference MEAN with equal input and output quantization truncates${view && view.reduced.size > 0 ? ', once per MEAN op,' : ''} so pooled values may differ by 1: not bit-exact with TFLite`,
-      );
     this.emitWithReshape(op, spec, [xs[0], 1, 1, xs[3]], qOut, p);
   }
 
@@ -804,8 +823,30 @@ class Importer {
     }
     const qIn = this.quantOf(op.inputs[0], op);
     const qOut = this.quantOf(op.outputs[0], op);
-    this.notes.push(`op #${op.index} HARD_SWISH: int8 table of the exact function rounded once; TFLite's int8 kernel uses a 16-bit fixed-point form and may differ by 1`);
-    this.ids.set(op.outputs[0], this.emit(op, spec, op.outputs[0], qOut, { kind: 'hard_swish', lut: unaryTable('hard_swish', qIn, qOut) }));
+    let lut: Int8Array;
+    try {
+      lut = hardSwishTableTflite(qIn, qOut);
+    } catch (e) {
+      if (e instanceof RangeError) this.failOp(op, e.message);
+      throw e;
+    }
+    this.notes.push(`op #${op.index} HARD_SWISH: int8 table of TFLite's 16-bit fixed-point hard-swish (reference_ops::HardSwish), exact`);
+    this.ids.set(op.outputs[0], this.emit(op, spec, op.outputs[0], qOut, { kind: 'hard_swish', lut }));
+  }
+
+  private logistic(op: TfliteOperator): void {
+    const x = this.act(op, 0);
+    const spec: OpSpec = { kind: 'sigmoid', name: this.opName(op), inputs: [x] };
+    if (!this.int8) {
+      this.ids.set(op.outputs[0], this.emit(op, spec, op.outputs[0]));
+      return;
+    }
+    const qIn = this.quantOf(op.inputs[0], op);
+    const qOut = this.quantOf(op.outputs[0], op);
+    if (qOut.scale !== LOGISTIC_OUTPUT.scale || qOut.zeroPoint !== LOGISTIC_OUTPUT.zeroPoint)
+      this.failOp(op, `int8 LOGISTIC output must have scale 1/256 and zero point -128 (TFLite's rule), got ${qOut.scale}/${qOut.zeroPoint}`);
+    this.notes.push(`op #${op.index} LOGISTIC: int8 table of TFLite's fixed-point logistic (reference_integer_ops::Logistic, as TFLite Micro runs it)`);
+    this.ids.set(op.outputs[0], this.emit(op, spec, op.outputs[0], qOut, { kind: 'sigmoid', lut: logisticTableTflite(qIn) }));
   }
 
   private concat(op: TfliteOperator): void {

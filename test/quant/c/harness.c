@@ -178,6 +178,27 @@ static void run_misc(const test_case *t)
         free(out);
         break;
     }
+    case 14: { /* shape, axes, act_min, act_max, then 2 steps of 7: rounding, in_off, out_off, mult, shift, scale bits, bias bits */
+        mcunas_mean_params p;
+        p.axes = v[3];
+        p.act_min = v[4];
+        p.act_max = v[5];
+        for (int32_t k = 0; k < 2; k++) {
+            const int32_t *q = v + 6 + 7 * k;
+            p.step[k].rounding = q[0];
+            p.step[k].input_offset = q[1];
+            p.step[k].output_offset = q[2];
+            p.step[k].multiplier = q[3];
+            p.step[k].shift = q[4];
+            memcpy(&p.step[k].scale, &q[5], 4);
+            memcpy(&p.step[k].bias, &q[6], 4);
+        }
+        int8_t *out = (int8_t *)xmalloc((size_t)v[2]);
+        mcunas_mean_s8(x, shape_at(v), out, &p);
+        write_output(out, v[2]);
+        free(out);
+        break;
+    }
     case 10: { /* in shape, out shape, pad_top, pad_left, value */
         const mcunas_shape is = shape_at(v), os = shape_at(v + 3);
         const int32_t n = os.h * os.w * os.c;
