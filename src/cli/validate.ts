@@ -9,7 +9,9 @@ import { archSource } from '../pipeline/model-source.ts';
 import { validateModel } from '../pipeline/validate.ts';
 import type { KernelBackend } from '../schedule/index.ts';
 import { parseArchJson } from '../space/config.ts';
-import { parsePatch, positiveInt } from './compile.ts';
+import { fileSource, modelFileKind } from '../pipeline/file-source.ts';
+import type { ModelSource } from '../pipeline/model-source.ts';
+import { fileSourceOptions, modelFileOptionDocs, parsePatch, positiveInt } from './compile.ts';
 import { log, printJson, printLine, type GlobalFlags } from './output.ts';
 
 interface Args extends GlobalFlags {
@@ -21,6 +23,11 @@ interface Args extends GlobalFlags {
   'test-data'?: string;
   'test-sets': number;
   'calibration-samples': number;
+  calibration?: string;
+  reference?: string;
+  scale?: number;
+  mean?: string;
+  std?: string;
   seed: number;
   'min-cosine': number;
   out?: string;
@@ -32,29 +39,36 @@ export const validateCommand: CommandModule<GlobalFlags, Args> = {
   describe: 'compile, run in the emulator on test inputs, and compare with the float reference (top-1, cosine, RMSE, max error)',
   builder: (y) =>
     y
-      .positional('input', { type: 'string', description: 'arch config JSON file, or - for stdin' })
+      .positional('input', { type: 'string', description: 'model.onnx (float or QDQ), model.tflite (int8 or float), or an arch config JSON file (- for stdin)' })
       .option('board', { type: 'string', default: DEFAULT_BOARD })
       .option('kernels', { choices: ['own', 'cmsis-nn'] as const, default: 'own' as const })
       .option('cmsis-nn', { type: 'string', description: 'CMSIS-NN checkout (default: $CMSIS_NN_ROOT)' })
       .option('patch', { type: 'string', default: 'off', description: 'auto, off, or <n>x<n>@<layer>' })
-      .option('test-data', { type: 'string', description: 'a folder of input_K.pb/output_K.pb (model files; not for arch configs)' })
-      .option('test-sets', { type: 'number', default: 3, description: 'seeded synthetic test inputs (arch config)' })
+      .options(modelFileOptionDocs)
+      .option('test-sets', { type: 'number', default: 3, description: 'seeded synthetic test inputs (arch config, or a model file without --test-data)' })
+      .option('calibration', { type: 'string', description: 'float model files: "random", a folder of ONNX test data, or a dataset (mnist or an ImageFolder); default --test-data when given, else random' })
       .option('calibration-samples', { type: 'number', default: 8 })
+      .option('reference', { type: 'string', description: 'model files: a float model (.onnx or .tflite) whose outputs on the same inputs are the reference (e.g. the float twin of an int8 TFLite model)' })
       .option('seed', { type: 'number', default: 0 })
       .option('min-cosine', { type: 'number', default: 0.99, description: 'cosine each set must reach for ok' })
       .option('out', { type: 'string', description: 'keep the compiled folder here' })
       .option('boards-dir', { type: 'string' }),
   handler: async (a) => {
-    if (a.input === undefined) throw new InputError('validate: give an arch config file, or - for stdin');
+    if (a.input === undefined) throw new InputError('validate: give a model file (.onnx, .tflite) or an arch config file, or - for stdin');
     const source = sourceName(a.input);
-    if (a['test-data'] !== undefined) throw new InputError('--test-data: test-data folders go with model files (ONNX/TFLite), which validate does not read yet');
-    if (a.input.endsWith('.onnx') || a.input.endsWith('.tflite')) throw new InputError(`${source}: model files are not supported by validate yet; give an arch config`);
     if (!Number.isSafeInteger(a.seed) || a.seed < 0) throw new InputError(`--seed: expected a non-negative integer, got ${a.seed}`);
     if (!(a['min-cosine'] >= -1 && a['min-cosine'] <= 1)) throw new InputError(`--min-cosine: expected a number in [-1, 1], got ${a['min-cosine']}`);
     const board = loadBoard(a.board, { boardsDir: a['boards-dir'] });
-    const arch = parseArchJson(readText(a.input), source);
     const cmsisRoot = a.kernels === 'cmsis-nn' ? cmsisNnRoot(a['cmsis-nn']) : undefined;
-    const src = archSource(arch, { seed: a.seed, calibrationSamples: positiveInt('calibration-samples', a['calibration-samples'], 256), testSets: positiveInt('test-sets', a['test-sets'], 16) });
+    let src: ModelSource;
+    if (modelFileKind(a.input) !== 'arch') src = await fileSource(a.input, fileSourceOptions(a, { reference: a.reference }));
+    else {
+      if (a['test-data'] !== undefined) throw new InputError('--test-data: test-data folders go with model files (ONNX/TFLite), not arch configs');
+      if (a.reference !== undefined) throw new InputError('--reference: a reference model goes with model files (ONNX/TFLite), not arch configs');
+      if (a.calibration !== undefined && a.calibration !== 'random') throw new InputError(`--calibration: only "random" is supported for an arch config, got "${a.calibration}"`);
+      const arch = parseArchJson(readText(a.input), source);
+      src = archSource(arch, { seed: a.seed, calibrationSamples: positiveInt('calibration-samples', a['calibration-samples'], 256), testSets: positiveInt('test-sets', a['test-sets'], 16) });
+    }
     if (!a.json) log(`validating ${src.name} on ${board.name} ...`);
     const r = await validateModel(src, board, { backend: a.kernels, patch: parsePatch(a.patch), cmsisRoot, out: a.out, minCosine: a['min-cosine'] });
     const { run: _run, ...summary } = r;
@@ -66,7 +80,7 @@ export const validateCommand: CommandModule<GlobalFlags, Args> = {
       );
     }
     if (a.json) return printJson(summary);
-    printLine(`${r.model} on ${r.board} (${r.kernels} kernels): ok, bit-exact with the int8 model`);
+    printLine(`${r.model} on ${r.board} (${r.kernels} kernels): ok, bit-exact with the int8 model; reference: ${r.referenceEngine}`);
     for (const s of r.sets)
       printLine(`  set ${s.index}: top-1 ${s.top1Match ? 'agrees' : `differs (${s.top1Reference} vs ${s.top1Firmware})`}, cosine ${s.cosine.toFixed(5)}, RMSE ${s.rmse.toExponential(3)}, max error ${s.maxAbsErr.toExponential(3)}`);
     printLine(`  ${r.instructions} instructions (${r.instructionsPerMac.toFixed(2)}/MAC), ~${r.latencyMs.toFixed(2)} ms; SRAM ${r.sramUsedBytes} B, flash ${r.flashUsedBytes} B`);

@@ -55,6 +55,9 @@ export interface OpSymbols {
 
 const sym = (kind: string, id: number) => `mcunas_${kind}${id}`;
 
+/** One multiplier and shift for every channel (a per-tensor quantized layer). */
+const uniform = (m: Int32Array, s: Int32Array) => m.every((x, i) => x === m[0] && s[i] === s[0]);
+
 export function templateOf(op: Op, p: QuantOp): string {
   switch (p.kind) {
     case 'conv2d':
@@ -66,6 +69,7 @@ export function templateOf(op: Op, p: QuantOp): string {
     case 'relu6':
     case 'hard_sigmoid':
     case 'hard_swish':
+    case 'sigmoid':
       return 'lut';
     default:
       return op.kind;
@@ -154,7 +158,17 @@ export function opValues(q: QuantGraph, plan: Plan, arena: ArenaMap, depthwiseLa
         v.shift = push('s', 'int32_t', p.params.shift, 'requantization shifts');
         if (p.params.lut) v.lut = push('lut', 'int8_t', p.params.lut, 'fused hard-sigmoid table');
         const { multiplier: _m, shift: _s, lut: _l, ...rest } = p.params;
-        v.p = { ...rest, groups: p.kind === 'conv2d' ? p.groups : 1, perTensor: p.kind === 'fully_connected', firstMultiplier: p.params.multiplier[0], firstShift: p.params.shift[0] };
+        if (p.kind === 'fully_connected') {
+          // The layer reads its input as a [batches][inFeatures] matrix whatever the tensor's rank: a
+          // [1, H, W, C] map flattened in NHWC order (ONNX Flatten/Reshape folded into the layer, the
+          // weights permuted by the importer) is one row of H*W*C features, not H*W rows of C.
+          const inFeatures = w.shape[w.shape.length - 1];
+          const batches = v.input.bytes / inFeatures;
+          if (!Number.isInteger(batches) || batches < 1) throw new Error(`bug: ${op.name}: ${v.input.bytes} input values are not rows of ${inFeatures} features`);
+          v.input = { ...v.input, h: batches, w: 1, c: inFeatures };
+          v.output = { ...v.output, h: batches, w: 1, c: v.output.bytes / batches };
+        }
+        v.p = { ...rest, groups: p.kind === 'conv2d' ? p.groups : 1, perTensor: p.kind === 'fully_connected' && uniform(p.params.multiplier, p.params.shift), firstMultiplier: p.params.multiplier[0], firstShift: p.params.shift[0] };
         if (p.kind === 'conv2d' && p.variant === 'depthwise' && op.kind === 'conv2d') {
           const inPlace = v.input.base === v.output.base && v.input.offset === v.output.offset;
           if (inPlace && !v.scratch) throw new Error(`bug: ${op.name} runs in place without a scratch plane`);
@@ -174,7 +188,24 @@ export function opValues(q: QuantGraph, plan: Plan, arena: ArenaMap, depthwiseLa
         v.p = { ...p.params, isMax: p.kind === 'max_pool' };
         break;
       case 'global_avg_pool':
-        v.p = { actMin: p.actMin, actMax: p.actMax };
+        // rounding 'nearest' without `mean`: mcunas_global_avgpool_s8 (and a CMSIS-NN avgpool); otherwise TFLite's
+        // MEAN arithmetic through mcunas_mean_s8 (float32 scale and bias printed exactly as C float literals).
+        v.p = {
+          actMin: p.actMin,
+          actMax: p.actMax,
+          rounding: p.mean ? 'tflite-mean' : 'nearest',
+          mean: p.mean
+            ? {
+                axes: { hw: 'MCUNAS_MEAN_HW', 'w,h': 'MCUNAS_MEAN_W_THEN_H', 'h,w': 'MCUNAS_MEAN_H_THEN_W' }[p.mean.axes],
+                steps: [0, 1].map((k) => {
+                  const st = p.mean?.steps[k];
+                  if (!st) return { rounding: 'MCUNAS_MEAN_NEAREST', inputOffset: 0, outputOffset: 0, multiplier: 1 << 30, shift: 1, scale: '0.0f', bias: '0.0f' };
+                  const float = (x: number) => (Number.isInteger(x) ? `${x}.0f` : `${x}f`);
+                  return { ...st, rounding: `MCUNAS_MEAN_${st.rounding.toUpperCase()}`, scale: float(st.scale), bias: float(st.bias) };
+                }),
+              }
+            : null,
+        };
         break;
       case 'pad':
         v.p = { padTop: p.padTop, padLeft: p.padLeft, value: p.value };
@@ -183,6 +214,7 @@ export function opValues(q: QuantGraph, plan: Plan, arena: ArenaMap, depthwiseLa
       case 'relu6':
       case 'hard_sigmoid':
       case 'hard_swish':
+      case 'sigmoid':
         v.lut = push('lut', 'int8_t', p.lut, `${p.kind} table`);
         v.p = { pixels: 1, channels: v.output.bytes };
         break;

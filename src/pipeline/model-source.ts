@@ -1,10 +1,11 @@
-// Where a model comes from, for compile and validate: a float IR graph, the inputs to calibrate on, and the
-// test inputs with their reference outputs. An arch config gives seeded weights, seeded synthetic inputs
-// and the float interpreter as reference; an ONNX or TFLite model with a --test-data folder will give its
-// own weights, inputs and output_K.pb references through the same shape (the frontends plug in here).
+// Where a model comes from, for compile and validate: a float IR graph (or an int8 graph with the model's
+// own quantization), the inputs to calibrate on, and the test inputs with their reference outputs. An arch
+// config gives seeded weights, seeded synthetic inputs and the float interpreter as reference; model files
+// (ONNX float or QDQ, TFLite int8 or float: file-source.ts) give their own weights, and their test inputs
+// come from a --test-data folder (with output_K.pb references) or are seeded synthetic images.
 import type { Graph } from '../ir/graph.ts';
 import { lowerArch } from '../frontend/arch-to-ir.ts';
-import { runFloat, syntheticInputs } from '../quant/index.ts';
+import { runFloat, syntheticInputs, type QuantGraph } from '../quant/index.ts';
 import type { ArchConfig } from '../space/config.ts';
 
 export interface TestInput {
@@ -24,7 +25,17 @@ export interface ModelSource {
   notes: string[];
   /** Where the calibration inputs came from ('random' or a folder). */
   calibrationSource: string;
+  /** What the model is: an arch config, or a model file of some kind. */
+  kind?: SourceKind;
+  /** A model that brings its own int8 quantization (TFLite int8, ONNX QDQ): used as is, not calibrated. */
+  quantized?: QuantGraph;
+  /** How a real-valued test input becomes the int8 input bytes (default src/quant's quantizeInput). */
+  quantizeInput?: (q: QuantGraph, x: Float32Array) => Int8Array;
+  /** What computed the reference outputs (e.g. 'output_K.pb', 'onnxruntime', 'float interpreter'). */
+  referenceEngine?: string;
 }
+
+export type SourceKind = 'arch' | 'onnx-float' | 'onnx-qdq' | 'tflite-int8' | 'tflite-float';
 
 export interface ArchSourceOptions {
   seed: number;
@@ -50,6 +61,8 @@ export function archSource(arch: ArchConfig, opts: ArchSourceOptions): ModelSour
       `calibrated on ${opts.calibrationSamples} seeded synthetic inputs (ImageNet-normalised uniform noise)`,
     ],
     calibrationSource: 'random',
+    kind: 'arch',
+    referenceEngine: 'float interpreter',
   };
 }
 

@@ -31,10 +31,11 @@ export function planFor(graph: Parameters<typeof planGraph>[0], board: Board, pa
 }
 
 export function prepare(source: ModelSource, board: Board, opts: { patch: PatchRequest; backend: KernelBackend }): Prepared {
-  const q = quantize(source.graph, calibrate(source.graph, source.calibration));
+  const q = source.quantized ?? quantize(source.graph, calibrate(source.graph, source.calibration));
   const plan = planFor(q, board, opts.patch, opts.backend);
+  const toInt8 = source.quantizeInput ?? quantizeInput;
   const tests = source.tests.map((t) => {
-    const input = quantizeInput(q, t.input);
+    const input = toInt8(q, t.input);
     return { input, golden: runInt8(q, input).outputs[0] };
   });
   return { source, q, plan, tests, backend: opts.backend, patch: opts.patch };

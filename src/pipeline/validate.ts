@@ -38,6 +38,9 @@ export interface ValidateReport {
   latencyMs: number;
   run: RunReport;
   notes: string[];
+  /** What computed the reference outputs. */
+  referenceEngine: string;
+  kind: string;
 }
 
 const argmax = (x: ArrayLike<number>) => {
@@ -77,6 +80,8 @@ export async function validateModel(source: ModelSource, board: Board, opts: Val
       latencyMs: report.latencyMs,
       run: report,
       notes: source.notes,
+      referenceEngine: source.referenceEngine ?? 'float interpreter',
+      kind: source.kind ?? 'arch',
     };
   } finally {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });

@@ -1,0 +1,315 @@
+// Model files as ModelSources (model-source.ts): ONNX float (calibrated), ONNX QDQ and TFLite int8 (their
+// own quantization, no calibration), TFLite float (calibrated). Test inputs come from a --test-data folder
+// (ONNX model-zoo convention: input_K.pb / output_K.pb, or test_data_set_N folders) or are seeded
+// structured synthetic images; reference outputs are the folder's output_K.pb, else a float model run on
+// the same inputs: the ONNX model itself by onnxruntime, a float TFLite model by the float interpreter,
+// or the model given as `reference` (e.g. the float twin of an int8 TFLite model).
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  calibrationImages,
+  inputSpecFromShape,
+  LAB_NORMALISATION,
+  openDataset,
+  randomImages,
+  toModelInput,
+  type InputSpec,
+  type Normalisation,
+  type Preprocess,
+} from '../data/index.ts';
+import { InputError } from '../errors.ts';
+import { importOnnx, importOnnxQdq, irToOnnx, isQdqOnnx, onnxToIr, readTestData, type Binding, type TestSet } from '../frontend/onnx/index.ts';
+import { dequantizeLikeTflite, importTflite, quantizeLikeTflite, type TfliteImport } from '../frontend/tflite/index.ts';
+import type { Graph } from '../ir/graph.ts';
+import { elementCount } from '../ir/tensors.ts';
+import { readBytes } from '../io/read-input.ts';
+import { openOnnx } from '../oracle/onnxruntime.ts';
+import { runFloat, runInt8, syntheticInputs, type QuantGraph, type TensorQuant } from '../quant/index.ts';
+import type { ModelSource, SourceKind, TestInput } from './model-source.ts';
+import { structuredImages } from './synthetic-images.ts';
+
+export type ModelFileKind = 'onnx' | 'tflite' | 'arch';
+
+/** By extension: .onnx and .tflite are model files, anything else an arch config. */
+export function modelFileKind(file: string): ModelFileKind {
+  const f = file.toLowerCase();
+  return f.endsWith('.onnx') ? 'onnx' : f.endsWith('.tflite') ? 'tflite' : 'arch';
+}
+
+export interface FileSourceOptions {
+  seed: number;
+  /**
+   * 'random' (seeded uniform-pixel images through `normalisation`), a folder of ONNX test data, or a
+   * dataset (`mnist` or an ImageFolder). Default: the test-data folder when one is given, else 'random'.
+   * Ignored by models with their own quantization.
+   */
+  calibration?: string;
+  calibrationSamples: number;
+  /** A folder of input_K.pb / output_K.pb (or test_data_set_N folders). */
+  testData?: string;
+  /** How many seeded synthetic test inputs when there is no test-data folder. */
+  testSets: number;
+  /** How pixels become model input (random calibration, datasets, synthetic test images of a float model). */
+  normalisation?: Normalisation;
+  /** A float model whose output on the same inputs is the reference (instead of the model itself). */
+  reference?: string;
+}
+
+/** A float model run on IR-layout inputs, giving IR-layout outputs. */
+interface ReferenceModel {
+  engine: string;
+  run(xs: readonly Float32Array[]): Promise<Float32Array[]>;
+}
+
+/** The one input and the one output an image model has (a ModelSource feeds a single input). */
+function single<T>(what: 'inputs' | 'outputs', list: readonly T[], file: string): T {
+  if (list.length !== 1) throw new InputError(`${file}: the model has ${list.length} ${what}; compile and validate take models with one input and one output`);
+  return list[0];
+}
+
+function isTestDataFolder(dir: string): boolean {
+  try {
+    const names = fs.readdirSync(dir);
+    return names.includes('input_0.pb') || names.some((n) => /^test_data_set_\d+$/.test(n));
+  } catch {
+    return false;
+  }
+}
+
+function imageSpec(irShape: readonly number[]): InputSpec | null {
+  return irShape.length === 4 && irShape[0] === 1 && (irShape[3] === 1 || irShape[3] === 3) ? { channels: irShape[3] as 1 | 3, height: irShape[1], width: irShape[2], layout: 'nhwc' } : null;
+}
+
+const preprocessOf = (n: Normalisation | undefined): Preprocess => ({ ...(n ?? LAB_NORMALISATION), channelOrder: 'rgb', antialias: true });
+
+/** Seeded structured images as the model's (IR-layout) input: pixels in [0, 255] through the normalisation. */
+function syntheticTestInputs(g: Graph, count: number, seed: number, normalisation: Normalisation | undefined): Float32Array[] {
+  const shape = g.tensors[g.inputs[0]].shape;
+  const spec = imageSpec(shape);
+  if (!spec) return syntheticInputs(g, count, seed + 1_000_003).map((s) => s[0]);
+  return structuredImages(spec.height, spec.width, spec.channels, count, seed).map((img) =>
+    toModelInput({ width: spec.width, height: spec.height, channels: spec.channels, data: Float64Array.from(img, (v) => v * 255) }, spec, preprocessOf(normalisation), 'area'),
+  );
+}
+
+/** Seeded structured images spanning an int8 input's real range, [scale (-128 - zp), scale (127 - zp)]. */
+function syntheticQuantizedInputs(shape: readonly number[], quant: TensorQuant, count: number, seed: number): Float32Array[] {
+  const spec = imageSpec(shape);
+  const lo = quant.scale * (-128 - quant.zeroPoint);
+  const hi = quant.scale * (127 - quant.zeroPoint);
+  const images = spec ? structuredImages(spec.height, spec.width, spec.channels, count, seed) : structuredImages(1, elementCount(shape), 1, count, seed);
+  return images.map((img) => Float32Array.from(img, (v) => lo + v * (hi - lo)));
+}
+
+/** Calibration inputs for a float model, in the IR's input layout. */
+function calibrationInputs(g: Graph, file: string, opts: FileSourceOptions, fromTestData: (dir: string) => Float32Array[]): { inputs: Float32Array[]; source: string } {
+  const name = opts.calibration ?? opts.testData ?? 'random';
+  const n = opts.calibrationSamples;
+  const shape = g.tensors[g.inputs[0]].shape;
+  if (name === 'random') {
+    const spec = imageSpec(shape);
+    if (!spec) return { inputs: syntheticInputs(g, n, opts.seed).map((s) => s[0]), source: `random (${n} seeded inputs, uniform in [-1, 1])` };
+    return { inputs: randomImages(spec, preprocessOf(opts.normalisation), n, opts.seed), source: `random (${n} images of uniform pixels, seed ${opts.seed})` };
+  }
+  if (isTestDataFolder(name)) {
+    const inputs = fromTestData(name).slice(0, n);
+    return { inputs, source: `${name} (${inputs.length} test-data inputs)` };
+  }
+  const spec = imageSpec(shape);
+  if (!spec) throw new InputError(`--calibration: ${file}'s input [${shape.join(',')}] is not an image, so a dataset cannot calibrate it; give "random" or a test-data folder`);
+  const ds = openDataset(name, spec, preprocessOf(opts.normalisation));
+  const inputs = calibrationImages(ds, n);
+  return { inputs, source: `${ds.name} (${inputs.length} images)` };
+}
+
+function checkLength(t: { data: Float32Array; dims: readonly number[] }, want: number, where: string, what: string): Float32Array {
+  if (t.data.length !== want) throw new InputError(`${where}: ${what} holds ${t.data.length} values ([${t.dims.join(',')}]); the model needs ${want}`);
+  return t.data;
+}
+
+function readSets(dir: string): TestSet[] {
+  return readTestData(dir, 1);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reference models.
+
+async function onnxReference(file: string, bytes: Uint8Array, input: Binding, output: Binding): Promise<ReferenceModel> {
+  return {
+    engine: 'onnxruntime',
+    run: async (xs) => {
+      const session = await openOnnx(bytes, { source: file });
+      try {
+        const out: Float32Array[] = [];
+        for (const x of xs) {
+          const r = await session.run([{ dims: input.dims, data: irToOnnx(x, input) }], { outputs: [output.name] });
+          out.push(onnxToIr(r[0].data, output));
+        }
+        return out;
+      } finally {
+        await session.close();
+      }
+    },
+  };
+}
+
+function floatReference(g: Graph, engine = 'float interpreter'): ReferenceModel {
+  return { engine, run: async (xs) => xs.map((x) => runFloat(g, x).outputs[0]) };
+}
+
+/** A model given as --reference: ONNX (onnxruntime) or float TFLite (the float interpreter). */
+async function referenceModel(file: string, inputShape: readonly number[]): Promise<ReferenceModel> {
+  const bytes = new Uint8Array(readBytes(file));
+  let ref: ReferenceModel;
+  let shape: readonly number[];
+  if (modelFileKind(file) === 'onnx') {
+    const imp = isQdqOnnx(bytes, file) ? importOnnxQdq(bytes, { source: file }) : importOnnx(bytes, { source: file });
+    const input = single('inputs', imp.inputs, file);
+    ref = await onnxReference(file, bytes, input, single('outputs', imp.outputs, file));
+    ref.engine = `onnxruntime (${path.basename(file)})`;
+    shape = input.irShape;
+  } else if (modelFileKind(file) === 'tflite') {
+    const imp = importTflite(bytes, file);
+    if (imp.precision !== 'float32') throw new InputError(`--reference: ${file} is an int8 model; a reference must compute in float`);
+    ref = floatReference(imp.graph, `float interpreter (${path.basename(file)})`);
+    shape = imp.graph.tensors[imp.graph.inputs[0]].shape;
+  } else throw new InputError(`--reference: ${file} is not an .onnx or .tflite model`);
+  if (shape.join() !== inputShape.join()) throw new InputError(`--reference: ${file} takes [${shape.join(',')}], the model [${inputShape.join(',')}]`);
+  return ref;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The sources.
+
+async function withReferences(inputs: Float32Array[], given: (Float32Array | undefined)[], ref: ReferenceModel, outLength: number, where: string): Promise<{ tests: TestInput[]; engine: string }> {
+  const missing = inputs.map((_, k) => k).filter((k) => given[k] === undefined);
+  const computed = missing.length > 0 ? await ref.run(missing.map((k) => inputs[k])) : [];
+  const tests = inputs.map((input, k) => {
+    const reference = given[k] ?? computed[missing.indexOf(k)];
+    if (reference.length !== outLength) throw new InputError(`${where}: reference output ${k} holds ${reference.length} values; the model gives ${outLength}`);
+    return { input, reference };
+  });
+  const engine = missing.length === 0 ? 'output_K.pb' : missing.length === inputs.length ? ref.engine : `output_K.pb where present, else ${ref.engine}`;
+  return { tests, engine };
+}
+
+async function onnxSource(file: string, opts: FileSourceOptions): Promise<ModelSource> {
+  const bytes = new Uint8Array(readBytes(file));
+  const qdq = isQdqOnnx(bytes, file);
+  const imp = qdq ? importOnnxQdq(bytes, { source: file }) : importOnnx(bytes, { source: file });
+  const graph: Graph = qdq ? (imp as ReturnType<typeof importOnnxQdq>).floatGraph : imp.graph;
+  const input = single('inputs', imp.inputs, file);
+  const output = single('outputs', imp.outputs, file);
+  const inLength = elementCount(input.irShape);
+  const outLength = elementCount(output.irShape);
+  const fromTestData = (dir: string) => readSets(dir).map((s) => onnxToIr(checkLength(s.inputs[0], inLength, s.dir, 'input_0.pb'), input));
+
+  let inputs: Float32Array[];
+  let given: (Float32Array | undefined)[];
+  if (opts.testData) {
+    const sets = readSets(opts.testData);
+    inputs = sets.map((s) => onnxToIr(checkLength(s.inputs[0], inLength, s.dir, 'input_0.pb'), input));
+    given = sets.map((s) => (s.outputs[0] ? onnxToIr(checkLength(s.outputs[0], outLength, s.dir, 'output_0.pb'), output) : undefined));
+  } else {
+    inputs = syntheticTestInputs(graph, opts.testSets, opts.seed, opts.normalisation);
+    given = inputs.map(() => undefined);
+  }
+  const ref = opts.reference ? await referenceModel(opts.reference, input.irShape) : await onnxReference(file, bytes, input, output);
+  const { tests, engine } = await withReferences(inputs, given, ref, outLength, opts.testData ?? file);
+  const testsFrom = opts.testData ? `${tests.length} test set(s) from ${opts.testData}` : `${tests.length} seeded synthetic test image(s) (seed ${opts.seed})`;
+  const base = { name: graph.name, graph, tests, referenceEngine: engine };
+  if (qdq) {
+    const q = imp.graph as QuantGraph;
+    return {
+      ...base,
+      kind: 'onnx-qdq' as SourceKind,
+      quantized: q,
+      calibration: [],
+      calibrationSource: 'none: the model\'s own QuantizeLinear/DequantizeLinear scales',
+      notes: [`ONNX QDQ model (${imp.producer || 'unknown producer'}, opset ${imp.opset}): int8 with the model's own scales`, ...(imp as ReturnType<typeof importOnnxQdq>).notes, `${testsFrom}; reference: ${engine}`],
+    };
+  }
+  const cal = calibrationInputs(graph, file, opts, fromTestData);
+  const notes = [`ONNX float model (${imp.producer || 'unknown producer'}, opset ${imp.opset}) calibrated on ${cal.source}`, `${testsFrom}; reference: ${engine}`];
+  if (opts.testData && (opts.calibration === undefined || path.resolve(opts.calibration) === path.resolve(opts.testData)))
+    notes.push('calibrated on the test inputs themselves: agreement figures are optimistic (give --calibration DATASET|random for a held-out calibration)');
+  return { ...base, kind: 'onnx-float', calibration: cal.inputs, calibrationSource: cal.source, notes };
+}
+
+async function tfliteSource(file: string, opts: FileSourceOptions): Promise<ModelSource> {
+  const bytes = new Uint8Array(readBytes(file));
+  const imp: TfliteImport = importTflite(bytes, file);
+  const g = imp.graph;
+  const inShape = g.tensors[single('inputs', g.inputs, file)].shape;
+  const outShape = g.tensors[single('outputs', g.outputs, file)].shape;
+  const inLength = elementCount(inShape);
+  const outLength = elementCount(outShape);
+  // TFLite is NHWC like the IR: test data is used in its own order.
+  const fromTestData = (dir: string) => readSets(dir).map((s) => checkLength(s.inputs[0], inLength, s.dir, 'input_0.pb'));
+
+  let inputs: Float32Array[];
+  let given: (Float32Array | undefined)[];
+  const irQuant = g.tensors[g.inputs[0]].quant;
+  const inQ: TensorQuant | undefined = imp.precision !== 'int8' ? undefined : (imp.inputs[0].quant ?? (irQuant ? { scale: irQuant.scale[0], zeroPoint: irQuant.zeroPoint[0] } : undefined));
+  if (imp.precision === 'int8' && !inQ) throw new InputError(`${file}: the int8 model's input has no quantization`);
+  if (opts.testData) {
+    const sets = readSets(opts.testData);
+    inputs = sets.map((s) => checkLength(s.inputs[0], inLength, s.dir, 'input_0.pb'));
+    given = sets.map((s) => (s.outputs[0] ? checkLength(s.outputs[0], outLength, s.dir, 'output_0.pb') : undefined));
+  } else {
+    inputs = inQ ? syntheticQuantizedInputs(inShape, inQ, opts.testSets, opts.seed) : syntheticTestInputs(g, opts.testSets, opts.seed, opts.normalisation);
+    given = inputs.map(() => undefined);
+  }
+  const testsFrom = opts.testData ? `${inputs.length} test set(s) from ${opts.testData}` : `${inputs.length} seeded synthetic test image(s) (seed ${opts.seed})`;
+
+  if (imp.precision === 'int8') {
+    const q = g as QuantGraph;
+    const outQuant = imp.outputs[0].quant;
+    const quantizeInput = (_q: QuantGraph, x: Float32Array) => quantizeLikeTflite(x, inQ!);
+    let ref: ReferenceModel;
+    if (opts.reference) ref = await referenceModel(opts.reference, inShape);
+    else
+      ref = {
+        engine: 'the int8 interpreter (a TFLite int8 model has no float original here: give --reference FLOAT_MODEL to compare with one)',
+        run: async (xs) =>
+          xs.map((x) => {
+            const y = runInt8(q, quantizeInput(q, x)).outputs[0];
+            return outQuant ? dequantizeLikeTflite(y, outQuant) : Float32Array.from(y);
+          }),
+      };
+    const { tests, engine } = await withReferences(inputs, given, ref, outLength, opts.testData ?? file);
+    return {
+      name: g.name,
+      graph: g,
+      kind: 'tflite-int8',
+      quantized: q,
+      quantizeInput,
+      tests,
+      calibration: [],
+      calibrationSource: "none: the model's own TFLite quantization",
+      referenceEngine: engine,
+      notes: [`TFLite int8 model: the model's own scales and zero points`, ...imp.notes, `${testsFrom}; reference: ${engine}`],
+    };
+  }
+  const ref = opts.reference ? await referenceModel(opts.reference, inShape) : floatReference(g);
+  const { tests, engine } = await withReferences(inputs, given, ref, outLength, opts.testData ?? file);
+  const cal = calibrationInputs(g, file, opts, fromTestData);
+  return {
+    name: g.name,
+    graph: g,
+    kind: 'tflite-float',
+    tests,
+    calibration: cal.inputs,
+    calibrationSource: cal.source,
+    referenceEngine: engine,
+    notes: [`TFLite float model calibrated on ${cal.source}`, ...imp.notes, `${testsFrom}; reference: ${engine}`],
+  };
+}
+
+/** An ONNX or TFLite model file as a ModelSource. */
+export async function fileSource(file: string, opts: FileSourceOptions): Promise<ModelSource> {
+  const kind = modelFileKind(file);
+  if (kind === 'onnx') return onnxSource(file, opts);
+  if (kind === 'tflite') return tfliteSource(file, opts);
+  throw new InputError(`${file}: not an .onnx or .tflite model file`);
+}
