@@ -21,21 +21,13 @@ import { formatPlanTable, misfitReasons } from '../schedule/plan-table.ts';
 import { lowerArch } from '../frontend/arch-to-ir.ts';
 import { log, printJson, printLine, type GlobalFlags } from './output.ts';
 
-interface Args extends GlobalFlags {
+interface Args extends GlobalFlags, ModelFileFlags {
   input?: string;
   board: string;
   out?: string;
   patch: string;
   kernels: KernelBackend;
   'cmsis-nn'?: string;
-  calibration?: string;
-  'calibration-samples': number;
-  'test-sets': number;
-  'test-data'?: string;
-  scale?: number;
-  mean?: string;
-  std?: string;
-  seed: number;
   build: boolean;
   'boards-dir'?: string;
 }
