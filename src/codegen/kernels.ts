@@ -2,8 +2,9 @@
 // backend is choosing a folder (templates/model/<backend>/ for the calls, this for the library).
 //   own:      the project's kernels, firmware/kernels/ (copied to kernels/).
 //   cmsis-nn: a user's CMSIS-NN checkout (--cmsis-nn DIR or CMSIS_NN_ROOT): its Include/ and the Source/
-//             files the model's ops need (copied to cmsis-nn/), plus firmware/kernels/ for the ops
-//             CMSIS-NN has no int8 function for (tables, broadcast multiply: see templates/model/cmsis-nn).
+//             files the model's ops need (copied to cmsis-nn/), the call helpers of
+//             templates/model/cmsis-nn/mcunas_cmsis_nn.h, plus the firmware/kernels/ files for what
+//             CMSIS-NN has no int8 function for (tables, softmax, concat; see CMSIS_OWN_SOURCES).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,17 +67,79 @@ export function cmsisNnRoot(flag: string | undefined, env: NodeJS.ProcessEnv = p
 }
 
 /**
- * CMSIS-NN's int8 Source/ files: every .c under the folders the generated calls reach, so the linker
- * (--gc-sections) keeps what is used. Folders, not single files, because the wrappers dispatch to
- * variants by shape.
+ * CMSIS-NN's Source/ files each cmsis-nn op template reaches (the s8 entry point, the variants its wrapper
+ * dispatches to by shape, and their NNSupportFunctions), as found by linking calls to every entry point
+ * against all int8 files of the checkout. Only these are compiled; the linker (--gc-sections) drops what
+ * a model's shapes never reach.
  */
-const CMSIS_FOLDERS = ['ConvolutionFunctions', 'FullyConnectedFunctions', 'BasicMathFunctions', 'PoolingFunctions', 'NNSupportFunctions'];
+const CMSIS_SOURCES: Record<string, string[]> = {
+  conv: [
+    'ConvolutionFunctions/arm_convolve_wrapper_s8.c',
+    'ConvolutionFunctions/arm_convolve_s8.c',
+    'ConvolutionFunctions/arm_convolve_1x1_s8.c',
+    'ConvolutionFunctions/arm_convolve_1x1_s8_fast.c',
+    'ConvolutionFunctions/arm_convolve_1_x_n_s8.c',
+    'ConvolutionFunctions/arm_convolve_get_buffer_sizes_s8.c',
+    'ConvolutionFunctions/arm_nn_mat_mult_kernel_s8_s16.c',
+    'ConvolutionFunctions/arm_nn_mat_mult_kernel_row_offset_s8_s16.c',
+    'NNSupportFunctions/arm_nn_mat_mult_nt_t_s8.c',
+    'NNSupportFunctions/arm_s8_to_s16_unordered_with_offset.c',
+    'NNSupportFunctions/arm_q7_to_q15_with_offset.c',
+  ],
+  pointwise: ['ConvolutionFunctions/arm_convolve_1x1_s8_fast.c', 'ConvolutionFunctions/arm_convolve_1x1_s8.c', 'NNSupportFunctions/arm_nn_mat_mult_nt_t_s8.c'],
+  depthwise: [
+    'ConvolutionFunctions/arm_depthwise_conv_wrapper_s8.c',
+    'ConvolutionFunctions/arm_depthwise_conv_3x3_s8.c',
+    'ConvolutionFunctions/arm_depthwise_conv_s8_opt.c',
+    'ConvolutionFunctions/arm_depthwise_conv_s8.c',
+    'ConvolutionFunctions/arm_depthwise_conv_get_buffer_sizes_s8.c',
+    'NNSupportFunctions/arm_q7_to_q15_with_offset.c',
+  ],
+  fully_connected: [
+    'FullyConnectedFunctions/arm_fully_connected_s8.c',
+    'FullyConnectedFunctions/arm_fully_connected_per_channel_s8.c',
+    'NNSupportFunctions/arm_nn_vec_mat_mult_t_s8.c',
+    'NNSupportFunctions/arm_nn_vec_mat_mult_t_per_ch_s8.c',
+  ],
+  add: ['BasicMathFunctions/arm_elementwise_add_s8.c'],
+  mul: ['BasicMathFunctions/arm_elementwise_mul_s8.c'],
+  pool: ['PoolingFunctions/arm_avgpool_s8.c', 'PoolingFunctions/arm_avgpool_get_buffer_sizes_s8.c', 'PoolingFunctions/arm_max_pool_s8.c'],
+  global_avg_pool: ['PoolingFunctions/arm_avgpool_s8.c', 'PoolingFunctions/arm_avgpool_get_buffer_sizes_s8.c'],
+  pad: ['PadFunctions/arm_pad_s8.c'],
+};
+
+/**
+ * Own kernels the cmsis-nn templates still call: tables (standalone activations and the hard-sigmoid
+ * fused into a conv, add or mul), softmax, concat, TFLite MEAN (imported models' global pooling), and the
+ * dense conv for patch-stage tiles that arm_convolve_s8 cannot take (templates/model/cmsis-nn/
+ * mcunas_cmsis_nn.h says which).
+ */
+const CMSIS_OWN_SOURCES: Record<string, string[]> = {
+  conv: ['conv.c'],
+  global_avg_pool: ['pool.c'],
+  lut: ['lut.c'],
+  softmax: ['softmax.c'],
+  concat: ['concat.c'],
+};
+
+/** The C helpers between the op templates and CMSIS-NN (copied beside the library). */
+const CMSIS_HELPER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates/model/cmsis-nn/mcunas_cmsis_nn.h');
+
+/** CMSIS-NN Source/ files (relative to Source/) that the given op templates need. */
+export function cmsisSourcesFor(templates: Iterable<string>): string[] {
+  const set = new Set<string>();
+  for (const t of templates) for (const f of CMSIS_SOURCES[t] ?? []) set.add(f);
+  return [...set].sort();
+}
 
 function cmsisFiles(root: string, templates: Iterable<string>): KernelFiles {
-  const own = ownFiles(templates);
-  const copies = [...own.copies];
-  const sources = [...own.sources];
-  const include = path.join(root, 'Include');
+  const used = [...templates];
+  const ownNames = new Set(['lut.c']);
+  for (const t of used) for (const f of CMSIS_OWN_SOURCES[t] ?? []) ownNames.add(f);
+  const own = fs.readdirSync(OWN_KERNELS_DIR).filter((f) => f.endsWith('.h') || ownNames.has(f)).sort();
+  const copies = own.map((f) => ({ from: path.join(OWN_KERNELS_DIR, f), to: `kernels/${f}` }));
+  const sources = [...ownNames].sort().map((f) => `kernels/${f}`);
+  copies.push({ from: CMSIS_HELPER, to: 'cmsis-nn/mcunas_cmsis_nn.h' });
   const walk = (dir: string, rel: string) => {
     for (const f of fs.readdirSync(dir, { withFileTypes: true })) {
       const from = path.join(dir, f.name);
@@ -85,23 +148,17 @@ function cmsisFiles(root: string, templates: Iterable<string>): KernelFiles {
       else if (f.name.endsWith('.h')) copies.push({ from, to });
     }
   };
-  walk(include, 'cmsis-nn/Include');
-  for (const folder of CMSIS_FOLDERS) {
-    const dir = path.join(root, 'Source', folder);
-    if (!fs.existsSync(dir)) throw new InputError(`${root}: CMSIS-NN checkout without Source/${folder}`);
-    for (const f of fs.readdirSync(dir).sort()) {
-      // int8 (s8) kernels and the shared helpers (nn_*); float, int16 and int4 variants are not needed.
-      if (!f.endsWith('.c') || /_(f16|f32|s16|s4)(_|\.)|_s4_|q15|q7|_s16_/.test(f)) continue;
-      copies.push({ from: path.join(dir, f), to: `cmsis-nn/Source/${folder}/${f}` });
-      sources.push(`cmsis-nn/Source/${folder}/${f}`);
-    }
+  walk(path.join(root, 'Include'), 'cmsis-nn/Include');
+  for (const rel of cmsisSourcesFor(used)) {
+    const from = path.join(root, 'Source', rel);
+    if (!fs.existsSync(from)) throw new InputError(`${root}: CMSIS-NN checkout without Source/${rel} (a version from 2024 or later is needed)`);
+    copies.push({ from, to: `cmsis-nn/Source/${rel}` });
+    sources.push(`cmsis-nn/Source/${rel}`);
   }
-  for (const h of fs.readdirSync(path.join(root, 'Source', 'NNSupportFunctions')).filter((f) => f.endsWith('.h')))
-    copies.push({ from: path.join(root, 'Source', 'NNSupportFunctions', h), to: `cmsis-nn/Source/NNSupportFunctions/${h}` });
   return {
-    headers: ['mcunas_kernels.h', 'arm_nnfunctions.h'],
+    headers: ['mcunas_kernels.h', 'mcunas_cmsis_nn.h'],
     sources,
-    includeDirs: ['kernels', 'cmsis-nn/Include'],
+    includeDirs: ['kernels', 'cmsis-nn', 'cmsis-nn/Include'],
     copies,
   };
 }

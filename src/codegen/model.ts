@@ -63,6 +63,10 @@ export function generateModel(q: QuantGraph, plan: Plan, opts: GenerateOptions):
   for (const o of ops)
     if (!hasModelTemplate(`${opts.backend}/${o.template}.hbs`))
       throw new InputError(`--kernels ${opts.backend}: no template for ${o.template} ops yet (templates/model/${opts.backend}/${o.template}.hbs)`);
+  if (opts.backend === 'cmsis-nn')
+    for (const o of ops)
+      if (o.template === 'pointwise' && (Number(o.p.padTop) > 0 || Number(o.p.padLeft) > 0))
+        throw new InputError(`--kernels cmsis-nn: ${o.comment}: a padded 1x1 convolution has no CMSIS-NN kernel; use --kernels own`);
   const texts = ops.map((o) => ({ text: renderModelTemplate(`${opts.backend}/${o.template}.hbs`, o) }));
   const input = ops.find((o) => o.id === 0)!.input;
   const outTensor = q.tensors[q.outputs[0]];

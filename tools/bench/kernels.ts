@@ -1,18 +1,22 @@
-// Instructions per MAC of the own kernels, per op kind, beside the CMSIS-NN figures of
+// Instructions per MAC of the own kernels and, when a CMSIS-NN checkout is given (CMSIS_NN_ROOT or
+// --cmsis-nn DIR), of the CMSIS-NN backend (--kernels cmsis-nn), per op kind, beside the CMSIS-NN figures of
 // ../shared/spec/toolchain.md (QEMU -icount, Cortex-M4 mps2-an386, GCC 12 -O3). Each layer of that table
-// is built as a one-op network (seeded weights), compiled with mcu-nas, run in QEMU, and its op's count
-// read from the per-op SysTick figures (40-instruction granularity). The next performance push starts here.
-//   node --import tsx tools/bench/kernels.ts [--board mps2-an386]
+// is built as a one-op network (seeded weights), compiled with mcu-nas for each backend, run in QEMU, and
+// its op's count read from the per-op SysTick figures (40-instruction granularity). Without a checkout the
+// CMSIS-NN column says so ("-") and only the spec's figures stand beside the own kernels.
+//   node --import tsx tools/bench/kernels.ts [--board mps2-an386] [--cmsis-nn DIR]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadBoard } from '../../src/board/index.ts';
+import { cmsisNnRoot } from '../../src/codegen/index.ts';
 import { haveBuildAndQemu } from '../../src/emu/index.ts';
 import { uniformStream, normal } from '../../src/frontend/seeded-random.ts';
 import { GraphBuilder, type Graph, type TensorId } from '../../src/ir/index.ts';
 import { compileModel } from '../../src/pipeline/compile.ts';
 import { prepare } from '../../src/pipeline/prepare.ts';
 import { runCompiled } from '../../src/pipeline/run.ts';
+import type { KernelBackend } from '../../src/schedule/index.ts';
 import { syntheticInputs } from '../../src/quant/index.ts';
 
 // ../shared/spec/toolchain.md, "Instruction counts per MAC": CMSIS-NN with DSP, CMSIS-NN plain C, naive C.
@@ -67,29 +71,40 @@ function pool(): Graph {
   return b.build();
 }
 
+/** Instructions per MAC (or per element) of the case's op with the given backend. */
+async function measure(c: (typeof CASES)[number], k: number, board: ReturnType<typeof loadBoard>, backend: KernelBackend, tmp: string, cmsisRoot?: string): Promise<number> {
+  const graph = c.build();
+  const opIndex = graph.ops.findIndex((o) => o.name === 'op');
+  const calibration = syntheticInputs(graph, 4, 1).map((s) => s[0]);
+  const p = prepare({ name: c.label, graph, calibration: calibration.slice(0, 3), tests: [{ input: calibration[3] }], notes: [], calibrationSource: 'random' }, board, { patch: 'off', backend });
+  const dir = path.join(tmp, `${k}-${backend}`);
+  await compileModel(p, board, { out: dir, build: true, cmsisRoot });
+  const { report } = await runCompiled(dir);
+  if (!report.ok) throw new Error(`${c.label} (${backend}): firmware ${report.outcome}`);
+  const op = report.perOp[opIndex];
+  const input = graph.tensors[graph.ops[opIndex].inputs[0]].shape.reduce((a, x) => a * x, 1);
+  const output = graph.tensors[graph.ops[opIndex].outputs[0]].shape.reduce((a, x) => a * x, 1);
+  const denom = c.per === 'MAC' ? op.macs : c.per === 'element' ? output : input;
+  return op.instructions / denom;
+}
+
 async function main() {
   if (!haveBuildAndQemu()) throw new Error('needs arm-none-eabi-gcc and qemu-system-arm');
-  const boardName = process.argv.includes('--board') ? process.argv[process.argv.indexOf('--board') + 1] : 'mps2-an386';
-  const board = loadBoard(boardName);
+  const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+  const board = loadBoard(arg('--board') ?? 'mps2-an386');
+  const cmsisRoot = (arg('--cmsis-nn') ?? process.env.CMSIS_NN_ROOT) ? cmsisNnRoot(arg('--cmsis-nn')) : undefined;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-bench-'));
-  console.log(`own kernels on ${board.name} (${board.core}), instructions per MAC (QEMU -icount), beside CMSIS-NN (toolchain.md, Cortex-M4)`);
-  console.log(`${'layer'.padEnd(46)} ${'own'.padStart(8)} ${'CMSIS DSP'.padStart(10)} ${'CMSIS C'.padStart(8)} ${'naive C'.padStart(8)}`);
+  console.log(
+    `instructions per MAC (QEMU -icount) on ${board.name} (${board.core}): own kernels and ` +
+      (cmsisRoot ? `CMSIS-NN (${cmsisRoot}) measured` : 'CMSIS-NN not measured (set CMSIS_NN_ROOT)') +
+      `, beside toolchain.md's CMSIS-NN figures (Cortex-M4)`,
+  );
+  console.log(`${'layer'.padEnd(46)} ${'own'.padStart(8)} ${'CMSIS-NN'.padStart(9)} ${'spec DSP'.padStart(9)} ${'spec C'.padStart(8)} ${'naive C'.padStart(8)}`);
   try {
     for (const [k, c] of CASES.entries()) {
-      const graph = c.build();
-      const opIndex = graph.ops.findIndex((o) => o.name === 'op');
-      const calibration = syntheticInputs(graph, 4, 1).map((s) => s[0]);
-      const p = prepare({ name: c.label, graph, calibration: calibration.slice(0, 3), tests: [{ input: calibration[3] }], notes: [], calibrationSource: 'random' }, board, { patch: 'off', backend: 'own' });
-      const dir = path.join(tmp, String(k));
-      await compileModel(p, board, { out: dir, build: true });
-      const { report } = await runCompiled(dir);
-      if (!report.ok) throw new Error(`${c.label}: firmware ${report.outcome}`);
-      const op = report.perOp[opIndex];
-      const input = graph.tensors[graph.ops[opIndex].inputs[0]].shape.reduce((a, x) => a * x, 1);
-      const output = graph.tensors[graph.ops[opIndex].outputs[0]].shape.reduce((a, x) => a * x, 1);
-      const denom = c.per === 'MAC' ? op.macs : c.per === 'element' ? output : input;
-      const own = op.instructions / denom;
-      console.log(`${c.label.padEnd(46)} ${own.toFixed(2).padStart(8)} ${c.cmsisDsp.toFixed(2).padStart(10)} ${c.cmsisPlain.toFixed(2).padStart(8)} ${c.naive.toFixed(2).padStart(8)}`);
+      const own = await measure(c, k, board, 'own', tmp);
+      const cmsis = cmsisRoot ? (await measure(c, k, board, 'cmsis-nn', tmp, cmsisRoot)).toFixed(2) : '-';
+      console.log(`${c.label.padEnd(46)} ${own.toFixed(2).padStart(8)} ${cmsis.padStart(9)} ${c.cmsisDsp.toFixed(2).padStart(9)} ${c.cmsisPlain.toFixed(2).padStart(8)} ${c.naive.toFixed(2).padStart(8)}`);
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
