@@ -1,5 +1,5 @@
 // Runs the real command line (bin/mcu-nas.js) as a user would, capturing stdout, stderr and the exit code.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { REPO } from './shared.ts';
 
@@ -9,19 +9,9 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[], opts: { input?: string; cwd?: string } = {}): CliRun {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'bin/mcu-nas.js'), ...args], {
-    input: opts.input,
-    cwd: opts.cwd ?? REPO,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
 /**
- * The same, without blocking the test worker: a long synchronous spawn starves vitest's worker RPC
- * ("Timeout calling onTaskUpdate"). Prefer this one.
+ * Asynchronous on purpose: a long synchronous spawn starves vitest's worker RPC ("Timeout calling
+ * onTaskUpdate").
  */
 export function runCliAsync(args: string[], opts: { input?: string; cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
