@@ -8,7 +8,7 @@ import { encodeBatch } from '../predict/encoded-batch.ts';
 import { fitMetrics } from '../predict/metrics.ts';
 import { DEFAULT_PREDICTOR_FILE, loadPredictor } from '../predict/load-model.ts';
 import { savePredictorFile } from '../predict/predictor-file.ts';
-import { TRAIN_DEFAULTS, trainPredictor, type TrainProgress } from '../predict/train.ts';
+import { SCHEDULES, TRAIN_DEFAULTS, trainPredictor, type Schedule, type TrainProgress } from '../predict/train.ts';
 import { printJson, printLine, type GlobalFlags } from './output.ts';
 
 interface TrainArgs extends GlobalFlags {
@@ -18,7 +18,12 @@ interface TrainArgs extends GlobalFlags {
   seed: number;
   lr: number;
   'batch-size': number;
-  schedule: 'cosine' | 'constant';
+  'split-seed'?: number;
+  schedule: Schedule;
+  'warmup-epochs': number;
+  'min-lr-fraction': number;
+  'weight-decay': number;
+  'target-scale': number;
   'ema-decay': number;
   dropout: number;
   progress: boolean;
@@ -75,10 +80,15 @@ const trainCommand: CommandModule<GlobalFlags, TrainArgs> = {
       .option('data', { type: 'string', demandOption: true, description: 'dataset folder (the lab layout DIR/src/*.json.gz, or DIR/*.json.gz)' })
       .option('out', { type: 'string', demandOption: true, description: 'predictor file to write (JSON, see predictors/)' })
       .option('epochs', { type: 'number', default: TRAIN_DEFAULTS.epochs })
-      .option('seed', { type: 'number', default: TRAIN_DEFAULTS.seed, description: 'seeds the split, the init and the shuffling' })
-      .option('lr', { type: 'number', default: TRAIN_DEFAULTS.lr, description: 'Adam learning rate (peak, for the cosine schedule)' })
+      .option('seed', { type: 'number', default: TRAIN_DEFAULTS.seed, description: 'seeds the init, the shuffling and (unless --split-seed) the split' })
+      .option('split-seed', { type: 'number', description: 'seeds the train/valid split on its own (default: --seed), to compare settings on the same held-out rows' })
+      .option('lr', { type: 'number', default: TRAIN_DEFAULTS.lr, description: 'Adam learning rate (the peak, after the warm-up)' })
       .option('batch-size', { type: 'number', default: TRAIN_DEFAULTS.batchSize })
-      .option('schedule', { choices: ['cosine', 'constant'] as const, default: TRAIN_DEFAULTS.schedule, description: 'learning-rate schedule (the lab: constant)' })
+      .option('schedule', { choices: SCHEDULES, default: TRAIN_DEFAULTS.schedule, description: 'learning rate after the warm-up: constant (the lab), linear or cosine decay to lr x --min-lr-fraction, or step (/10 at 50 % and 75 %)' })
+      .option('warmup-epochs', { type: 'number', default: TRAIN_DEFAULTS.warmupEpochs, description: 'linear learning-rate warm-up, in epochs (0 = none)' })
+      .option('min-lr-fraction', { type: 'number', default: TRAIN_DEFAULTS.minLrFraction, description: 'where linear and cosine decay end, as a fraction of --lr' })
+      .option('weight-decay', { type: 'number', default: TRAIN_DEFAULTS.weightDecay, description: 'decoupled (AdamW) weight decay (0 = plain Adam, as in the lab)' })
+      .option('target-scale', { type: 'number', default: TRAIN_DEFAULTS.targetScale, description: 'learn (acc - base_acc) x this (100 = accuracy points); folded into the last layer when saving' })
       .option('ema-decay', { type: 'number', default: TRAIN_DEFAULTS.emaDecay, description: 'average the weights with this decay (0 = off)' })
       .option('dropout', { type: 'number', default: TRAIN_DEFAULTS.dropout, description: 'dropout on hidden activations (0 = off, as in the lab)' })
       .option('progress', { type: 'boolean', default: true, description: 'show a progress bar on stderr (--no-progress to hide)' }) as unknown as Argv<TrainArgs>,
@@ -87,14 +97,28 @@ const trainCommand: CommandModule<GlobalFlags, TrainArgs> = {
     const batchSize = positiveInt('batch-size', a['batch-size']);
     if (!Number.isSafeInteger(a.seed) || a.seed < 0) throw new InputError(`--seed: expected a non-negative integer, got ${a.seed}`);
     if (!(a.lr > 0 && a.lr < 1)) throw new InputError(`--lr: expected a number in (0, 1), got ${a.lr}`);
+    const splitSeed = a['split-seed'] ?? a.seed;
+    if (!Number.isSafeInteger(splitSeed) || splitSeed < 0) throw new InputError(`--split-seed: expected a non-negative integer, got ${splitSeed}`);
     const emaDecay = fraction('ema-decay', a['ema-decay']);
     const dropout = fraction('dropout', a.dropout, 0.9);
+    const minLrFraction = a['min-lr-fraction'];
+    if (!(minLrFraction >= 0 && minLrFraction <= 1)) throw new InputError(`--min-lr-fraction: expected a number in [0, 1], got ${minLrFraction}`);
+    const warmupEpochs = a['warmup-epochs'];
+    if (!(warmupEpochs >= 0 && warmupEpochs <= epochs)) throw new InputError(`--warmup-epochs: expected a number in [0, ${epochs}], got ${warmupEpochs}`);
+    const weightDecay = a['weight-decay'];
+    if (!(weightDecay >= 0 && weightDecay * a.lr < 1)) throw new InputError(`--weight-decay: expected a number >= 0 with weight-decay x lr < 1, got ${weightDecay}`);
+    const targetScale = a['target-scale'];
+    if (!(targetScale > 0 && Number.isFinite(targetScale))) throw new InputError(`--target-scale: expected a positive number, got ${targetScale}`);
     const data = readAccDataset(a.data);
     if (data.configs.length < 10) throw new InputError(`${a.data}: ${data.configs.length} rows are too few to train on (need at least 10)`);
     const bar = progressBar(a.progress);
     let r;
     try {
-      r = trainPredictor(data, { epochs, seed: a.seed, lr: a.lr, batchSize, schedule: a.schedule, emaDecay, dropout }, bar.update);
+      r = trainPredictor(
+        data,
+        { epochs, seed: a.seed, splitSeed, lr: a.lr, batchSize, schedule: a.schedule, warmupEpochs, minLrFraction, weightDecay, targetScale, emaDecay, dropout },
+        bar.update,
+      );
     } finally {
       bar.stop();
     }
@@ -110,21 +134,27 @@ const trainCommand: CommandModule<GlobalFlags, TrainArgs> = {
       trainMae: r.trainMae,
       baseAcc: r.weights.baseAcc,
       seed: a.seed,
+      splitSeed,
       lr: a.lr,
       batchSize,
       schedule: a.schedule,
+      warmupEpochs,
+      minLrFraction,
+      weightDecay,
+      targetScale,
       emaDecay,
       dropout,
       out: a.out,
     };
-    const command = ['mcu-nas predictor train', `--data ${a.data}`, `--out ${a.out}`, `--epochs ${epochs}`, `--seed ${a.seed}`, `--lr ${a.lr}`,
-      `--batch-size ${batchSize}`, `--schedule ${a.schedule}`, `--ema-decay ${emaDecay}`, `--dropout ${dropout}`].join(' ');
+    const command = ['mcu-nas predictor train', `--data ${a.data}`, `--out ${a.out}`, `--epochs ${epochs}`, `--seed ${a.seed}`, `--split-seed ${splitSeed}`,
+      `--lr ${a.lr}`, `--batch-size ${batchSize}`, `--schedule ${a.schedule}`, `--warmup-epochs ${warmupEpochs}`, `--min-lr-fraction ${minLrFraction}`,
+      `--weight-decay ${weightDecay}`, `--target-scale ${targetScale}`, `--ema-decay ${emaDecay}`, `--dropout ${dropout}`].join(' ');
     savePredictorFile(a.out, r.weights, {
       command,
       dataset: a.data,
       ...summary,
       out: undefined,
-      split: `SeededRandom(seed).shuffle of the row indices (files in name order): first trainRows train, the rest validate (splitRows in src/predict/train.ts)`,
+      split: `SeededRandom(splitSeed).shuffle of the row indices (files in name order): first trainRows train, the rest validate (splitRows in src/predict/train.ts)`,
       history: r.history,
     });
     if (a.json) return printJson(summary);

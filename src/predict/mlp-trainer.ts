@@ -74,7 +74,10 @@ export class MlpTrainer {
     readonly maxBatch: number,
     seed: number,
     private readonly adam: AdamSettings = ADAM_DEFAULTS,
+    /** The network learns (label - baseAcc) · targetScale; weights() folds 1/targetScale into the last layer. */
+    readonly targetScale = 1,
   ) {
+    if (!(targetScale > 0 && Number.isFinite(targetScale))) throw new RangeError(`targetScale must be a positive number, got ${targetScale}`);
     const k = this.k;
     const rng = new SeededRandom(seed);
     this.dropRng = new SeededRandom(seed + 2);
@@ -139,7 +142,7 @@ export class MlpTrainer {
     }
   }
 
-  /** Forward over rows [from, to) of `data` (≤ maxBatch of them); fills this.y. */
+  /** Forward over rows [from, to) of `data` (≤ maxBatch of them); fills this.y with the scaled outputs (no baseAcc). */
   private forward(data: EncodedBatch, rows: ArrayLike<number>, from: number, to: number, training = false): void {
     const { k, layers, list } = this;
     const drop = training ? this.adam.dropout : 0;
@@ -171,7 +174,7 @@ export class MlpTrainer {
       const h = top.h / 4 + b * top.out;
       let s = 0;
       for (let i = 0; i < top.out; i++) s += f32[h + i] * w[i];
-      this.y[b] = s + this.baseAcc;
+      this.y[b] = s;
     }
   }
 
@@ -181,13 +184,13 @@ export class MlpTrainer {
     for (let from = 0; from < rows.length; from += this.maxBatch) {
       const to = Math.min(rows.length, from + this.maxBatch);
       this.forward(data, rows, from, to);
-      out.set(this.y.subarray(0, to - from), from);
+      for (let b = 0; b < to - from; b++) out[from + b] = this.y[b] / this.targetScale + this.baseAcc;
     }
     this.swapAverage();
     return out;
   }
 
-  /** One Adam step on rows[from..to) with labels (fractions); returns the batch's mean absolute error. */
+  /** One Adam step on rows[from..to) with labels (fractions); returns the batch's mean absolute error (fraction). */
   step(data: EncodedBatch, labels: ArrayLike<number>, rows: ArrayLike<number>, from: number, to: number, lr: number): number {
     const { k, layers, list } = this;
     const f32 = k.f32;
@@ -197,10 +200,11 @@ export class MlpTrainer {
     // d(dropout(relu(z)))/dz for a unit that is on: 1/(1-p) (1 without dropout).
     const keep = 1 / (1 - this.adam.dropout);
 
-    // L1 loss, mean over the batch: d/dy = sign(y - t) / n (torch: sign(0) = 0).
+    // L1 loss on the scaled target, mean over the batch: d/dy = sign(y - t) / n (torch: sign(0) = 0).
+    const scale = this.targetScale;
     let loss = 0;
     for (let b = 0; b < n; b++) {
-      const d = this.y[b] - labels[rows[from + b]];
+      const d = this.y[b] - (labels[rows[from + b]] - this.baseAcc) * scale;
       loss += Math.abs(d);
       this.g[b] = (d > 0 ? 1 : d < 0 ? -1 : 0) / n;
     }
@@ -282,7 +286,7 @@ export class MlpTrainer {
     this.t++;
     this.adamUpdate(lr);
     this.refreshRowMajor();
-    return loss / n;
+    return loss / n / scale;
   }
 
 
@@ -344,7 +348,8 @@ export class MlpTrainer {
       weight: transpose(f32.slice(l.wt / 4, l.wt / 4 + l.in * l.out), l.in, l.out),
       bias: f32.slice(l.b / 4, l.b / 4 + l.out),
     }));
-    const out: DenseLayer = { out: 1, in: this.last.length, weight: this.last.slice(), bias: null };
+    // The scale folds into the bias-free last layer, so the file is the lab's form: z + baseAcc.
+    const out: DenseLayer = { out: 1, in: this.last.length, weight: this.last.map((v) => v / this.targetScale), bias: null };
     return { activation: 'relu', layers: [...layers, out], baseAcc: this.baseAcc };
   }
 }
