@@ -19,6 +19,7 @@ import type { KernelBackend, Plan } from '../../src/schedule/index.ts';
 import { smallestArch } from '../../src/space/sample.ts';
 import { runCliAsync } from '../helpers/run-cli.ts';
 import { subnetCases, type SubnetCase } from './subnets.ts';
+import { pool } from '../helpers/pool.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-cmsis-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -35,20 +36,6 @@ interface Outcome {
   size: FirmwareSize;
 }
 
-/** Runs `jobs` with at most `n` at a time (gcc-bound; the machine has 2 cores). */
-async function pool<T>(jobs: (() => Promise<T>)[], n: number): Promise<T[]> {
-  const out: T[] = new Array(jobs.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (next < jobs.length) {
-        const i = next++;
-        out[i] = await jobs[i]();
-      }
-    }),
-  );
-  return out;
-}
 
 const same = (a: Uint8Array, b: Int8Array | Uint8Array) => Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
 

@@ -19,6 +19,7 @@ import { archSource } from '../../src/pipeline/model-source.ts';
 import { planFor } from '../../src/pipeline/prepare.ts';
 import type { Plan } from '../../src/schedule/index.ts';
 import { subnetCases, type SubnetCase } from './subnets.ts';
+import { pool } from '../helpers/pool.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-e2e-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -37,20 +38,6 @@ interface Outcome {
 const cases = subnetCases(20);
 const outcomes: Outcome[] = [];
 
-/** Runs `jobs` with at most `n` at a time (the machine has 2 cores; each build is gcc-bound). */
-async function pool<T>(jobs: (() => Promise<T>)[], n: number): Promise<T[]> {
-  const out: T[] = new Array(jobs.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (next < jobs.length) {
-        const i = next++;
-        out[i] = await jobs[i]();
-      }
-    }),
-  );
-  return out;
-}
 
 describe.skipIf(!haveBuildAndQemu())('20 random subnets, own kernels, bit-exact in QEMU', () => {
   beforeAll(async () => {
