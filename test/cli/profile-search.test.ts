@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCliAsync as runCli } from '../helpers/run-cli.ts';
-import { labVectors } from '../helpers/shared.ts';
+import { labVectors, sharedPath } from '../helpers/shared.ts';
 import { profileArch } from '../../src/predict/efficiency.ts';
 import { fitArch } from '../../src/schedule/index.ts';
 import { loadBoard } from '../../src/board/index.ts';
@@ -155,7 +155,7 @@ describe('mcu-nas search', () => {
   });
 
   it('a truncated lab checkpoint exits 2 naming the file', async () => {
-    const src = fs.readFileSync(path.join(process.env.MCU_NAS_SHARED ?? path.resolve('../shared'), 'data/mcunet-acc-predictor/OFAMCUNets_acc_predictor.pth'));
+    const src = fs.readFileSync(sharedPath('data/mcunet-acc-predictor/OFAMCUNets_acc_predictor.pth'));
     const f = path.join(tmp, 'truncated.pth');
     fs.writeFileSync(f, src.subarray(0, Math.floor(src.length / 2)));
     const r = await runCli(['search', '--generations', '1', '--predictor', f]);
