@@ -15,6 +15,9 @@ export interface SearchSummary {
   params: number;
   macs: number;
   peakBytes: number;
+  /** Planned SRAM and flash on the board (DESIGN.md's contract names), when a board is given. */
+  sramBytes?: number;
+  flashBytes?: number;
   sramKB?: number;
   flashKB?: number;
   algo: 'evolution' | 'random';
@@ -64,8 +67,8 @@ export function summarize(
     params: p.params,
     macs: p.macs,
     peakBytes: p.peakBytes,
-    ...(b.figures.sramKB !== undefined ? { sramKB: b.figures.sramKB } : {}),
-    ...(b.figures.flashKB !== undefined ? { flashKB: b.figures.flashKB } : {}),
+    ...(b.figures.sramKB !== undefined ? { sramBytes: Math.round(b.figures.sramKB * 1024), sramKB: b.figures.sramKB } : {}),
+    ...(b.figures.flashKB !== undefined ? { flashBytes: Math.round(b.figures.flashKB * 1024), flashKB: b.figures.flashKB } : {}),
     ...meta,
     predictions: r.stats.predictions,
     measured: r.stats.measured,

@@ -138,6 +138,9 @@ describe('mcu-nas search', () => {
       expect(f.flashBytes).toBeLessThanOrEqual(1024 * 1024);
     }
     expect(s.sramKB).toBeGreaterThan(0);
+    // DESIGN.md's field names: the planner's figures for the winner, in bytes.
+    const f = fitArch(parseArchConfig(s.arch, 'search output'), board, { patch: 'off' });
+    expect([s.sramBytes, s.flashBytes]).toEqual([f.sramBytes, f.flashBytes]);
     expect(s.constraints).toMatchObject({ sramKB: expect.any(Number), flashKB: 1024 });
   });
 
