@@ -41,13 +41,19 @@ export function checkInputs<T extends { length: number }>(g: Graph, inputs: read
   });
 }
 
+/** The index of the last op reading each tensor (graph outputs: past the end; unread: -1), to free values early. */
+export function lastUses(g: Graph): Int32Array {
+  const lastUse = new Int32Array(g.tensors.length).fill(-1);
+  g.ops.forEach((op, i) => op.inputs.forEach((t) => (lastUse[t] = i)));
+  for (const t of g.outputs) lastUse[t] = g.ops.length;
+  return lastUse;
+}
+
 export function runFloat(g: Graph, input: Float32Array | readonly Float32Array[], opts: FloatRunOptions = {}): FloatRun {
   const inputs = input instanceof Float32Array ? [input] : input;
   checkInputs(g, inputs);
   const values: (Float32Array | undefined)[] = new Array(g.tensors.length);
-  const lastUse = new Int32Array(g.tensors.length).fill(-1);
-  g.ops.forEach((op, i) => op.inputs.forEach((t) => (lastUse[t] = i)));
-  for (const t of g.outputs) lastUse[t] = g.ops.length;
+  const lastUse = lastUses(g);
   g.inputs.forEach((id, k) => {
     values[id] = inputs[k];
     opts.observe?.tensor?.(id, inputs[k]);

@@ -3,7 +3,7 @@
 import type { Graph, Op, Shape } from '../ir/graph.ts';
 import { elementCount, isConstant } from '../ir/tensors.ts';
 import { InputError } from '../errors.ts';
-import { checkInputs } from './float-interpreter.ts';
+import { checkInputs, lastUses } from './float-interpreter.ts';
 import { addS8, avgPoolS8, convS8, depthwiseS8, fullyConnectedS8, globalAvgPoolS8, lutS8, maxPoolS8, meanS8, mulS8, padS8, pointwiseS8, requantCopyS8, softmaxS8, type Hwc } from './int8-kernels.ts';
 import type { QuantGraph, QuantOp } from './quant-graph.ts';
 import { activationQuant } from './quantize.ts';
@@ -101,9 +101,7 @@ export function runInt8(q: QuantGraph, input: Int8Array | readonly Int8Array[], 
   const inputs = input instanceof Int8Array ? [input] : input;
   checkInputs(q, inputs);
   const values: (Int8Array | undefined)[] = new Array(q.tensors.length);
-  const lastUse = new Int32Array(q.tensors.length).fill(-1);
-  q.ops.forEach((op, i) => op.inputs.forEach((t) => (lastUse[t] = i)));
-  for (const t of q.outputs) lastUse[t] = q.ops.length;
+  const lastUse = lastUses(q);
   q.inputs.forEach((id, k) => (values[id] = inputs[k]));
   const read = (id: number): Int8Array => {
     const v = values[id];
