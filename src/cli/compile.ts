@@ -20,6 +20,7 @@ import type { KernelBackend, PatchRequest, Plan } from '../schedule/index.ts';
 import { formatPlanTable, misfitReasons } from '../schedule/plan-table.ts';
 import { lowerArch } from '../frontend/arch-to-ir.ts';
 import { log, printJson, printLine, type GlobalFlags } from './output.ts';
+import { intInRange } from './flag-checks.ts';
 
 interface Args extends GlobalFlags, ModelFileFlags {
   input?: string;
@@ -50,9 +51,9 @@ export function fileSourceOptions(a: ModelFileFlags, extra: Partial<FileSourceOp
   return {
     seed: a.seed,
     calibration: a.calibration,
-    calibrationSamples: positiveInt('calibration-samples', a['calibration-samples'], 1024),
+    calibrationSamples: intInRange('calibration-samples', a['calibration-samples'], 1, 1024),
     testData: a['test-data'],
-    testSets: positiveInt('test-sets', a['test-sets'], 16),
+    testSets: intInRange('test-sets', a['test-sets'], 1, 16),
     normalisation: given ? normalisationFromFlags({ scale: a.scale, mean: a.mean, std: a.std }) : undefined,
     ...extra,
   };
@@ -77,10 +78,6 @@ export function parsePatch(text: string): PatchRequest {
   return { n, layer: m[3] };
 }
 
-export function positiveInt(name: string, v: number, max: number): number {
-  if (!Number.isInteger(v) || v < 1 || v > max) throw new InputError(`--${name}: expected an integer from 1 to ${max}, got ${v}`);
-  return v;
-}
 
 /** The planner's verdict on a plan that does not fit, with what --patch auto would do. */
 function misfitMessage(plan: Plan, planAuto: () => Plan, patch: PatchRequest): { text: string; withPatchAuto: Record<string, unknown> | null } {
@@ -145,8 +142,8 @@ export const compileCommand: CommandModule<GlobalFlags, Args> = {
       if (a['test-data'] !== undefined) throw new InputError('--test-data: test-data folders go with model files (ONNX/TFLite), not arch configs');
       const calibration = a.calibration ?? 'random';
       if (calibration !== 'random') throw new InputError(`--calibration: only "random" is supported for an arch config, got "${calibration}"`);
-      const samples = positiveInt('calibration-samples', a['calibration-samples'], 256);
-      const testSets = positiveInt('test-sets', a['test-sets'], 16);
+      const samples = intInRange('calibration-samples', a['calibration-samples'], 1, 256);
+      const testSets = intInRange('test-sets', a['test-sets'], 1, 16);
       const arch = parseArchJson(readText(a.input), source);
       lab = profileArch(arch);
 

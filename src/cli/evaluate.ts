@@ -10,6 +10,7 @@ import { InputError } from '../errors.ts';
 import { checkEmulated, DEFAULT_WORST_IMAGES, evaluateModel, writeEvaluateReport } from '../pipeline/evaluate.ts';
 import type { KernelBackend } from '../schedule/index.ts';
 import { log, printJson, printLine, type GlobalFlags } from './output.ts';
+import { intInRange } from './flag-checks.ts';
 
 interface Args extends GlobalFlags {
   model?: string;
@@ -35,11 +36,6 @@ interface Args extends GlobalFlags {
   'report-images': number;
 }
 
-function intFlag(name: string, v: number | undefined, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  if (!Number.isInteger(v) || v < min || v > max) throw new InputError(`--${name}: expected an integer from ${min} to ${max}, got ${v}`);
-  return v;
-}
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
@@ -98,10 +94,10 @@ export const evaluateCommand: CommandModule<GlobalFlags, Args> = {
   handler: async (a) => {
     if (a.model === undefined) throw new InputError('evaluate: give a model (.onnx or arch config JSON)');
     if (a.dataset === undefined) throw new InputError('evaluate: give --dataset (mnist, or an ImageFolder path)');
-    const limit = intFlag('limit', a.limit, 1, 10_000_000);
-    const samples = intFlag('calibration-samples', a['calibration-samples'], 1, 10_000) as number;
-    const emulatedCount = intFlag('emulated', a.emulated, 0, 64) as number;
-    const seed = intFlag('seed', a.seed, 0, 2 ** 31 - 1) as number;
+    const limit = a.limit === undefined ? undefined : intInRange('limit', a.limit, 1, 10_000_000);
+    const samples = intInRange('calibration-samples', a['calibration-samples'], 1, 10_000);
+    const emulatedCount = intInRange('emulated', a.emulated, 0, 64);
+    const seed = intInRange('seed', a.seed, 0, 2 ** 31 - 1);
     const preprocess: Preprocess = {
       ...DEFAULT_PREPROCESS,
       ...normalisationFromFlags({ mean: a.mean, std: a.std, scale: a.scale }),
@@ -110,7 +106,7 @@ export const evaluateCommand: CommandModule<GlobalFlags, Args> = {
       interpolation: a.interpolation,
       antialias: a.antialias,
     };
-    const worst = intFlag('report-images', a['report-images'], 0, 200) as number;
+    const worst = intInRange('report-images', a['report-images'], 0, 200);
     if (a.report !== undefined && a.report.trim() === '') throw new InputError('--report: give a folder');
     const board = emulatedCount > 0 ? loadBoard(a.board, { boardsDir: a['boards-dir'] }) : undefined;
 

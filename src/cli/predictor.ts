@@ -10,6 +10,7 @@ import { DEFAULT_PREDICTOR_FILE, loadPredictor } from '../predict/load-model.ts'
 import { savePredictorFile } from '../predict/predictor-file.ts';
 import { SCHEDULES, TRAIN_DEFAULTS, trainPredictor, type Schedule, type TrainProgress } from '../predict/train.ts';
 import { printJson, printLine, type GlobalFlags } from './output.ts';
+import { positive } from './flag-checks.ts';
 
 interface TrainArgs extends GlobalFlags {
   data: string;
@@ -32,11 +33,6 @@ interface TrainArgs extends GlobalFlags {
 interface EvalArgs extends GlobalFlags {
   data: string;
   predictor?: string;
-}
-
-function positiveInt(name: string, v: number): number {
-  if (!Number.isSafeInteger(v) || v < 1) throw new InputError(`--${name}: expected a positive integer, got ${v}`);
-  return v;
 }
 
 function fraction(name: string, v: number, max = 1): number {
@@ -93,8 +89,8 @@ const trainCommand: CommandModule<GlobalFlags, TrainArgs> = {
       .option('dropout', { type: 'number', default: TRAIN_DEFAULTS.dropout, description: 'dropout on hidden activations (0 = off, as in the lab)' })
       .option('progress', { type: 'boolean', default: true, description: 'show a progress bar on stderr (--no-progress to hide)' }) as unknown as Argv<TrainArgs>,
   handler: (a) => {
-    const epochs = positiveInt('epochs', a.epochs);
-    const batchSize = positiveInt('batch-size', a['batch-size']);
+    const epochs = positive('epochs', a.epochs, true);
+    const batchSize = positive('batch-size', a['batch-size'], true);
     if (!Number.isSafeInteger(a.seed) || a.seed < 0) throw new InputError(`--seed: expected a non-negative integer, got ${a.seed}`);
     if (!(a.lr > 0 && a.lr < 1)) throw new InputError(`--lr: expected a number in (0, 1), got ${a.lr}`);
     const splitSeed = a['split-seed'] ?? a.seed;

@@ -10,6 +10,7 @@ import type { Measure } from '../search/candidate.ts';
 import { boardMeasure } from '../predict/board-efficiency.ts';
 import { loadBoard } from '../board/index.ts';
 import { parsePatch } from './compile.ts';
+import { positive, probability } from './flag-checks.ts';
 import { paretoOf, summarize } from '../search/report.ts';
 import type { Constraints } from '../search/constraints.ts';
 import { loadAccuracyModel } from '../predict/load-model.ts';
@@ -37,16 +38,6 @@ interface Args extends GlobalFlags {
   out?: string;
   'verify-top'?: number;
   'max-latency-ms'?: number;
-}
-
-function positive(name: string, v: number | undefined, integer = false): void {
-  if (v === undefined) return;
-  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v)))
-    throw new InputError(`--${name}: expected a positive ${integer ? 'integer' : 'number'}, got ${v}`);
-}
-
-function probability(name: string, v: number): void {
-  if (!Number.isFinite(v) || v < 0 || v > 1) throw new InputError(`--${name}: expected a probability in [0, 1], got ${v}`);
 }
 
 export const searchCommand: CommandModule<GlobalFlags, Args> = {

@@ -11,7 +11,8 @@ import type { KernelBackend } from '../schedule/index.ts';
 import { parseArchJson } from '../space/config.ts';
 import { fileSource, modelFileKind } from '../pipeline/file-source.ts';
 import type { ModelSource } from '../pipeline/model-source.ts';
-import { fileSourceOptions, modelFileOptionDocs, parsePatch, positiveInt } from './compile.ts';
+import { fileSourceOptions, modelFileOptionDocs, parsePatch } from './compile.ts';
+import { intInRange } from './flag-checks.ts';
 import { log, printJson, printLine, type GlobalFlags } from './output.ts';
 
 interface Args extends GlobalFlags {
@@ -67,7 +68,7 @@ export const validateCommand: CommandModule<GlobalFlags, Args> = {
       if (a.reference !== undefined) throw new InputError('--reference: a reference model goes with model files (ONNX/TFLite), not arch configs');
       if (a.calibration !== undefined && a.calibration !== 'random') throw new InputError(`--calibration: only "random" is supported for an arch config, got "${a.calibration}"`);
       const arch = parseArchJson(readText(a.input), source);
-      src = archSource(arch, { seed: a.seed, calibrationSamples: positiveInt('calibration-samples', a['calibration-samples'], 256), testSets: positiveInt('test-sets', a['test-sets'], 16) });
+      src = archSource(arch, { seed: a.seed, calibrationSamples: intInRange('calibration-samples', a['calibration-samples'], 1, 256), testSets: intInRange('test-sets', a['test-sets'], 1, 16) });
     }
     if (!a.json) log(`validating ${src.name} on ${board.name} ...`);
     const r = await validateModel(src, board, { backend: a.kernels, patch: parsePatch(a.patch), cmsisRoot, out: a.out, minCosine: a['min-cosine'] });
