@@ -216,14 +216,22 @@ MCUNAS_CMSIS_HELPER void mcunas_cmsis_fully_connected_s8(const int8_t *in, int32
  * functions take two vectors of one length and cannot broadcast: one call when both inputs are full maps
  * (or one row), else one call per row (SE's [1,1,C] gate over an HxW map: H*W calls of C elements).
  */
+/* How many CMSIS-NN calls of how many elements cover the rows: one when both inputs are contiguous maps. */
+static inline int32_t mcunas_cmsis_rows(int32_t pixels, int32_t channels, int32_t stride1, int32_t stride2, int32_t *block)
+{
+    if (pixels == 1 || (stride1 == channels && stride2 == channels)) {
+        *block = pixels * channels;
+        return 1;
+    }
+    *block = channels;
+    return pixels;
+}
+
 MCUNAS_CMSIS_HELPER void mcunas_cmsis_add_s8(const int8_t *in1, const int8_t *in2, int8_t *out, int32_t pixels,
                                        int32_t channels, int32_t stride1, int32_t stride2, const mcunas_add_params *p)
 {
-    int32_t calls = pixels, block = channels;
-    if (pixels == 1 || (stride1 == channels && stride2 == channels)) {
-        calls = 1;
-        block = pixels * channels;
-    }
+    int32_t block;
+    const int32_t calls = mcunas_cmsis_rows(pixels, channels, stride1, stride2, &block);
     for (int32_t i = 0; i < calls; i++)
         mcunas_cmsis_check(arm_elementwise_add_s8(in1 + i * stride1, in2 + i * stride2, p->input1_offset, p->input1_multiplier,
                                                   p->input1_shift, p->input2_offset, p->input2_multiplier, p->input2_shift,
@@ -236,11 +244,8 @@ MCUNAS_CMSIS_HELPER void mcunas_cmsis_add_s8(const int8_t *in1, const int8_t *in
 MCUNAS_CMSIS_HELPER void mcunas_cmsis_mul_s8(const int8_t *in1, const int8_t *in2, int8_t *out, int32_t pixels,
                                        int32_t channels, int32_t stride1, int32_t stride2, const mcunas_mul_params *p)
 {
-    int32_t calls = pixels, block = channels;
-    if (pixels == 1 || (stride1 == channels && stride2 == channels)) {
-        calls = 1;
-        block = pixels * channels;
-    }
+    int32_t block;
+    const int32_t calls = mcunas_cmsis_rows(pixels, channels, stride1, stride2, &block);
     for (int32_t i = 0; i < calls; i++)
         mcunas_cmsis_check(arm_elementwise_mul_s8(in1 + i * stride1, in2 + i * stride2, p->input1_offset, p->input2_offset,
                                                   out + i * channels, p->output_offset, p->output_multiplier, p->output_shift,
