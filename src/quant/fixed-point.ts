@@ -90,3 +90,35 @@ export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shi
 export function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;
 }
+
+/** The input and output rescaling of an int8 add. */
+export interface AddRescale {
+  leftShift: number;
+  input1Multiplier: number;
+  input1Shift: number;
+  input2Multiplier: number;
+  input2Shift: number;
+  outputMultiplier: number;
+  outputShift: number;
+}
+
+/** The TFLite int8 add's headroom: inputs are scaled to 2^20 finer than twice the larger input scale. */
+export const ADD_LEFT_SHIFT = 20;
+
+/** TFLite's int8 add (add.cc Prepare): left shift 20, inputs rescaled to twice the larger input scale, in double. */
+export function addRescale(aScale: number, bScale: number, outScale: number): AddRescale {
+  const leftShift = ADD_LEFT_SHIFT;
+  const twiceMax = 2 * Math.max(aScale, bScale);
+  const m1 = quantizeMultiplier(aScale / twiceMax);
+  const m2 = quantizeMultiplier(bScale / twiceMax);
+  const mo = quantizeMultiplier(twiceMax / (2 ** leftShift * outScale));
+  return {
+    leftShift,
+    input1Multiplier: m1.multiplier,
+    input1Shift: m1.shift,
+    input2Multiplier: m2.multiplier,
+    input2Shift: m2.shift,
+    outputMultiplier: mo.multiplier,
+    outputShift: mo.shift,
+  };
+}

@@ -9,7 +9,7 @@ import { checkGraph, describeOp } from '../ir/validate.ts';
 import { InputError } from '../errors.ts';
 import type { Calibration, CalibratedRange } from './calibrate.ts';
 import { concatSplit } from './float-kernels.ts';
-import { quantizeMultiplier } from './fixed-point.ts';
+import { addRescale, quantizeMultiplier } from './fixed-point.ts';
 import { SOFTMAX_MAX_ROW, SOFTMAX_OUTPUT, softmaxExpTable, unaryTable } from './lookup-tables.ts';
 import { hardSwishTableTflite, LOGISTIC_OUTPUT, logisticTableTflite } from './tflite-int8.ts';
 import type { ConcatPart, ConvKernelParams, ConvVariant, ElementwiseLayout, QuantGraph, QuantOp, TensorQuant } from './quant-graph.ts';
@@ -38,8 +38,7 @@ export interface QuantizeOptions {
 
 export const DEFAULT_OUTPUT_MARGIN = 0.5;
 
-/** The TFLite int8 add's headroom: inputs are scaled to 2^20 finer than twice the larger input scale. */
-export const ADD_LEFT_SHIFT = 20;
+export { ADD_LEFT_SHIFT } from './fixed-point.ts';
 
 /** The planner's classification (src/schedule/from-ir.ts stepKind), which also picks the C kernel. */
 export function convVariant(g: Graph, op: Op & { kind: 'conv2d' }): ConvVariant {
@@ -224,24 +223,13 @@ export function quantize(g: Graph, calibration: Calibration, options: QuantizeOp
         const tail = { outputOffset: fused.target.zeroPoint, actMin: fused.actMin, actMax: fused.actMax, ...(fused.lut ? { lut: fused.lut } : {}) };
         const pre = fused.preActivation ? { preActivation: fused.preActivation } : {};
         if (op.kind === 'add') {
-          // TFLite's PrepareGeneralSubOp / add.cc: doubles from float scales.
-          const twiceMax = 2 * Math.max(qa.scale, qb.scale);
-          const m1 = quantizeMultiplier(qa.scale / twiceMax);
-          const m2 = quantizeMultiplier(qb.scale / twiceMax);
-          const mo = quantizeMultiplier(twiceMax / (2 ** ADD_LEFT_SHIFT * fused.target.scale));
           params.push({
             kind: 'add',
             layout: layout as ElementwiseLayout,
             params: {
               input1Offset: -qa.zeroPoint,
               input2Offset: -qb.zeroPoint,
-              leftShift: ADD_LEFT_SHIFT,
-              input1Multiplier: m1.multiplier,
-              input1Shift: m1.shift,
-              input2Multiplier: m2.multiplier,
-              input2Shift: m2.shift,
-              outputMultiplier: mo.multiplier,
-              outputShift: mo.shift,
+              ...addRescale(qa.scale, qb.scale, fused.target.scale),
               ...tail,
             },
             ...pre,

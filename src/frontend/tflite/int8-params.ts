@@ -3,7 +3,7 @@
 // CalculateActivationRangeQuantized, fully_connected.cc, add.cc, mul.cc, quantize.cc). Where TFLite multiplies
 // two float scales in float and where in double matters for the last bit of a multiplier, so each
 // function says which it does. QuantizeMultiplier itself is src/quant's (the same frexp-and-round).
-import { quantizeMultiplier, roundHalfAway } from '../../quant/fixed-point.ts';
+import { addRescale, quantizeMultiplier, roundHalfAway } from '../../quant/fixed-point.ts';
 import type { AddKernelParams, MeanStep, MulKernelParams, RequantParams, TensorQuant } from '../../quant/quant-graph.ts';
 import type { FusedActivation } from './schema.ts';
 
@@ -13,13 +13,17 @@ export const INT8_MAX = 127;
 /** A requantization multiplier TFLite would reject or that overflows (absurd scales): the caller names the op. */
 export class MultiplierError extends Error {}
 
-function multiplier(real: number): { multiplier: number; shift: number } {
+function withMultiplierErrors<T>(compute: () => T): T {
   try {
-    return quantizeMultiplier(real);
+    return compute();
   } catch (e) {
     if (e instanceof RangeError) throw new MultiplierError(e.message);
     throw e;
   }
+}
+
+function multiplier(real: number): { multiplier: number; shift: number } {
+  return withMultiplierErrors(() => quantizeMultiplier(real));
 }
 
 /**
@@ -67,21 +71,10 @@ export function fullyConnectedMultiplier(inputScale: number, weightScale: number
 
 /** add.cc Prepare (int8): left_shift 20, inputs rescaled to twice the larger input scale, all in double. */
 export function addParams(a: TensorQuant, b: TensorQuant, out: TensorQuant, act: FusedActivation): AddKernelParams {
-  const leftShift = 20;
-  const twiceMax = 2 * Math.max(a.scale, b.scale);
-  const m1 = multiplier(a.scale / twiceMax);
-  const m2 = multiplier(b.scale / twiceMax);
-  const mo = multiplier(twiceMax / (2 ** leftShift * out.scale));
   return {
     input1Offset: -a.zeroPoint,
     input2Offset: -b.zeroPoint,
-    leftShift,
-    input1Multiplier: m1.multiplier,
-    input1Shift: m1.shift,
-    input2Multiplier: m2.multiplier,
-    input2Shift: m2.shift,
-    outputMultiplier: mo.multiplier,
-    outputShift: mo.shift,
+    ...withMultiplierErrors(() => addRescale(a.scale, b.scale, out.scale)),
     outputOffset: out.zeroPoint,
     ...activationRange(act, out),
   };
