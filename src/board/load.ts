@@ -6,10 +6,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, show } from '../errors.ts';
 import { describeIssue } from '../space/config.ts';
+import { readJson } from '../io/read-input.ts';
 import { BoardSchema, type Board } from './schema.ts';
 import { emulatorLayout } from './regions.ts';
 
 export const DEFAULT_BOARD = 'stm32f746';
+/** The built-in board files are about 2 KB; a user's board is no different in kind. */
+export const MAX_BOARD_FILE_BYTES = 1024 * 1024;
 /** The package's own boards/ folder, found from this file so it works from any working directory. */
 export const BUILTIN_BOARDS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../boards');
 
@@ -36,20 +39,9 @@ export function parseBoard(value: unknown, file: string): Board {
   return board;
 }
 
+/** A board file through the bounded reader: a FIFO, a device or a huge file is refused before reading. */
 export function readBoardFile(file: string): Board {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
-  return parseBoard(value, file);
+  return parseBoard(readJson(file, { maxBytes: MAX_BOARD_FILE_BYTES }), file);
 }
 
 /** name -> file, built-ins first, then the user's folder on top. */

@@ -93,7 +93,7 @@ export function openImageFolder(root: string, spec: InputSpec, preprocess: Prepr
     size: files.length,
     get(i) {
       checkIndex(this, i);
-      const raster = decodeImage(readBytes(files[i]), files[i]);
+      const raster = decodeImage(readBytes(files[i], { kind: 'image' }), files[i]);
       return { image: toModelInput(raster, spec, preprocess, 'bilinear'), label: labels[i], source: files[i] };
     },
     labelOf(i) {

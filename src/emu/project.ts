@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Board } from '../board/schema.ts';
 import { cComment, cIdentifier } from '../codegen/escape.ts';
 import { InputError } from '../errors.ts';
+import { readJson } from '../io/read-input.ts';
 import { STACK_BYTES } from '../schedule/sram-layout.ts';
 import { consoleFor } from './console.ts';
 import { linkLayout, renderLinkerScript, type LinkLayout } from './link-layout.ts';
@@ -198,9 +199,10 @@ export function readFirmwareProject(dir: string): FirmwareProject {
   const file = path.join(dir, MANIFEST);
   let value: unknown;
   try {
-    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+    value = readJson(file);
   } catch (e) {
-    throw new InputError(`${file}: not a firmware project (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    if (!(e instanceof InputError)) throw e;
+    throw new InputError(`${e.message} (not a firmware project?)`);
   }
   const r = ManifestSchema.safeParse(value);
   if (!r.success) {

@@ -1,47 +1,29 @@
 // Reading user files: every failure becomes an InputError that names the file.
+// The bounds live in bounded-read.ts and json-depth.ts; this module is the door every caller uses.
 import fs from 'node:fs';
-import zlib from 'node:zlib';
 import { InputError } from '../errors.ts';
+import { readBounded, sourceName, type ReadOptions } from './bounded-read.ts';
+import { parseJson } from './json-depth.ts';
 
-/** The path that stands for standard input ("-" on the command line). */
-export const STDIN = '/dev/stdin';
+export { STDIN, sourceName, READ_LIMITS, type ReadKind, type ReadOptions } from './bounded-read.ts';
+export { parseJson, MAX_JSON_DEPTH } from './json-depth.ts';
 
-/** How a path is named in messages. */
-export function sourceName(file: string): string {
-  return file === STDIN || file === '-' ? 'stdin' : file;
+/**
+ * A file's bytes (or stdin's, for "-"), .gz decompressed: regular files only, size-checked before
+ * reading (default: the limit for a model file).
+ */
+export function readBytes(file: string, opts: ReadOptions = {}): Buffer {
+  return readBounded(file, opts, 'model');
 }
 
-/** Reads a file (or stdin for "-") as UTF-8 text; .gz files are decompressed. */
-export function readText(file: string): string {
-  return readBytes(file).toString('utf8');
+/** As readBytes, as UTF-8 text (default: the limit for a JSON file). */
+export function readText(file: string, opts: ReadOptions = {}): string {
+  return readBounded(file, opts, 'json').toString('utf8');
 }
 
-export function readBytes(file: string): Buffer {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(file === '-' || file === STDIN ? 0 : file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-    throw new InputError(`${sourceName(file)}: ${why}`);
-  }
-  if (file.endsWith('.gz')) {
-    try {
-      buf = zlib.gunzipSync(buf);
-    } catch (e) {
-      throw new InputError(`${file}: not a valid gzip file (${(e as Error).message})`);
-    }
-  }
-  return buf;
-}
-
-export function readJson(file: string): unknown {
-  const text = readText(file);
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
+/** A JSON file (or stdin), bounded in size and in nesting depth. */
+export function readJson(file: string, opts: ReadOptions = {}): unknown {
+  return parseJson(readText(file, opts), sourceName(file));
 }
 
 /** Writes a file atomically (temp file + rename), so a failed run never leaves half an output. */

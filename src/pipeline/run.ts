@@ -6,7 +6,8 @@ import path from 'node:path';
 import { readFirmwareProject } from '../emu/project.ts';
 import { runProject, type ProjectRun } from '../emu/run-project.ts';
 import { runRenode } from '../emu/renode.ts';
-import { InputError } from '../errors.ts';
+import { CheckFailure, InputError } from '../errors.ts';
+import { readJson, type ReadOptions } from '../io/read-input.ts';
 import { errorPercent, fromHex, hex, REPORT_FILE, TEST_VECTORS_FILE, type TestVectorsFile } from './report.ts';
 
 export interface OpCost {
@@ -53,21 +54,27 @@ interface ReportFile {
   flash: { total: number };
   layers: { name: string; op: string; macs: number }[];
   status: string;
+  fits?: boolean;
 }
 
-function readJsonFile<T>(file: string): T {
+/** Through the bounded reader (the folder is the user's: its files may be anything); test vectors hold inputs as large as a model's. */
+function readJsonFile<T>(file: string, opts: ReadOptions = {}): T {
+  let value: unknown;
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+    value = readJson(file, opts);
   } catch (e) {
-    throw new InputError(`${file}: not readable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); is this a folder written by mcu-nas compile?`);
+    if (!(e instanceof InputError)) throw e;
+    throw new InputError(`${e.message}; is this a folder written by mcu-nas compile?`);
   }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InputError(`${file}: not a JSON object; is this a folder written by mcu-nas compile?`);
+  return value as T;
 }
 
 export function readCompiled(dir: string): { report: ReportFile; vectors: TestVectorsFile } {
   if (!fs.existsSync(dir)) throw new InputError(`${dir}: no such folder`);
   const report = readJsonFile<ReportFile>(path.join(dir, REPORT_FILE));
   if (report.status === 'planned') throw new InputError(`${dir}: compile stopped after planning (the model does not fit): there is no C project to run`);
-  const vectors = readJsonFile<TestVectorsFile>(path.join(dir, TEST_VECTORS_FILE));
+  const vectors = readJsonFile<TestVectorsFile>(path.join(dir, TEST_VECTORS_FILE), { kind: 'model' });
   return { report, vectors };
 }
 
@@ -75,10 +82,14 @@ export interface RunCompiledOptions {
   emulator?: 'qemu' | 'renode';
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Run a firmware whose plan does not fit its board (refused otherwise: a pass would mean nothing there). */
+  allowMisfit?: boolean;
 }
 
 export async function runCompiled(dir: string, opts: RunCompiledOptions = {}): Promise<{ report: RunReport; raw: ProjectRun; outputs: Int8Array[] }> {
   const { report, vectors } = readCompiled(dir);
+  if (report.fits === false && !opts.allowMisfit)
+    throw new CheckFailure(`${dir}: the plan of ${report.model} does not fit ${report.board} (report.json: fits: false); give --allow-misfit to run it anyway`);
   const project = readFirmwareProject(dir);
   const r = await runProject(project, { timeoutMs: opts.timeoutMs ?? 120_000, env: opts.env });
   if (opts.emulator === 'renode') {

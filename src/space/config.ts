@@ -2,6 +2,7 @@
 // Validation is strict: exact keys, exact lengths, allowed values only; errors name the field and value.
 import { z } from 'zod';
 import { InputError, show } from '../errors.ts';
+import { parseJson } from '../io/json-depth.ts';
 import {
   DEPTHS,
   EXPAND_RATIOS,
@@ -71,15 +72,9 @@ export function parseArchConfig(value: unknown, source: string): ArchConfig {
   return r.data as ArchConfig;
 }
 
-/** Parses JSON text then validates; a syntax error names the source too. */
+/** Parses JSON text (depth-bounded) then validates; a syntax error names the source too. */
 export function parseArchJson(text: string, source: string): ArchConfig {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`${source}: not valid JSON (${(e as Error).message})`);
-  }
-  return parseArchConfig(value, source);
+  return parseArchConfig(parseJson(text, source), source);
 }
 
 /** A deep copy in the lab's key order (wid, ks, e, d, image_size), so printed configs look like the lab's. */

@@ -1,7 +1,6 @@
 // TFLite import: a .tflite file to the IR (float Graph or int8 QuantGraph with the model's own quantization).
-import fs from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../../errors.ts';
+import { readBytes } from '../../io/read-input.ts';
 import { readTfliteModel } from './schema-reader.ts';
 import { tfliteToIr, type TfliteImport, type TfliteImportOptions } from './tflite-to-ir.ts';
 
@@ -18,11 +17,5 @@ export function importTflite(bytes: Uint8Array, file: string, options: TfliteImp
 
 /** Reads and maps a .tflite file. */
 export function importTfliteFile(file: string, options: TfliteImportOptions = {}): TfliteImport {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(fs.readFileSync(file));
-  } catch (e) {
-    throw new InputError(`${file}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  return importTflite(bytes, file, options);
+  return importTflite(new Uint8Array(readBytes(file)), file, options);
 }
