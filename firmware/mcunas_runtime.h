@@ -17,6 +17,7 @@
 #define MCUNAS_EXIT_FAULT 3          /* HardFault or another fault exception, or an unexpected interrupt */
 #define MCUNAS_EXIT_MODEL_ERROR 4    /* mcunas_model_run() returned non-zero */
 #define MCUNAS_EXIT_STACK_OVERFLOW 5 /* the painted stack was used to its last word */
+#define MCUNAS_EXIT_BAD_VECTORS 6    /* a test-vector blob that is not for this model */
 
 #define MCUNAS_UART_NONE 0
 #define MCUNAS_UART_CMSDK 1

@@ -57,7 +57,8 @@ export function needsBuild(project: FirmwareProject): boolean {
   const outputs = [project.recipe.board.elf, project.recipe.board.bin, project.recipe.board.hex, ...(project.recipe.qemu ? [project.recipe.qemu.elf] : [])];
   const oldest = Math.min(...outputs.map((f) => mtime(path.join(project.dir, f))));
   if (oldest < 0) return true;
-  const inputs = [...project.recipe.sources, project.recipe.board.script, ...(project.recipe.qemu ? [project.recipe.qemu.script] : []), 'firmware.json'];
+  const links = [project.recipe.board, ...(project.recipe.qemu ? [project.recipe.qemu] : [])];
+  const inputs = [...project.recipe.sources, ...links.flatMap((l) => [...l.sources, l.script]), 'firmware.json'];
   for (const dir of project.recipe.includeDirs) {
     const full = path.join(project.dir, dir);
     if (fs.existsSync(full)) for (const f of fs.readdirSync(full)) if (f.endsWith('.h')) inputs.push(path.join(dir, f));

@@ -15,3 +15,4 @@ export * from './qemu.ts';
 export * from './latency.ts';
 export * from './run-project.ts';
 export * from './renode.ts';
+export * from './bench-vectors.ts';

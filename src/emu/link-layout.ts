@@ -36,6 +36,15 @@ export interface LayoutOptions {
   runtimeRegions?: readonly string[];
 }
 
+/** Bytes of the vector table (firmware/startup.c: 16 system vectors + 32 interrupts). */
+export const VECTOR_TABLE_BYTES = 48 * 4;
+/**
+ * Where a test bench (firmware.resc) puts the test-vector blob when it runs the board link: memory
+ * it adds to the emulated chip at an address no board in boards/ has (the FMC/external-memory range of
+ * the STM32s, unmapped on the nRF52840 and the RP2040), so the board image itself holds no test data.
+ */
+export const BENCH_VECTORS_BASE = 0x70000000;
+
 const FLASH = 'FLASH';
 const TESTDATA = 'TESTDATA';
 
@@ -83,10 +92,14 @@ export function renderLinkerScript(board: Board, layout: LinkLayout, file: strin
     flash: hexRegion(layout.flash, layout.link === 'board' ? 'board flash' : `board flash size at the ${q?.machine} code address`),
     ram: layout.ram.map((r) => hexRegion(r, 'SRAM')),
     testData: layout.testData ? hexRegion(layout.testData, `rest of the ${q?.machine} code memory`) : null,
-    testDataRegion: layout.testData ? layout.testData.name : layout.flash.name,
+    // Only the emulator link has test data; past the board's flash size where the stand-in has room.
+    testDataRegion: layout.link === 'board' ? null : layout.testData ? layout.testData.name : layout.flash.name,
     testDataComment: cComment(
-      layout.testData ? `in ${layout.testData.name}, past the board's flash size: they never count against the board` : 'in flash, counted with the firmware (the board runs its self-test from flash)',
+      layout.testData
+        ? `in ${layout.testData.name}, past the board's flash size: they never count against the board`
+        : `in flash: ${q?.machine ?? 'the stand-in'} has no code memory past the board's flash size, so this link needs room for them`,
     ),
+    vectorsAtOffset: layout.link === 'board' ? VECTOR_TABLE_BYTES : null,
     runtime: layout.runtime,
     stackBytes: layout.stackBytes,
   });

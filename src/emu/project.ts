@@ -1,6 +1,7 @@
-// A firmware project folder: the runtime, main.c, the test vectors, both linker scripts, a Makefile,
-// Renode files where Renode models the board, and firmware.json, the manifest that buildFirmware()
-// and runQemu() read. The model's own files (model.h + C sources) are written by the caller (code
+// A firmware project folder: the runtime, main.c (the application, and the self-test when test vectors
+// are present), the test vectors (test_vectors.c for the emulator link, vectors.bin for a test bench),
+// both linker scripts, a Makefile, a CMakeLists.txt with its toolchain file, Renode files where Renode
+// models the board, and firmware.json, the manifest that buildFirmware() and runQemu() read. The model's own files (model.h + C sources) are written by the caller (code
 // generation) into the same folder; this module only needs their names.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,11 +13,11 @@ import { InputError } from '../errors.ts';
 import { readJson } from '../io/read-input.ts';
 import { STACK_BYTES } from '../schedule/sram-layout.ts';
 import { consoleFor } from './console.ts';
-import { linkLayout, renderLinkerScript, type LinkLayout } from './link-layout.ts';
+import { BENCH_VECTORS_BASE, linkLayout, renderLinkerScript, VECTOR_TABLE_BYTES, type LinkLayout } from './link-layout.ts';
 import { MACHINE_TICK_HZ, qemuArguments } from './qemu-args.ts';
 import { buildRecipe, linkArguments, type BuildRecipe, type Optimization } from './recipe.ts';
-import { renderTemplate } from './render.ts';
-import { renderTestVectors, type TestSet } from './test-vectors.ts';
+import { hex32, renderTemplate } from './render.ts';
+import { renderTestVectors, vectorsBlob, VECTORS_FILE, type TestSet } from './test-vectors.ts';
 
 export const FIRMWARE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../firmware');
 export const MANIFEST = 'firmware.json';
@@ -61,7 +62,7 @@ const LinkLayoutSchema = z.object({
   testData: LinkRegionSchema.nullable(),
   stackBytes: z.number(),
 });
-const LinkRecipeSchema = z.object({ script: RelativePath, defines: z.array(Flag), elf: RelativePath, map: RelativePath });
+const LinkRecipeSchema = z.object({ script: RelativePath, sources: z.array(RelativePath), defines: z.array(Flag), elf: RelativePath, map: RelativePath });
 
 const ManifestSchema = z.object({
   format: z.literal(FORMAT),
@@ -80,7 +81,8 @@ const ManifestSchema = z.object({
     qemu: LinkRecipeSchema.nullable(),
   }),
   flashCommands: z.array(z.string()),
-  renode: z.object({ resc: z.string(), robot: z.string(), uart: z.string() }).nullable(),
+  /** vectorsBase: where firmware.resc puts vectors.bin; vectorsAt: the board link's word it writes that address into. */
+  renode: z.object({ resc: z.string(), robot: z.string(), uart: z.string(), vectors: z.string(), vectorsBase: z.number(), vectorsAt: z.number() }).nullable(),
   testSets: z.number(),
 });
 
@@ -98,6 +100,8 @@ function copyRuntime(dir: string): void {
 
 /** A Makefile line runs in a shell and make expands "$": board flash commands are written as given, "$" doubled. */
 const makeText = (s: string) => s.replace(/\$/g, '$$$$');
+/** The body of a CMake quoted argument. */
+const cmakeText = (s: string) => s.replace(/[\\"$;]/g, (c) => `\\${c}`);
 
 function renderMakefile(board: Board, m: FirmwareManifest, modelComment: string): string {
   const r = m.recipe;
@@ -113,9 +117,35 @@ function renderMakefile(board: Board, m: FirmwareManifest, modelComment: string)
     includes: r.includeDirs.map((d) => `-I${d}`).join(' '),
     includeDirs: r.includeDirs.filter((d) => d !== '.' && d !== 'runtime'),
     sources: r.sources.join(' '),
+    boardSources: r.board.sources.join(' '),
+    qemuSources: r.qemu ? r.qemu.sources.join(' ') : '',
     ldflags: r.ldflags.join(' '),
     boardDefs: r.board.defines.join(' '),
     qemuDefs: r.qemu ? r.qemu.defines.join(' ') : '',
+  });
+}
+
+function renderCMake(m: FirmwareManifest, modelComment: string, boardComment: string): string {
+  const r = m.recipe;
+  const flashCommand = m.flashCommands[0];
+  const isRuntime = (s: string) => s.startsWith('runtime/') || s === 'main.c';
+  return renderTemplate('CMakeLists.txt.hbs', {
+    boardComment,
+    modelComment,
+    flashCommand: flashCommand ?? null,
+    flashCommandCmake: flashCommand ? cmakeText(flashCommand) : null,
+    cpuFlags: r.cpuFlags.join(' '),
+    cflags: r.cflags.join(' '),
+    ldflags: r.ldflags.join(' '),
+    includeDirs: r.includeDirs.join(' '),
+    extraIncludeDirs: r.includeDirs.filter((d) => d !== '.' && d !== 'runtime'),
+    modelSources: r.sources.filter((s) => !isRuntime(s)).join(' '),
+    runtimeSources: r.sources.filter(isRuntime).join(' '),
+    boardSources: r.board.sources.join(';'),
+    boardDefs: r.board.defines.join(';'),
+    hasQemuLink: r.qemu !== null,
+    qemuSources: r.qemu ? r.qemu.sources.join(';') : '',
+    qemuDefs: r.qemu ? r.qemu.defines.join(';') : '',
   });
 }
 
@@ -146,7 +176,17 @@ export function writeFirmwareProject(dir: string, spec: FirmwareSpec): FirmwareP
   if (board.emulator.renode !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_./-]*$/.test(board.emulator.renode))
     throw new InputError(`board ${board.name}: field "emulator.renode" must be a platform path like "platforms/cpus/stm32f746.repl"`);
   const boardConsole = consoleFor(board, 'board');
-  const renode = board.emulator.renode && boardConsole.renodeName ? { resc: 'firmware.resc', robot: 'firmware.robot', uart: boardConsole.renodeName } : null;
+  const renode =
+    board.emulator.renode && boardConsole.renodeName
+      ? {
+          resc: 'firmware.resc',
+          robot: 'firmware.robot',
+          uart: boardConsole.renodeName,
+          vectors: VECTORS_FILE,
+          vectorsBase: BENCH_VECTORS_BASE,
+          vectorsAt: boardLayout.flash.origin + VECTOR_TABLE_BYTES,
+        }
+      : null;
   const manifest: FirmwareManifest = {
     format: FORMAT,
     modelName: spec.modelName,
@@ -176,15 +216,24 @@ export function writeFirmwareProject(dir: string, spec: FirmwareSpec): FirmwareP
     }),
   );
   write('test_vectors.c', renderTestVectors(spec.testSets, modelComment));
+  const blob = vectorsBlob(spec.testSets);
+  fs.writeFileSync(path.join(dir, VECTORS_FILE), blob);
   write(recipe.board.script, renderLinkerScript(board, boardLayout, recipe.board.script));
   if (qemuLayout && recipe.qemu) write(recipe.qemu.script, renderLinkerScript(board, qemuLayout, recipe.qemu.script));
   write('Makefile', renderMakefile(board, manifest, modelComment));
+  write('CMakeLists.txt', renderCMake(manifest, modelComment, cComment(`${board.name} (${board.description})`)));
+  write('arm-none-eabi.cmake', renderTemplate('arm-none-eabi.cmake.hbs', {}));
   if (renode) {
     const values = {
       boardComment: cComment(`${board.name} (${board.description})`),
       machineName: board.name,
       platform: board.emulator.renode,
       elf: recipe.board.elf,
+      vectors: renode.vectors,
+      vectorsBase: hex32(renode.vectorsBase),
+      vectorsAt: hex32(renode.vectorsAt),
+      // Whole 4 KB pages, at least one.
+      vectorsRegionBytes: hex32(Math.max(4096, Math.ceil(blob.length / 4096) * 4096)),
       uart: renode.uart,
       timeoutSeconds: RUN_TIMEOUT_SECONDS,
     };

@@ -12,9 +12,9 @@ import { MACHINE_TICK_HZ, qemuArguments } from './qemu-args.ts';
 import { findQemu } from './toolchain.ts';
 
 /** The firmware's exit codes (firmware/mcunas_runtime.h). */
-export const EXIT = { pass: 0, mismatch: 1, fault: 3, modelError: 4, stackOverflow: 5 } as const;
+export const EXIT = { pass: 0, mismatch: 1, fault: 3, modelError: 4, stackOverflow: 5, badVectors: 6 } as const;
 
-export type Outcome = 'pass' | 'mismatch' | 'fault' | 'model-error' | 'stack-overflow' | 'timeout' | 'error';
+export type Outcome = 'pass' | 'mismatch' | 'fault' | 'model-error' | 'stack-overflow' | 'bad-vectors' | 'timeout' | 'error';
 
 export interface QemuTarget {
   machine: string;
@@ -55,6 +55,8 @@ export interface RunResult {
 
 export interface RunOptions {
   timeoutMs?: number;
+  /** More QEMU arguments (e.g. a -device loader that puts a test-vector blob into RAM). */
+  extraArgs?: string[];
   qemu?: string;
   env?: NodeJS.ProcessEnv;
 }
@@ -74,6 +76,8 @@ function outcomeOf(exitCode: number | null, timedOut: boolean): Outcome {
       return 'model-error';
     case EXIT.stackOverflow:
       return 'stack-overflow';
+    case EXIT.badVectors:
+      return 'bad-vectors';
     default:
       return 'error';
   }
@@ -94,7 +98,7 @@ export async function runQemu(elf: string, target: QemuTarget | Board, opts: Run
   const uartFile = path.join(work, 'uart.txt');
   const started = performance.now();
   try {
-    const r = await execa(qemu, qemuArguments(machine, path.resolve(elf), uartFile), {
+    const r = await execa(qemu, [...qemuArguments(machine, path.resolve(elf), uartFile), ...(opts.extraArgs ?? [])], {
       reject: false,
       timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       forceKillAfterDelay: 2000,

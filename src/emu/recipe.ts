@@ -7,6 +7,8 @@ import { consoleDefines, consoleFor } from './console.ts';
 
 export interface LinkRecipe {
   script: string;
+  /** C files of this link only (the emulator link's test vectors), after the shared ones. */
+  sources: string[];
   defines: string[];
   elf: string;
   map: string;
@@ -23,6 +25,9 @@ export interface BuildRecipe {
 }
 
 export type Optimization = 'O3' | 'O2' | 'Os';
+
+/** The emulator link's test-vector blob (src/emu/test-vectors.ts); the board link has none. */
+export const TEST_VECTORS_SOURCE = 'test_vectors.c';
 
 /** The runtime's C files, copied from firmware/ into the project's runtime/ folder. */
 export const RUNTIME_SOURCES = ['runtime/startup.c', 'runtime/console.c', 'runtime/counter.c', 'runtime/stack.c', 'runtime/fault.c'];
@@ -50,11 +55,11 @@ export function buildRecipe(board: Board, opts: { sources: string[]; includeDirs
     cpuFlags,
     cflags: [`-${opts.optimize}`, '-g', '-std=c99', '-Wall', '-Wextra', '-ffunction-sections', '-fdata-sections', '-fno-common'],
     includeDirs: ['.', 'runtime', ...opts.includeDirs.map((d) => checkedPath(d, 'include folder'))],
-    sources: [...RUNTIME_SOURCES, 'main.c', 'test_vectors.c', ...opts.sources.map((s) => checkedPath(s, 'model source'))],
+    sources: [...RUNTIME_SOURCES, 'main.c', ...opts.sources.map((s) => checkedPath(s, 'model source'))],
     ldflags: ['-nostartfiles', '--specs=nano.specs', '--specs=nosys.specs', '-Wl,--gc-sections'],
-    board: { script: 'link-board.ld', defines: boardDefines, elf: 'firmware.elf', map: 'firmware.map', bin: 'firmware.bin', hex: 'firmware.hex' },
+    board: { script: 'link-board.ld', sources: [], defines: boardDefines, elf: 'firmware.elf', map: 'firmware.map', bin: 'firmware.bin', hex: 'firmware.hex' },
     qemu: opts.hasQemuLink
-      ? { script: 'link-qemu.ld', defines: [...common, '-DMCUNAS_LINK_QEMU=1', '-DMCUNAS_SEMIHOSTING=1', ...consoleDefines(consoleFor(board, 'qemu'))], elf: 'firmware-qemu.elf', map: 'firmware-qemu.map' }
+      ? { script: 'link-qemu.ld', sources: [TEST_VECTORS_SOURCE], defines: [...common, '-DMCUNAS_LINK_QEMU=1', '-DMCUNAS_SEMIHOSTING=1', ...consoleDefines(consoleFor(board, 'qemu'))], elf: 'firmware-qemu.elf', map: 'firmware-qemu.map' }
       : null,
   };
 }
@@ -67,6 +72,7 @@ export function linkArguments(recipe: BuildRecipe, link: LinkRecipe): string[] {
     ...link.defines,
     ...recipe.includeDirs.map((d) => `-I${d}`),
     ...recipe.sources,
+    ...link.sources,
     '-T',
     link.script,
     ...recipe.ldflags,

@@ -1,4 +1,6 @@
-// Test inputs and expected outputs as C initializers (templates/test_vectors.c.hbs places them).
+// Test inputs and expected outputs as one blob (the layout in firmware/mcunas_test_vectors.h): compiled
+// into the emulator link by test_vectors.c (templates/test_vectors.c.hbs), and written as vectors.bin
+// for a test bench that runs the board link (firmware.resc). The board link never holds it.
 import { renderTemplate } from './render.ts';
 
 export interface TestSet {
@@ -8,24 +10,57 @@ export interface TestSet {
   expected?: Int8Array | Uint8Array;
 }
 
-/** int8 values, 16 to a line, each line ending in a comma. */
-export function int8Lines(bytes: Int8Array | Uint8Array, perLine = 16): string[] {
-  const values = Int8Array.from(bytes instanceof Int8Array ? bytes : new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length));
+export const VECTORS_MAGIC = 0x5643554d;
+export const VECTORS_FILE = 'vectors.bin';
+const HAS_EXPECTED = 1;
+
+const padded = (n: number) => (n + 3) & ~3;
+const bytesOf = (a: Int8Array | Uint8Array) => new Uint8Array(a.buffer, a.byteOffset, a.length);
+
+/** The blob of some test sets; every input has one length, and every expected output another. */
+export function vectorsBlob(sets: readonly TestSet[]): Uint8Array {
+  if (sets.length === 0) throw new Error('a test-vector blob needs at least one test set');
+  const inputBytes = sets[0].input.length;
+  const outputBytes = sets.find((s) => s.expected)?.expected?.length ?? 0;
+  sets.forEach((s, i) => {
+    if (s.input.length === 0 || s.input.length !== inputBytes) throw new Error(`test set ${i}: input of ${s.input.length} bytes, expected ${inputBytes} (and more than 0)`);
+    if (s.expected && (s.expected.length === 0 || s.expected.length !== outputBytes))
+      throw new Error(`test set ${i}: expected output of ${s.expected.length} bytes, expected ${outputBytes} (and more than 0)`);
+  });
+  const size = 16 + sets.reduce((n, s) => n + 4 + padded(inputBytes) + (s.expected ? padded(outputBytes) : 0), 0);
+  const blob = new Uint8Array(size);
+  const view = new DataView(blob.buffer);
+  [VECTORS_MAGIC, sets.length, inputBytes, outputBytes].forEach((v, i) => view.setUint32(4 * i, v, true));
+  let at = 16;
+  for (const s of sets) {
+    view.setUint32(at, s.expected ? HAS_EXPECTED : 0, true);
+    at += 4;
+    blob.set(bytesOf(s.input), at);
+    at += padded(inputBytes);
+    if (s.expected) {
+      blob.set(bytesOf(s.expected), at);
+      at += padded(outputBytes);
+    }
+  }
+  return blob;
+}
+
+/** Byte values as C hex literals, 16 to a line, each line ending in a comma. */
+export function byteLines(bytes: Uint8Array, perLine = 16): string[] {
   const lines: string[] = [];
-  for (let i = 0; i < values.length; i += perLine) lines.push(`${Array.from(values.subarray(i, i + perLine)).join(', ')},`);
+  for (let i = 0; i < bytes.length; i += perLine)
+    lines.push(`${Array.from(bytes.subarray(i, i + perLine), (b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ')},`);
   return lines;
 }
 
 export function renderTestVectors(sets: readonly TestSet[], modelComment: string): string {
+  const blob = vectorsBlob(sets);
   return renderTemplate('test_vectors.c.hbs', {
     modelComment,
     setCount: sets.length,
-    sets: sets.map((s, index) => ({
-      index,
-      inputLength: s.input.length,
-      inputLines: int8Lines(s.input),
-      expectedLength: s.expected?.length ?? 0,
-      expectedLines: s.expected ? int8Lines(s.expected) : null,
-    })),
+    inputBytes: sets[0].input.length,
+    outputBytes: sets.find((s) => s.expected)?.expected?.length ?? 0,
+    blobBytes: blob.length,
+    lines: byteLines(blob),
   });
 }

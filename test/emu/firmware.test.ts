@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBoard } from '../../src/board/index.ts';
 import { CheckFailure } from '../../src/errors.ts';
 import {
+  benchImage,
   buildFirmware,
+  loaderArguments,
+  vectorsBlob,
   findExecutable,
   haveBuildAndQemu,
   parseElf,
@@ -101,7 +104,10 @@ describe.skipIf(!haveBuildAndQemu())('firmware on QEMU', () => {
       expect(section(boardElf, '.text').address).toBeLessThan(0x08100000);
       expect(section(boardElf, '.stack').address).toBe(0x20000000);
       expect(section(boardElf, '.bss').address).toBeGreaterThanOrEqual(0x20000800);
-      expect(section(boardElf, '.mcunas_test').address).toBeLessThan(0x08100000);
+      // The board link is the application: no test data in it at all.
+      expect(boardElf.sections.find((x) => x.name === '.mcunas_test')).toBeUndefined();
+      expect(boardElf.symbols.find((x) => x.name === 'mcunas_test_blob')).toBeUndefined();
+      expect(boardElf.symbols.find((x) => x.name === 'mcunas_vectors_at')?.value).toBe(0x080000c0);
       expect(boardElf.entry & ~1).toBeGreaterThan(0x08000000);
       expect(section(qemuElf, '.isr_vector').address).toBe(0);
       expect(section(qemuElf, '.stack').address).toBe(0x20000000);
@@ -117,7 +123,8 @@ describe.skipIf(!haveBuildAndQemu())('firmware on QEMU', () => {
         expect(size.stackReserveBytes).toBe(2048);
         expect(size.staticSramBytes).toBeGreaterThanOrEqual(72 + 8); // the toy arena + per-op ticks
       }
-      expect(fw.size.board.testDataBytes).toBe(fw.size.qemu!.testDataBytes);
+      expect(fw.size.board.testDataBytes).toBe(0);
+      expect(fw.size.qemu!.testDataBytes).toBe(fs.statSync(path.join(fw.project.dir, 'vectors.bin')).size);
       expect(fw.flashCommands[0]).toBe('st-flash write firmware.bin 0x8000000');
     });
 
@@ -162,18 +169,41 @@ describe.skipIf(!haveBuildAndQemu())('firmware on QEMU', () => {
     expect(Math.abs(r.run.instructions.perOp[0] - an386.run.instructions.perOp[0])).toBeLessThanOrEqual(40);
   });
 
-  it('the board link has no semihosting: it reports on the UART and then parks the core', async () => {
-    // mps2-an386 is its own board, so its board link runs in QEMU too; it never exits (no
-    // semihosting), so the wall-clock timeout ends it, and the result is read from the UART.
+  describe('the board link (mps2-an386 is its own board, so its board link runs in QEMU too)', () => {
+    // No semihosting: it never exits, so the wall-clock timeout ends it, and the result is read from the UART.
     const board = loadBoard('mps2-an386');
-    const fw = await buildFirmware(writeToyProject(path.join(tmp, 'an386-board'), board));
-    const r = await runQemu(fw.elf, board, { timeoutMs: 1500 });
-    expect(r.outcome).toBe('timeout');
-    expect(r.exitCode).toBeNull();
-    expect(r.semihostingText).toBe('');
-    expect(r.uartText).toContain('link=board counter=cycles');
-    expect(r.protocol.verdict).toBe('PASS');
-    expect(r.protocol.exitCode).toBe(0);
+    let fw: Firmware;
+    beforeAll(async () => {
+      fw = await buildFirmware(writeToyProject(path.join(tmp, 'an386-board'), board));
+    });
+
+    it('is the application: one inference on the example input (the input zero point), output printed, core parked', async () => {
+      const r = await runQemu(fw.elf, board, { timeoutMs: 1500 });
+      expect(r.outcome).toBe('timeout');
+      expect(r.exitCode).toBeNull();
+      expect(r.semihostingText).toBe('');
+      expect(r.uartText).toContain('link=board counter=cycles tick_hz=0 mode=app sets=0');
+      expect(r.uartText).toContain('MCUNAS done 1');
+      expect(r.protocol.verdict).toBeNull();
+      expect(r.protocol.exitCode).toBe(0);
+      expect(hex(r.output)).toBe(hex(asBytes(toyOutput(new Int8Array(64)))));
+    });
+
+    it('runs its self-test when a bench loads vectors.bin and writes its address after the vector table (what firmware.resc does)', async () => {
+      const at = 0x21000000; // mps2's PSRAM: memory the board link does not use
+      const image = benchImage(fw.elf, at, path.join(tmp, 'an386-bench.elf'));
+      const r = await runQemu(image, board, { timeoutMs: 1500, extraArgs: loaderArguments(path.join(fw.project.dir, 'vectors.bin'), at) });
+      expect(r.uartText).toContain('link=board counter=cycles tick_hz=0 mode=test sets=1');
+      expect(r.protocol.verdict).toBe('PASS');
+      expect(r.sets[0].match).toBe(true);
+      expect(hex(r.output)).toBe(hex(asBytes(toyOutput(toyInput(0)))));
+      // The same bench with vectors for another model is refused, not misread.
+      const other = path.join(tmp, 'other-vectors.bin');
+      fs.writeFileSync(other, vectorsBlob([{ input: new Int8Array(65) }]));
+      const bad = await runQemu(image, board, { timeoutMs: 1500, extraArgs: loaderArguments(other, at) });
+      expect(bad.uartText).toContain('MCUNAS FAIL vectors');
+      expect(bad.protocol.exitCode).toBe(6);
+    });
   });
 
   it('a wrong expected output gives exit code 1 and names the first differing byte', async () => {

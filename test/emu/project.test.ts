@@ -23,8 +23,8 @@ describe('writeFirmwareProject', () => {
   });
   const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
 
-  it('writes the runtime, main.c, test vectors, both linker scripts, the Makefile, Renode files and the manifest', () => {
-    for (const f of ['runtime/startup.c', 'runtime/mcunas_model.h', 'runtime/README.md', 'main.c', 'test_vectors.c', 'link-board.ld', 'link-qemu.ld', 'Makefile', 'firmware.resc', 'firmware.robot', 'firmware.json'])
+  it('writes the runtime, main.c, test vectors, both linker scripts, the Makefile, CMake files, Renode files and the manifest', () => {
+    for (const f of ['runtime/startup.c', 'runtime/mcunas_model.h', 'runtime/README.md', 'main.c', 'test_vectors.c', 'vectors.bin', 'link-board.ld', 'link-qemu.ld', 'Makefile', 'CMakeLists.txt', 'arm-none-eabi.cmake', 'firmware.resc', 'firmware.robot', 'firmware.json'])
       expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
   });
 
@@ -39,11 +39,25 @@ describe('writeFirmwareProject', () => {
     expect(code.match(/evil/g)).toEqual(['evil']);
   });
 
-  it('puts the test vectors in the .mcunas_test section with a compile-time size check', () => {
+  it('puts the test vectors, as one blob, in the .mcunas_test section of the emulator link only, with compile-time size checks', () => {
     const tv = read('test_vectors.c');
-    expect(tv).toContain('static const int8_t input_0[5] TEST_DATA("input0") = {\n  1, -2, 3, -128, 127,\n};');
-    expect(tv).toContain('sizeof input_0 == MCUNAS_MODEL_INPUT_BYTES');
-    expect(tv).toContain('{ input_0, expected_0 },');
+    // header (magic "MUCV", 1 set, 5 input bytes, 2 output bytes), flags 1, input padded to 8, expected padded to 4
+    expect(tv).toContain(
+      '__attribute__((section(".mcunas_test"), aligned(4), used)) const uint8_t mcunas_test_blob[32] = {\n' +
+        '  0x4d, 0x55, 0x43, 0x56, 0x01, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,\n' +
+        '  0x01, 0x00, 0x00, 0x00, 0x01, 0xfe, 0x03, 0x80, 0x7f, 0x00, 0x00, 0x00, 0x09, 0xf7, 0x00, 0x00,\n};',
+    );
+    expect(tv).toContain('5 == MCUNAS_MODEL_INPUT_BYTES');
+    expect(tv).toContain('2 == MCUNAS_MODEL_OUTPUT_BYTES');
+    // vectors.bin (for a test bench running the board link) holds the same bytes.
+    expect(Array.from(fs.readFileSync(path.join(dir, 'vectors.bin')).subarray(0, 8))).toEqual([0x4d, 0x55, 0x43, 0x56, 1, 0, 0, 0]);
+    expect(fs.readFileSync(path.join(dir, 'vectors.bin')).length).toBe(32);
+    expect(project.recipe.sources).not.toContain('test_vectors.c');
+    expect(project.recipe.board.sources).toEqual([]);
+    expect(project.recipe.qemu!.sources).toEqual(['test_vectors.c']);
+    expect(read('link-board.ld')).not.toContain('.mcunas_test');
+    expect(read('link-qemu.ld')).toContain('KEEP(*(.mcunas_test .mcunas_test.*))');
+    expect(read('link-board.ld')).toContain('ASSERT(mcunas_vectors_at == ORIGIN(FLASH) + 192');
   });
 
   it('writes the same commands into the Makefile as buildFirmware runs', () => {
@@ -53,6 +67,7 @@ describe('writeFirmwareProject', () => {
     expect(make).toContain(`BOARD_DEFS := ${recipe.board.defines.join(' ')}`);
     expect(make).toContain(`QEMU_DEFS  := ${recipe.qemu!.defines.join(' ')}`);
     expect(make).toContain(`SOURCES    := ${recipe.sources.join(' ')}`);
+    expect(make).toContain('QEMU_SOURCES  := test_vectors.c');
     expect(make).toContain('-icount shift=0,align=off,sleep=off');
     expect(make).toContain('\tst-flash write firmware.bin 0x8000000');
     expect(gccArguments(project, 'board')).toEqual([
@@ -70,7 +85,9 @@ describe('writeFirmwareProject', () => {
       '-o',
       'firmware.elf',
     ]);
-    expect(recipe.sources).toEqual(expect.arrayContaining(['main.c', 'test_vectors.c', 'model.c', 'weights.c', 'runtime/startup.c']));
+    expect(recipe.sources).toEqual(expect.arrayContaining(['main.c', 'model.c', 'weights.c', 'runtime/startup.c']));
+    expect(gccArguments(project, 'qemu')).toContain('test_vectors.c');
+    expect(gccArguments(project, 'board')).not.toContain('test_vectors.c');
     expect(recipe.cflags).toEqual(expect.arrayContaining(['-O3', '-ffunction-sections', '-fdata-sections']));
     expect(recipe.ldflags).toEqual(expect.arrayContaining(['--specs=nano.specs', '-Wl,--gc-sections', '-nostartfiles']));
   });
@@ -78,11 +95,18 @@ describe('writeFirmwareProject', () => {
   it('writes Renode files for the board link, waiting for the pass string on the board UART', () => {
     expect(read('firmware.resc')).toContain('machine LoadPlatformDescription @platforms/cpus/stm32f746.repl');
     expect(read('firmware.resc')).toContain('sysbus LoadELF $bin');
+    // The test vectors go into memory added at 0x70000000 and their address into the word after the
+    // vector table (flash base 0x08000000 + 48 vectors x 4 bytes).
+    expect(read('firmware.resc')).toContain('machine LoadPlatformDescriptionFromString "mcunas_vectors: Memory.MappedMemory @ sysbus 0x70000000 { size: 0x00001000 }"');
+    expect(read('firmware.resc')).toContain('sysbus LoadBinary $vectors 0x70000000');
+    expect(read('firmware.resc')).toContain('sysbus WriteDoubleWord 0x080000C0 0x70000000');
+    expect(project.renode).toMatchObject({ vectors: 'vectors.bin', vectorsBase: 0x70000000, vectorsAt: 0x080000c0 });
     expect(read('firmware.resc')).toContain('showAnalyzer sysbus.usart1');
     const robot = read('firmware.robot');
     expect(robot).toContain('Wait For Line On Uart    MCUNAS (PASS|FAIL)    treatAsRegex=true');
     expect(robot).toContain('Should Contain            ${line.Line}    MCUNAS PASS');
     expect(robot).toContain('$bin = @${CURDIR}/firmware.elf');
+    expect(robot).toContain('$vectors = @${CURDIR}/vectors.bin');
   });
 
   it('reads the manifest back', () => {
