@@ -32,6 +32,8 @@ export interface CModel {
   /** Bytes of constants emitted into weights.c. */
   constantBytes: number;
   arena: ArenaMap;
+  input: TensorInterface;
+  output: TensorInterface;
 }
 
 export interface GenerateOptions {
@@ -45,6 +47,40 @@ export interface GenerateOptions {
 }
 
 const BYTES = { int8_t: 1, int32_t: 4 } as const;
+
+/** A C float literal that reads back as the same float32. */
+export function cFloat(x: number): string {
+  const text = Math.fround(x).toPrecision(9);
+  return `${text.includes('e') || text.includes('.') ? text : `${text}.0`}f`;
+}
+
+/** What model.h says about the input or the output tensor. */
+export interface TensorInterface {
+  name: string;
+  shape: number[];
+  layout: string;
+  scale: number;
+  zeroPoint: number;
+}
+
+function tensorInterface(q: QuantGraph, id: number): TensorInterface {
+  const t = q.tensors[id];
+  const scale = t.quant?.scale[0];
+  const zeroPoint = t.quant?.zeroPoint[0];
+  if (scale === undefined || zeroPoint === undefined) throw new Error(`bug: tensor "${t.name}" of a quantized graph has no quantization`);
+  // Activations are NHWC (src/ir/graph.ts); a rank-2 tensor is [N, C].
+  return { name: t.name, shape: [...t.shape], layout: t.shape.length === 4 ? 'NHWC' : t.shape.length === 2 ? 'NC' : `rank ${t.shape.length}`, scale, zeroPoint };
+}
+
+const tensorValues = (t: TensorInterface) => ({
+  nameComment: cComment(`"${t.name}"`),
+  shapeText: t.shape.join('x'),
+  shapeList: t.shape.join(', '),
+  rank: t.shape.length,
+  layout: t.layout,
+  scale: cFloat(t.scale),
+  zeroPoint: t.zeroPoint,
+});
 
 /** The op template names a graph uses (which decides the kernel files to compile). */
 export function templatesUsed(q: QuantGraph): string[] {
@@ -100,10 +136,20 @@ export function generateModel(q: QuantGraph, plan: Plan, opts: GenerateOptions):
   const inputBytes = elementCount(q.tensors[q.inputs[0]].shape);
   const outputBytes = elementCount(outTensor.shape);
   const sources = ['model.c', 'weights.c'];
+  const inputIf = tensorInterface(q, q.inputs[0]);
+  const outputIf = tensorInterface(q, q.outputs[0]);
   const files: GeneratedFile[] = [
     {
       name: 'model.h',
-      text: renderModelTemplate('model.h.hbs', { ...common, inputBytes, outputBytes, opCount: ops.length, arenaBytes: arena.blocks.reduce((n, b) => n + b.bytes, 0) }),
+      text: renderModelTemplate('model.h.hbs', {
+        ...common,
+        inputBytes,
+        outputBytes,
+        opCount: ops.length,
+        arenaBytes: arena.blocks.reduce((n, b) => n + b.bytes, 0),
+        input: tensorValues(inputIf),
+        output: tensorValues(outputIf),
+      }),
     },
     { name: 'model.c', text: modelC },
     { name: 'weights.h', text: renderModelTemplate('weights.h.hbs', { ...common, arrays: arrayValues }) },
@@ -127,6 +173,8 @@ export function generateModel(q: QuantGraph, plan: Plan, opts: GenerateOptions):
     runtimeRegions: arena.runtimeRegions,
     constantBytes,
     arena,
+    input: inputIf,
+    output: outputIf,
   };
 }
 
