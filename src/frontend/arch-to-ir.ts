@@ -6,7 +6,7 @@
 // carries a bias here and is marked `foldedBatchNorm` for the lab's parameter count (lab-counts.ts).
 // Names mirror the lab's modules: first_conv, blocks.<i>.inverted_bottleneck / depth_conv / se.* /
 // point_linear, feature_mix_layer, classifier; <i> numbers the active blocks as get_active_subnet does.
-import { GraphBuilder, type Activation, type Graph, type TensorId } from '../ir/index.ts';
+import { GraphBuilder, IrError, type Activation, type Graph, type TensorId } from '../ir/index.ts';
 import { CHANNEL_PLANS, N_CLASSES, N_STAGES, STAGE_FIRST_SLOT, STAGE_STRIDES, WIDTH_MULTS, slotHasSE } from '../space/constants.ts';
 import type { ArchConfig } from '../space/config.ts';
 import { activeInStage } from '../space/active.ts';
@@ -21,6 +21,33 @@ export interface LowerOptions {
   weights?: 'seeded' | 'elided';
   /** Graph name; default from width and resolution, e.g. `mcunet_w0.5_r96`. */
   name?: string;
+  /**
+   * Trained weights by op name (a subnet extracted from the lab's super network, src/frontend/supernet/),
+   * used instead of seeded ones; their BatchNorms are folded here with their own eps. Overrides `seed`/`random`.
+   */
+  provided?: ProvidedWeights;
+}
+
+/** A BatchNorm in eval mode: y = (x - mean) / sqrt(variance + eps) * gamma + beta, per channel. */
+export interface BatchNormParams {
+  readonly gamma: Float32Array;
+  readonly beta: Float32Array;
+  readonly mean: Float32Array;
+  readonly variance: Float32Array;
+  readonly eps: number;
+}
+
+/** One layer's trained values: weight in the IR's layout (OHWI; [out, in] for fully connected). */
+export interface ProvidedLayer {
+  readonly weight: Float32Array;
+  /** The layer's own bias (SE convs, classifier); absent for a conv followed by BatchNorm. */
+  readonly bias?: Float32Array;
+  readonly bn?: BatchNormParams;
+}
+
+export interface ProvidedWeights {
+  /** The values of the conv or fully connected layer called `name` (e.g. `blocks.3.depth_conv`). */
+  layer(name: string): ProvidedLayer;
 }
 
 // PyTorch's BatchNorm2d default eps; the lab's layers keep it.
@@ -46,10 +73,23 @@ class Weights {
     return this.opts.weights === 'elided';
   }
 
+  /** A provided layer's values, checked against the shape the config implies (a mismatch is a bug). */
+  private provided(name: string, weightSize: number, biasSize: number, withBn: boolean): ProvidedLayer {
+    const l = this.opts.provided!.layer(name);
+    const n = withBn ? l.bn?.gamma.length : l.bias?.length;
+    if (l.weight.length !== weightSize || n !== biasSize) throw new IrError(`provided weights for "${name}" do not fit the config's layer (${l.weight.length} weights, ${n} channels)`);
+    return l;
+  }
+
   /** Conv weight [cout, kh, kw, cinPerGroup] with a BatchNorm folded in; returns [weight, bias]. */
   convBn(name: string, cout: number, k: number, cinPerGroup: number): [TensorId, TensorId] {
     const shape = [cout, k, k, cinPerGroup];
     if (this.elided) return [this.b.elidedConstant(`${name}.weight`, shape, 'float32'), this.b.elidedConstant(`${name}.bias`, [cout], 'float32')];
+    if (this.opts.provided) {
+      const l = this.provided(name, cout * k * k * cinPerGroup, cout, true);
+      const [w, bias] = foldBatchNorm(l.weight, l.bn!);
+      return [this.b.constant(`${name}.weight`, shape, w), this.b.constant(`${name}.bias`, [cout], bias)];
+    }
     const per = k * k * cinPerGroup;
     const w = new Float32Array(cout * per);
     const u = this.source(`${name}.weight`);
@@ -73,12 +113,30 @@ class Weights {
   withBias(name: string, shape: number[], fanIn: number): [TensorId, TensorId] {
     const cout = shape[0];
     if (this.elided) return [this.b.elidedConstant(`${name}.weight`, shape, 'float32'), this.b.elidedConstant(`${name}.bias`, [cout], 'float32')];
+    if (this.opts.provided) {
+      const l = this.provided(name, cout * fanIn, cout, false);
+      return [this.b.constant(`${name}.weight`, shape, l.weight.slice()), this.b.constant(`${name}.bias`, [cout], l.bias!.slice())];
+    }
     const bound = 1 / Math.sqrt(fanIn);
     const fill = (n: number, u: Uniform) => Float32Array.from({ length: n }, () => (2 * u() - 1) * bound);
     const w = fill(cout * fanIn, this.source(`${name}.weight`));
     const bias = fill(cout, this.source(`${name}.bias`));
     return [this.b.constant(`${name}.weight`, shape, w), this.b.constant(`${name}.bias`, [cout], bias)];
   }
+}
+
+/** Folds an eval-mode BatchNorm into the conv before it: w' = w * scale, b' = beta - mean * scale per output channel. */
+export function foldBatchNorm(weight: Float32Array, bn: BatchNormParams): [Float32Array, Float32Array] {
+  const cout = bn.gamma.length;
+  const per = weight.length / cout;
+  const w = new Float32Array(weight.length);
+  const bias = new Float32Array(cout);
+  for (let o = 0; o < cout; o++) {
+    const scale = bn.gamma[o] / Math.sqrt(bn.variance[o] + bn.eps);
+    for (let i = o * per; i < (o + 1) * per; i++) w[i] = weight[i] * scale;
+    bias[o] = bn.beta[o] - bn.mean[o] * scale;
+  }
+  return [w, bias];
 }
 
 /** The float IR of the subnet that `c` selects. Throws IrError only on a bug (configs are validated before). */
