@@ -1,6 +1,10 @@
 // The board file format (boards/*.json) and its validation. Addresses are hex strings ("0x20000000")
 // and sizes are bytes or "<n>K" / "<n>M" strings, so a file reads like the datasheet it comes from.
 import { z } from 'zod';
+import { boardProblems } from './consistency.ts';
+import { CORES } from './cores.ts';
+
+export { CORES };
 
 const Address = z
   .string()
@@ -18,22 +22,42 @@ const Size = z.unknown().transform((v, ctx) => {
   return z.NEVER;
 });
 
-export const CORES = ['cortex-m0plus', 'cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55'] as const;
+
+// Strings below reach a Makefile, a shell, a linker script or a Renode script: each has a strict pattern.
+/** One line of prose (descriptions, notes): it only reaches comments, escaped there; no control characters. */
+const Prose = z.string().min(1).max(500).regex(/^[^\x00-\x1f\x7f-\x9f]*$/, { message: 'must be one line without control characters' });
+/** QEMU machine and CPU names (qemu-system-arm -M help). */
+const QemuName = z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, { message: 'must be a QEMU name: lower-case letters, digits, "." and "-"' }).max(40);
+/** A Renode platform file: relative path segments that cannot be "..", ending in .repl. */
+const RenodePlatform = z.string().max(200).regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*\.repl$/, {
+  message: 'must be a platform path like "platforms/cpus/stm32f746.repl"',
+});
+/**
+ * A flash command line, pasted into the Makefile's flash rule: words of plain characters, double quotes
+ * that pair up, and the {elf} {bin} {hex} {uf2} placeholders; no $, backquote, ;, |, &, <, >, #, \, ( ) or newline.
+ */
+const FlashCommand = z
+  .string()
+  .min(1)
+  .max(300)
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9 _./:=,+@%"{}-]*$/, { message: 'must be one command of letters, digits, spaces, quotes and _ . / : = , + @ % - (no shell syntax)' })
+  .refine((c) => (c.match(/"/g) ?? []).length % 2 === 0, { message: 'has an unpaired double quote' })
+  .refine((c) => c.replace(/\{(elf|bin|hex|uf2)\}/g, '').search(/[{}]/) < 0, { message: 'may use only the placeholders {elf}, {bin}, {hex} and {uf2}' });
 
 const Region = z.strictObject({
-  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be a C/linker identifier' }),
+  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be a C/linker identifier' }).max(32),
   base: Address,
   size: Size,
   /** General data RAM the firmware may use (arena, stack, data); false keeps it out (e.g. ITCM, left for code). */
   arena: z.boolean(),
-  note: z.string().optional(),
+  note: Prose.optional(),
 });
 
 const Window = z.strictObject({ base: Address, size: Size });
 
 const Qemu = z.strictObject({
-  machine: z.string().min(1),
-  cpu: z.string().min(1),
+  machine: QemuName,
+  cpu: QemuName,
   /** Where the stand-in runs code from and where its RAM is: the emulator link's addresses. */
   code: Window,
   ram: Window,
@@ -42,32 +66,65 @@ const Qemu = z.strictObject({
   systickHz: z.number().int().positive().optional(),
 });
 
+/** A line store in front of a memory (ART accelerator or L1 cache): what the cycle model's line misses see. */
+const LinePath = z.strictObject({
+  kind: z.enum(['none', 'art', 'cache']),
+  /** Capacity; absent for 'none'. */
+  bytes: Size.optional(),
+  lineBytes: z.number().int().positive(),
+  ways: z.number().int().positive().optional(),
+  /** Sequential flash lines are fetched ahead (their wait states hidden). */
+  prefetch: z.boolean().optional(),
+  /** The data cache also holds (non-TCM) SRAM lines (Cortex-M7 AXI SRAM). */
+  cachesSram: z.boolean().optional(),
+  /** Cycles of an SRAM line fill behind the data cache. */
+  sramMissCycles: z.number().min(0).optional(),
+});
+
+/**
+ * Memory timing at `clockHz`, for the cycle model (src/emu/cycle-model.ts). Optional: a board without it
+ * is modelled with zero-wait memories, and the model says so.
+ */
+const MemoryTiming = z.strictObject({
+  /** Flash wait states at clockHz (the value start-up code programs into the flash controller's latency field). */
+  flashWaitStates: z.number().int().min(0),
+  /** Extra cycles of a flash line read beyond the wait states (bus, e.g. AXI). */
+  flashBusCycles: z.number().int().min(0).optional(),
+  instructionPath: LinePath,
+  dataPath: LinePath,
+  /** SRAM regions (names from "sram") that are tightly coupled: zero wait and not behind the data cache. */
+  tcm: z.array(z.string()).optional(),
+  source: z.string().min(1),
+});
+
 export const BoardSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be lower-case letters, digits, ".", "_" or "-"' }),
-    description: z.string().min(1),
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be lower-case letters, digits, ".", "_" or "-"' }).max(64),
+    description: Prose,
     core: z.enum(CORES),
-    cores: z.number().int().positive().optional(),
+    cores: z.number().int().min(1).max(16).optional(),
     clockHz: z.number().int().positive(),
     fpu: z.enum(['none', 'sp', 'dp']),
     dsp: z.boolean(),
     /** Helium (M-profile vector extension). */
     mve: z.boolean().optional(),
     cache: z.strictObject({ instruction: Size, data: Size }).optional(),
+    memoryTiming: MemoryTiming.optional(),
     /** True for the emulator targets themselves (mps2/mps3): there is no hardware to flash. */
     emulated: z.boolean().optional(),
     sram: z.array(Region).min(1),
-    flash: z.strictObject({ base: Address, size: Size, note: z.string().optional() }),
-    gccFlags: z.array(z.string().min(1)).min(1),
+    flash: z.strictObject({ base: Address, size: Size, note: Prose.optional() }),
+    /** Target options only, from an allow-list checked against core and fpu (gcc-flags.ts). */
+    gccFlags: z.array(z.string().min(1).max(100)).min(1).max(16),
     emulator: z.strictObject({
       qemu: Qemu.nullable(),
-      renode: z.string().optional(),
-      note: z.string().optional(),
+      renode: RenodePlatform.optional(),
+      note: Prose.optional(),
     }),
     /** How to flash, best first; {elf}, {bin}, {hex}, {uf2} stand for the firmware files. */
-    flashCommands: z.array(z.string().min(1)),
+    flashCommands: z.array(FlashCommand).max(16),
     /** Where the numbers come from. */
-    source: z.string().min(1),
+    source: Prose,
   })
   .superRefine((b, ctx) => {
     const seen = new Set<string>();
@@ -81,8 +138,10 @@ export const BoardSchema = z
       });
     });
     if (!b.sram.some((r) => r.arena)) ctx.addIssue({ code: 'custom', path: ['sram'], message: 'has no region marked "arena": true' });
+    for (const p of boardProblems(b)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
   });
 
 export type Board = z.output<typeof BoardSchema>;
 export type SramRegion = Board['sram'][number];
 export type QemuStandIn = NonNullable<Board['emulator']['qemu']>;
+export type MemoryTimingSpec = NonNullable<Board['memoryTiming']>;
