@@ -137,15 +137,15 @@ function readStdin(limit: ReadLimit): Buffer {
   return readAll(0, 'stdin', limit, 0);
 }
 
-/** The bytes of a regular file (symlinks followed), or an InputError; never blocks, never reads past the limit. */
-export function readRegularFile(file: string, limit: ReadLimit): Buffer {
+/** Opens a regular file (symlinks followed) that passes `check`, without ever blocking; checks again on the descriptor. */
+function openRegular<T>(file: string, check: (st: fs.Stats) => void, use: (fd: number, st: fs.Stats) => T): T {
   let st: fs.Stats;
   try {
     st = fs.statSync(file);
   } catch (e) {
     throw failure(file, e);
   }
-  checkStat(file, st, limit);
+  check(st);
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
@@ -154,11 +154,31 @@ export function readRegularFile(file: string, limit: ReadLimit): Buffer {
   }
   try {
     const opened = fs.fstatSync(fd);
-    checkStat(file, opened, limit);
-    return readAll(fd, file, limit, opened.size);
+    check(opened);
+    return use(fd, opened);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The bytes of a regular file (symlinks followed), or an InputError; never blocks, never reads past the limit. */
+export function readRegularFile(file: string, limit: ReadLimit): Buffer {
+  return openRegular(file, (st) => checkStat(file, st, limit), (fd, st) => readAll(fd, file, limit, st.size));
+}
+
+/** At most the first `bytes` bytes of a regular file, whatever its size: to recognise a file by its head. */
+export function readHead(file: string, bytes: number): Buffer {
+  const anySize: ReadLimit = { bytes: Number.MAX_SAFE_INTEGER, what: '' };
+  return openRegular(file, (st) => checkStat(file, st, anySize), (fd) => {
+    const buf = Buffer.alloc(bytes);
+    let n = 0;
+    while (n < bytes) {
+      const got = fs.readSync(fd, buf, n, bytes - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    return buf.subarray(0, n);
+  });
 }
 
 /** Decompresses gzip data, stopping at the limit (a small .gz can expand to gigabytes). */

@@ -5,7 +5,7 @@ import { InputError } from '../errors.ts';
 import { readBounded, sourceName, type ReadOptions } from './bounded-read.ts';
 import { parseJson } from './json-depth.ts';
 
-export { STDIN, sourceName, READ_LIMITS, type ReadKind, type ReadOptions } from './bounded-read.ts';
+export { STDIN, sourceName, readHead, READ_LIMITS, type ReadKind, type ReadOptions } from './bounded-read.ts';
 export { parseJson, MAX_JSON_DEPTH } from './json-depth.ts';
 
 /**

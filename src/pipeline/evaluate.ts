@@ -26,7 +26,7 @@ import { CheckFailure, InputError } from '../errors.ts';
 import { lowerArch } from '../frontend/arch-to-ir.ts';
 import { importOnnxFile, irToOnnx, onnxToIr, readTestData } from '../frontend/onnx/index.ts';
 import type { Graph } from '../ir/graph.ts';
-import { readText, sourceName } from '../io/read-input.ts';
+import { readHead, readText, sourceName } from '../io/read-input.ts';
 import { openOnnx } from '../oracle/onnxruntime.ts';
 import { argmax, calibrate, dequantizeOutput, quantize, quantizeInput, runFloat, runInt8, type QuantGraph } from '../quant/index.ts';
 import { renderAccuracyHtml, WorstExamples, type AccuracyReport, type ExampleKind, type ExampleScores, type InputPicture } from '../report/index.ts';
@@ -397,7 +397,8 @@ export const ACCURACY_HTML = 'accuracy.html';
 /** True when `file` is an HTML report written by evaluate (so it may be replaced). */
 function isEvaluateReport(file: string): boolean {
   try {
-    return fs.readFileSync(file, 'utf8').slice(0, 4096).includes('<meta name="generator" content="mcu-nas evaluate">');
+    // The head only, and never a FIFO or a device someone left under that name.
+    return readHead(file, 4096).toString('utf8').includes('<meta name="generator" content="mcu-nas evaluate">');
   } catch {
     return false;
   }

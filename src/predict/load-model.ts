@@ -2,6 +2,7 @@
 // (.pth, told apart by the zip signature, not the name). No file: the predictor shipped in predictors/.
 import { fileURLToPath } from 'node:url';
 import { readBytes } from '../io/read-input.ts';
+import { MAX_JSON_DEPTH, tooDeepAt } from '../io/json-depth.ts';
 import { createPredictor, type AccuracyPredictor } from './accuracy-predictor.ts';
 import { loadTorchPredictor } from './torch-checkpoint.ts';
 import { predictorFromJson } from './predictor-file.ts';
@@ -17,9 +18,12 @@ const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 export function loadWeights(file: string): MlpWeights {
   const bytes = readBytes(file);
   if (ZIP_MAGIC.every((b, i) => bytes[i] === b)) return loadTorchPredictor(bytes, file);
+  const text = bytes.toString('utf8');
+  // Depth first: the checks after the parse walk the value recursively.
+  if (tooDeepAt(text) >= 0) throw new InputError(`${file}: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    value = JSON.parse(text);
   } catch (e) {
     throw new InputError(`${file}: neither a PyTorch checkpoint (.pth zip) nor a JSON predictor file (${(e as Error).message})`);
   }

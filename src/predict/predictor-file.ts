@@ -4,7 +4,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
-import { readText, writeFileAtomic } from '../io/read-input.ts';
+import { parseJson, readText, writeFileAtomic } from '../io/read-input.ts';
 import { describeIssue } from '../space/config.ts';
 import { checkMlp, type MlpWeights } from './mlp.ts';
 
@@ -104,13 +104,7 @@ export function savePredictorFile(file: string, w: MlpWeights, training?: Record
 }
 
 export function loadPredictorFile(file: string): MlpWeights & { training?: Record<string, unknown> } {
-  const text = readText(file);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
+  const value = parseJson(readText(file), file);
   const w = predictorFromJson(value, file);
   const training = (value as PredictorFile).training;
   return training ? { ...w, training } : w;
