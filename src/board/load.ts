@@ -12,7 +12,9 @@ import { emulatorLayout } from './regions.ts';
 
 export const DEFAULT_BOARD = 'stm32f746';
 /** The built-in board files are about 2 KB; a user's board is no different in kind. */
-export const MAX_BOARD_FILE_BYTES = 1024 * 1024;
+export const MAX_BOARD_FILE_BYTES = 256 * 1024;
+/** A catalogue reads every file of --boards-dir: this many at most, so the whole read stays bounded. */
+export const MAX_BOARD_FILES = 1000;
 /** The package's own boards/ folder, found from this file so it works from any working directory. */
 export const BUILTIN_BOARDS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../boards');
 
@@ -48,7 +50,14 @@ export function readBoardFile(file: string): Board {
 function boardFiles(opts: BoardOptions): Map<string, string> {
   const files = new Map<string, string>();
   const add = (dir: string) => {
-    for (const f of fs.readdirSync(dir).sort()) if (f.endsWith('.json')) files.set(f.slice(0, -5), path.join(dir, f));
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+    } catch (e) {
+      throw new InputError(`--boards-dir: ${dir}: cannot list the folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    if (names.length > MAX_BOARD_FILES) throw new InputError(`--boards-dir: ${dir} holds ${names.length} *.json files, more than the ${MAX_BOARD_FILES} a catalogue reads`);
+    for (const f of names.sort()) files.set(f.slice(0, -5), path.join(dir, f));
   };
   add(BUILTIN_BOARDS_DIR);
   if (opts.boardsDir !== undefined) {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUILTIN_BOARDS_DIR, listBoards, loadBoard, parseBoard } from '../../src/board/index.ts';
+import { BUILTIN_BOARDS_DIR, listBoards, loadBoard, MAX_BOARD_FILE_BYTES, MAX_BOARD_FILES, parseBoard } from '../../src/board/index.ts';
 import { CORE_FACTS, CORES, QEMU_CPU_FPU } from '../../src/board/cores.ts';
 import { GCC_FPUS, readGccFlags } from '../../src/board/gcc-flags.ts';
 import { QEMU_MACHINES } from '../../src/board/qemu-machines.ts';
@@ -209,6 +209,21 @@ describe('the catalogue itself', () => {
       expect(line!.toLowerCase()).toContain(m.cpu);
     }
     expect(Object.keys(QEMU_CPU_FPU).sort()).toEqual([...CORES].sort());
+  });
+});
+
+describe('--boards-dir bounds', () => {
+  it('a folder of more board files than a catalogue reads is refused before reading any', () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'many-'));
+    for (let i = 0; i <= MAX_BOARD_FILES; i++) fs.writeFileSync(path.join(dir, `b${i}.json`), '');
+    expect(() => listBoards({ boardsDir: dir })).toThrow(`--boards-dir: ${dir} holds ${MAX_BOARD_FILES + 1} *.json files, more than the ${MAX_BOARD_FILES} a catalogue reads`);
+  });
+
+  it('a board file over the size limit is refused from its size', () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'big-'));
+    const file = path.join(dir, 'big.json');
+    fs.writeFileSync(file, Buffer.alloc(MAX_BOARD_FILE_BYTES + 1, 0x20));
+    expect(() => loadBoard('big', { boardsDir: dir })).toThrow(`${file}: 256.1 KiB is more than the 256 KiB limit`);
   });
 });
 
