@@ -2,7 +2,7 @@
 // set has no outputs, for `evaluate`'s float accuracy, and for tests. This is the one module that talks to
 // onnxruntime. onnxruntime-node is a native addon, loaded on first use only so that commands which never
 // need it do not pay for it.
-import { InputError } from '../errors.ts';
+import { InputError, printable, show } from '../errors.ts';
 
 export interface OracleTensor {
   readonly name: string;
@@ -29,9 +29,12 @@ function ort(): Promise<Ort> {
   return ortModule;
 }
 
-/** onnxruntime's message without its C++ source location and signature prefix, shortened. */
+/**
+ * onnxruntime's message without its C++ source location and signature prefix, on one line and shortened:
+ * it quotes the model's own node and value names, so it is outside text (printable).
+ */
 function reason(e: unknown): string {
-  const m = (e instanceof Error ? e.message : String(e)).replace(/^\/\S+:\d+ [^)]*\)(\s*\[[^\]]*\])?[\s:\d]*(FAIL\s*:\s*)?/, '');
+  const m = printable((e instanceof Error ? e.message : String(e)).replace(/^\/\S+:\d+ [^)]*\)(\s*\[[^\]]*\])?[\s:\d]*(FAIL\s*:\s*)?/, '')).trim();
   return m.length > 300 ? `${m.slice(0, 297)}...` : m;
 }
 
@@ -55,7 +58,9 @@ export interface OnnxSession {
 export async function openOnnx(model: string | Uint8Array, opts: RunOnnxOptions = {}): Promise<OnnxSession> {
   const source = opts.source ?? (typeof model === 'string' ? model : 'model.onnx');
   const { InferenceSession, Tensor } = await ort();
-  const options = { graphOptimizationLevel: opts.optimize ? ('all' as const) : ('disabled' as const), logSeverityLevel: 3 as const };
+  // Log level fatal: onnxruntime would otherwise print its own copy of an error to stderr, raw (escape codes and
+  // line breaks of the model's node names included); the same text comes back in the exception, through reason().
+  const options = { graphOptimizationLevel: opts.optimize ? ('all' as const) : ('disabled' as const), logSeverityLevel: 4 as const };
   let session: Awaited<ReturnType<typeof InferenceSession.create>>;
   try {
     session = typeof model === 'string' ? await InferenceSession.create(model, options) : await InferenceSession.create(model, options);
@@ -73,14 +78,14 @@ export async function openOnnx(model: string | Uint8Array, opts: RunOnnxOptions 
       const byName = !Array.isArray(inputs) ? (inputs as Readonly<Record<string, OracleInput>>) : undefined;
       const list = inputs as readonly OracleInput[];
       if (!byName && list.length !== session.inputNames.length)
-        throw new InputError(`${source}: the model takes ${session.inputNames.length} inputs (${session.inputNames.join(', ')}), got ${list.length}`);
+        throw new InputError(`${source}: the model takes ${session.inputNames.length} inputs (${session.inputNames.map((n) => show(n)).join(', ')}), got ${list.length}`);
       session.inputNames.forEach((name, k) => {
         const x = byName ? byName[name] : list[k];
-        if (!x) throw new InputError(`${source}: no value for input "${name}"`);
+        if (!x) throw new InputError(`${source}: no value for input ${show(name)}`);
         feeds[name] = new Tensor('float32', x.data, x.dims.slice());
       });
       const wanted = runOpts.outputs ?? session.outputNames;
-      for (const name of wanted) if (!session.outputNames.includes(name)) throw new InputError(`${source}: the model has no output "${name}"`);
+      for (const name of wanted) if (!session.outputNames.includes(name)) throw new InputError(`${source}: the model has no output ${show(name)}`);
       let result: Awaited<ReturnType<typeof session.run>>;
       try {
         result = runOpts.outputs ? await session.run(feeds, wanted.slice()) : await session.run(feeds);
@@ -89,7 +94,7 @@ export async function openOnnx(model: string | Uint8Array, opts: RunOnnxOptions 
       }
       return wanted.map((name) => {
         const t = result[name];
-        if (t.type !== 'float32') throw new InputError(`${source}: output "${name}" is ${t.type}, not float32`);
+        if (t.type !== 'float32') throw new InputError(`${source}: output ${show(name)} is ${t.type}, not float32`);
         return { name, dims: t.dims.slice(), data: t.data as Float32Array };
       });
     },

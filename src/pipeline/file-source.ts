@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   calibrationImages,
+  checkPreprocess,
   inputSpecFromShape,
   LAB_NORMALISATION,
   openDataset,
@@ -81,6 +82,21 @@ function imageSpec(irShape: readonly number[]): InputSpec | null {
 }
 
 const preprocessOf = (n: Normalisation | undefined): Preprocess => ({ ...(n ?? LAB_NORMALISATION), channelOrder: 'rgb', antialias: true });
+
+/**
+ * --mean/--std against the model's input before any work: one value, or one per channel of an image input.
+ * (A non-image input is fed seeded uniform values, not pixels, so the normalisation does not reach it.)
+ */
+function checkNormalisation(file: string, irShape: readonly number[], n: Normalisation | undefined): void {
+  const spec = imageSpec(irShape);
+  if (!n || !spec) return;
+  try {
+    checkPreprocess(preprocessOf(n), spec);
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(`${file}: ${e.message}`);
+    throw e;
+  }
+}
 
 /** Seeded structured images as the model's (IR-layout) input: pixels in [0, 255] through the normalisation. */
 function syntheticTestInputs(g: Graph, count: number, seed: number, normalisation: Normalisation | undefined): Float32Array[] {
@@ -200,6 +216,7 @@ async function onnxSource(file: string, opts: FileSourceOptions): Promise<ModelS
   const graph: Graph = qdq ? (imp as ReturnType<typeof importOnnxQdq>).floatGraph : imp.graph;
   const input = single('inputs', imp.inputs, file);
   const output = single('outputs', imp.outputs, file);
+  checkNormalisation(file, input.irShape, opts.normalisation);
   const inLength = elementCount(input.irShape);
   const outLength = elementCount(output.irShape);
   const fromTestData = (dir: string) => readSets(dir).map((s) => onnxToIr(checkLength(s.inputs[0], inLength, s.dir, 'input_0.pb'), input));
@@ -217,7 +234,7 @@ async function onnxSource(file: string, opts: FileSourceOptions): Promise<ModelS
   const ref = opts.reference ? await referenceModel(opts.reference, input.irShape) : await onnxReference(file, bytes, input, output);
   const { tests, engine } = await withReferences(inputs, given, ref, outLength, opts.testData ?? file);
   const testsFrom = opts.testData ? `${tests.length} test set(s) from ${opts.testData}` : `${tests.length} seeded synthetic test image(s) (seed ${opts.seed})`;
-  const base = { name: graph.name, graph, tests, referenceEngine: engine };
+  const base = { name: graph.name, file, graph, tests, referenceEngine: engine };
   if (qdq) {
     const q = imp.graph as QuantGraph;
     return {
@@ -242,6 +259,7 @@ async function tfliteSource(file: string, opts: FileSourceOptions): Promise<Mode
   const g = imp.graph;
   const inShape = g.tensors[single('inputs', g.inputs, file)].shape;
   const outShape = g.tensors[single('outputs', g.outputs, file)].shape;
+  checkNormalisation(file, inShape, opts.normalisation);
   const inLength = elementCount(inShape);
   const outLength = elementCount(outShape);
   // TFLite is NHWC like the IR: test data is used in its own order.
@@ -280,6 +298,7 @@ async function tfliteSource(file: string, opts: FileSourceOptions): Promise<Mode
     const { tests, engine } = await withReferences(inputs, given, ref, outLength, opts.testData ?? file);
     return {
       name: g.name,
+      file,
       graph: g,
       kind: 'tflite-int8',
       quantized: q,
@@ -296,6 +315,7 @@ async function tfliteSource(file: string, opts: FileSourceOptions): Promise<Mode
   const cal = calibrationInputs(g, file, opts, fromTestData);
   return {
     name: g.name,
+    file,
     graph: g,
     kind: 'tflite-float',
     tests,

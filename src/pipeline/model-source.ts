@@ -18,6 +18,8 @@ export interface TestInput {
 export interface ModelSource {
   /** Shown in messages and reports. */
   name: string;
+  /** The model file, when there is one: messages about the model's numbers name it. */
+  file?: string;
   graph: Graph;
   calibration: Float32Array[];
   tests: TestInput[];

@@ -31,7 +31,8 @@ export function planFor(graph: Parameters<typeof planGraph>[0], board: Board, pa
 }
 
 export function prepare(source: ModelSource, board: Board, opts: { patch: PatchRequest; backend: KernelBackend }): Prepared {
-  const q = source.quantized ?? quantize(source.graph, calibrate(source.graph, source.calibration));
+  const named = { source: source.file };
+  const q = source.quantized ?? quantize(source.graph, calibrate(source.graph, source.calibration, named), named);
   const plan = planFor(q, board, opts.patch, opts.backend);
   const toInt8 = source.quantizeInput ?? quantizeInput;
   const tests = source.tests.map((t) => {

@@ -4,9 +4,11 @@
 // Ranges are widened to include 0 when the quantization is chosen (scales.ts), not here.
 import type { Graph } from '../ir/graph.ts';
 import { elementCount } from '../ir/tensors.ts';
-import { InputError } from '../errors.ts';
+import { InputError, show } from '../errors.ts';
 import { uniformStream } from '../frontend/seeded-random.ts';
+import { firstNonFinite, nonFiniteText } from './finite-values.ts';
 import { runFloat } from './float-interpreter.ts';
+import { modelLabel, opLabel } from './messages.ts';
 import type { Range } from './scales.ts';
 
 /** What calibration saw of one tensor over all samples. */
@@ -33,15 +35,25 @@ interface Acc {
   n: number;
 }
 
-function observe(map: Map<number, Acc>, key: number, v: Float32Array): void {
+export interface CalibrateOptions {
+  /** How the model is named in messages (its file); default `graph "<name>"`. */
+  source?: string;
+}
+
+/** A tensor's min and max; NaN as soon as any value is NaN or infinite (min/max comparisons skip a NaN). */
+function extent(v: Float32Array): { lo: number; hi: number } | undefined {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
+    if (x - x !== 0) return undefined;
     if (x < lo) lo = x;
     if (x > hi) hi = x;
   }
-  if (Number.isNaN(lo + hi)) throw new InputError(`calibration saw a non-finite value in tensor/op ${key}`);
+  return { lo, hi };
+}
+
+function add(map: Map<number, Acc>, key: number, lo: number, hi: number): void {
   const a = map.get(key) ?? { min: Infinity, max: -Infinity, sumMin: 0, sumMax: 0, n: 0 };
   a.min = Math.min(a.min, lo);
   a.max = Math.max(a.max, hi);
@@ -55,18 +67,42 @@ function finish(map: Map<number, Acc>): Map<number, CalibratedRange> {
   return new Map([...map].map(([k, a]) => [k, { min: a.min, max: a.max, meanMin: a.sumMin / a.n, meanMax: a.sumMax / a.n }]));
 }
 
-/** Runs the float graph on each sample (one Float32Array, or one per graph input) and records per-tensor ranges. */
-export function calibrate(g: Graph, inputs: readonly (Float32Array | readonly Float32Array[])[]): Calibration {
-  if (inputs.length === 0) throw new InputError(`graph "${g.name}": calibration needs at least one input`);
+/**
+ * Runs the float graph on each sample (one Float32Array, or one per graph input) and records per-tensor ranges.
+ * A NaN or infinite value anywhere is an InputError naming the tensor, the op computing it and the sample:
+ * no int8 scale can hold it, and it means a corrupt weight or input rather than a range.
+ */
+export function calibrate(g: Graph, inputs: readonly (Float32Array | readonly Float32Array[])[], opts: CalibrateOptions = {}): Calibration {
+  const where = modelLabel(g, opts.source);
+  if (inputs.length === 0) throw new InputError(`${where}: calibration needs at least one input`);
+  const producer = new Map<number, number>();
+  g.ops.forEach((op, i) => op.outputs.forEach((t) => producer.set(t, i)));
   const ranges = new Map<number, Acc>();
   const preActivation = new Map<number, Acc>();
-  for (const x of inputs)
+  inputs.forEach((x, sample) => {
+    const nonFinite = (what: string, v: Float32Array): never => {
+      const k = firstNonFinite(v);
+      throw new InputError(`${where}: calibration input ${sample} gives ${nonFiniteText(v[k])} in ${what}; no int8 scale can hold it (a corrupt weight, or values that overflow float32?)`);
+    };
     runFloat(g, x, {
       observe: {
-        tensor: (id, v) => observe(ranges, id, v),
-        preActivation: (op, v) => observe(preActivation, op, v),
+        tensor: (id, v) => {
+          if (v.length === 0) return;
+          const e = extent(v);
+          if (e) return add(ranges, id, e.lo, e.hi);
+          const op = producer.get(id);
+          const t = `tensor ${show(g.tensors[id].name)}`;
+          nonFinite(op === undefined ? `graph input ${t}: the input data itself` : `${t}, the output of ${opLabel(g.ops[op], op)}`, v);
+        },
+        preActivation: (op, v) => {
+          if (v.length === 0) return;
+          const e = extent(v);
+          if (e) return add(preActivation, op, e.lo, e.hi);
+          nonFinite(`${opLabel(g.ops[op], op)} before its fused activation`, v);
+        },
       },
     });
+  });
   return { ranges: finish(ranges), preActivation: finish(preActivation), samples: inputs.length };
 }
 

@@ -6,6 +6,22 @@
 export const INT32_MIN = -0x80000000;
 export const INT32_MAX = 0x7fffffff;
 
+/**
+ * A scale or multiplier that int8 arithmetic cannot represent (a NaN, an infinity, a multiplier of 2^31 or
+ * more): it comes from a model's scales or weights, so callers turn it into an InputError naming the op.
+ */
+export class ScaleRangeError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScaleRangeError';
+  }
+}
+
+/** A number for a message: three significant digits (a multiplier's last bits mean nothing to a reader). */
+export function approx(x: number): string {
+  return Number.isFinite(x) && x !== 0 ? Number(x.toPrecision(3)).toString() : String(x);
+}
+
 /** Round half away from zero (C's round / TfLiteRound); Math.round rounds halves toward +infinity. */
 export function roundHalfAway(x: number): number {
   return x < 0 ? -Math.round(-x) + 0 : Math.round(x); // + 0 turns -0 into 0
@@ -16,7 +32,7 @@ export function roundHalfAway(x: number): number {
  * Read from the bits, so it is exact for every double (subnormals included).
  */
 export function frexp(x: number): [fraction: number, exponent: number] {
-  if (!(x > 0) || !Number.isFinite(x)) throw new RangeError(`frexp needs a finite positive number, got ${x}`);
+  if (!(x > 0) || !Number.isFinite(x)) throw new ScaleRangeError(`frexp needs a finite positive number, got ${x}`);
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, x);
   const biased = (view.getUint16(0) >>> 4) & 0x7ff;
@@ -35,7 +51,7 @@ export function frexp(x: number): [fraction: number, exponent: number] {
  * flush to (0, 0) as TFLite does.
  */
 export function quantizeMultiplier(real: number): { multiplier: number; shift: number } {
-  if (!(real >= 0) || !Number.isFinite(real)) throw new RangeError(`a requantization multiplier must be finite and >= 0, got ${real}`);
+  if (!(real >= 0) || !Number.isFinite(real)) throw new ScaleRangeError(`requantization multiplier ${real} is not a finite number >= 0`);
   if (real === 0) return { multiplier: 0, shift: 0 };
   let [q, shift] = frexp(real);
   let qFixed = roundHalfAway(q * 2 ** 31);
@@ -45,7 +61,7 @@ export function quantizeMultiplier(real: number): { multiplier: number; shift: n
   }
   if (shift < -31) return { multiplier: 0, shift: 0 };
   // A left shift beyond 30 overflows any nonzero int32 input; no sane model needs it.
-  if (shift > 30) throw new RangeError(`requantization multiplier ${real} is too large (shift ${shift} > 30)`);
+  if (shift > 30) throw new ScaleRangeError(`requantization multiplier ${approx(real)} is too large (int8 kernels need it below 2^30)`);
   return { multiplier: qFixed, shift };
 }
 

@@ -2,7 +2,7 @@
 // for the int8 model and, with `observe`, the engine of calibration.
 import type { Graph, Op, Shape, Tensor } from '../ir/graph.ts';
 import { elementCount, isConstant, shapeText } from '../ir/tensors.ts';
-import { InputError } from '../errors.ts';
+import { InputError, show } from '../errors.ts';
 import { applyActivation, binaryF32, concatF32, convF32, fullyConnectedF32, globalAvgPoolF32, padF32, poolF32, softmaxF32, unaryF32 } from './float-kernels.ts';
 
 export interface FloatObserver {
@@ -27,17 +27,17 @@ export interface FloatRun {
 function constantF32(g: Graph, op: Op, t: Tensor): Float32Array {
   if (!(t.data instanceof Float32Array)) {
     const why = t.elided ? 'its values were left out (a shape-only graph)' : `it holds ${t.dtype}, not float32`;
-    throw new InputError(`graph "${g.name}": op "${op.name}": cannot run with constant "${t.name}": ${why}`);
+    throw new InputError(`graph ${show(g.name)}: op ${show(op.name)}: cannot run with constant ${show(t.name)}: ${why}`);
   }
   return t.data;
 }
 
 /** Checks the inputs against the graph's input tensors; one Float32Array per graph input. */
 export function checkInputs<T extends { length: number }>(g: Graph, inputs: readonly T[]): void {
-  if (inputs.length !== g.inputs.length) throw new InputError(`graph "${g.name}" takes ${g.inputs.length} inputs, got ${inputs.length}`);
+  if (inputs.length !== g.inputs.length) throw new InputError(`graph ${show(g.name)} takes ${g.inputs.length} inputs, got ${inputs.length}`);
   inputs.forEach((x, k) => {
     const t = g.tensors[g.inputs[k]];
-    if (x.length !== elementCount(t.shape)) throw new InputError(`graph "${g.name}": input "${t.name}" ${shapeText(t.shape)} needs ${elementCount(t.shape)} values, got ${x.length}`);
+    if (x.length !== elementCount(t.shape)) throw new InputError(`graph ${show(g.name)}: input ${show(t.name)} ${shapeText(t.shape)} needs ${elementCount(t.shape)} values, got ${x.length}`);
   });
 }
 

@@ -10,3 +10,4 @@ export * from './float-interpreter.ts';
 export * from './int8-kernels.ts';
 export * from './int8-interpreter.ts';
 export * from './agreement.ts';
+export * from './finite-values.ts';

@@ -2,7 +2,7 @@
 // compute what firmware/kernels/ computes, byte for byte.
 import type { Graph, Op, Shape } from '../ir/graph.ts';
 import { elementCount, isConstant } from '../ir/tensors.ts';
-import { InputError } from '../errors.ts';
+import { InputError, show } from '../errors.ts';
 import { checkInputs, lastUses } from './float-interpreter.ts';
 import { addS8, avgPoolS8, convS8, depthwiseS8, fullyConnectedS8, globalAvgPoolS8, lutS8, maxPoolS8, meanS8, mulS8, padS8, pointwiseS8, requantCopyS8, softmaxS8, type Hwc } from './int8-kernels.ts';
 import type { QuantGraph, QuantOp } from './quant-graph.ts';
@@ -26,7 +26,7 @@ export function hwc(shape: Shape): Hwc {
 
 function constant<T extends Int8Array | Int32Array>(q: Graph, op: Op, id: number | undefined, type: new (n: number) => T): T {
   const t = id === undefined ? undefined : q.tensors[id];
-  if (!t || !(t.data instanceof type)) throw new InputError(`graph "${q.name}": op "${op.name}": constant ${t ? `"${t.name}"` : '(missing)'} is not ${type.name} (was the graph quantized?)`);
+  if (!t || !(t.data instanceof type)) throw new InputError(`graph ${show(q.name)}: op ${show(op.name)}: constant ${t ? show(t.name) : '(missing)'} is not ${type.name} (was the graph quantized?)`);
   return t.data as T;
 }
 

@@ -5,11 +5,13 @@
 import type { Activation, Graph, Op, Quantization, Shape, Tensor } from '../ir/graph.ts';
 import { sameShape } from '../ir/shapes.ts';
 import { elementCount, isConstant, shapeText } from '../ir/tensors.ts';
-import { checkGraph, describeOp } from '../ir/validate.ts';
-import { InputError } from '../errors.ts';
+import { checkGraph } from '../ir/validate.ts';
+import { InputError, printable, show } from '../errors.ts';
 import type { Calibration, CalibratedRange } from './calibrate.ts';
 import { concatSplit } from './float-kernels.ts';
-import { addRescale, quantizeMultiplier } from './fixed-point.ts';
+import { addRescale, approx, quantizeMultiplier, ScaleRangeError } from './fixed-point.ts';
+import { firstNonFinite, nonFiniteSummary } from './finite-values.ts';
+import { modelLabel, opLabel } from './messages.ts';
 import { SOFTMAX_MAX_ROW, SOFTMAX_OUTPUT, softmaxExpTable, unaryTable } from './lookup-tables.ts';
 import { hardSwishTableTflite, LOGISTIC_OUTPUT, logisticTableTflite } from './tflite-int8.ts';
 import type { ConcatPart, ConvKernelParams, ConvVariant, ElementwiseLayout, QuantGraph, QuantOp, TensorQuant } from './quant-graph.ts';
@@ -34,6 +36,8 @@ export interface QuantizeOptions {
    * subnets 'mean' gives about half the output error: one outlier sample no longer coarsens every step.
    */
   ranges?: 'mean' | 'minmax';
+  /** How the model is named in messages (its file); default `graph "<name>"`. */
+  source?: string;
 }
 
 export const DEFAULT_OUTPUT_MARGIN = 0.5;
@@ -90,8 +94,9 @@ function channelMultipliers(inputScale: number, weightScales: readonly number[],
 }
 
 export function quantize(g: Graph, calibration: Calibration, options: QuantizeOptions = {}): QuantGraph {
+  const model = modelLabel(g, options.source);
   const problems = checkGraph(g);
-  if (problems.length > 0) throw new InputError(`graph "${g.name}": ${problems[0]}`);
+  if (problems.length > 0) throw new InputError(`${model}: ${printable(problems[0])}`);
   const tensors: Tensor[] = g.tensors.slice();
   const names = new Set(g.tensors.map((t) => t.name));
   const quantOf = new Map<number, TensorQuant>();
@@ -100,7 +105,7 @@ export function quantize(g: Graph, calibration: Calibration, options: QuantizeOp
   const params: QuantOp[] = [];
 
   const fail = (op: Op, i: number, msg: string): never => {
-    throw new InputError(`graph "${g.name}": ${describeOp(op, i)}: ${msg}`);
+    throw new InputError(`${model}: ${opLabel(op, i)}: ${msg}`);
   };
   const outputs = new Set(g.outputs);
   const margin = options.outputMargin ?? DEFAULT_OUTPUT_MARGIN;
@@ -108,8 +113,8 @@ export function quantize(g: Graph, calibration: Calibration, options: QuantizeOp
   const calibrated = (id: number, op?: Op, i?: number): TensorQuant => {
     const r = calibration.ranges.get(id);
     if (!r) {
-      const where = op ? `${describeOp(op, i ?? -1)}: ` : '';
-      throw new InputError(`graph "${g.name}": ${where}no calibration range for tensor "${g.tensors[id].name}" (calibrated on another graph?)`);
+      const where = op ? `${opLabel(op, i ?? -1)}: ` : '';
+      throw new InputError(`${model}: ${where}no calibration range for tensor ${show(g.tensors[id].name)} (calibrated on another graph?)`);
     }
     const chosen = pick(r);
     if (!outputs.has(id)) return chooseActivationQuant(chosen);
@@ -125,8 +130,9 @@ export function quantize(g: Graph, calibration: Calibration, options: QuantizeOp
     const known = quantOf.get(id);
     if (known) return known;
     const t = g.tensors[id];
-    if (!(t.data instanceof Float32Array)) fail(op, i, `constant "${t.name}" must hold float32 values`);
+    if (!(t.data instanceof Float32Array)) fail(op, i, `constant ${show(t.name)} must hold float32 values`);
     const data = t.data as Float32Array;
+    finite(op, i, t.name, data);
     let lo = 0;
     let hi = 0;
     for (const v of data) {
@@ -148,6 +154,11 @@ export function quantize(g: Graph, calibration: Calibration, options: QuantizeOp
     const pre = chooseActivationQuant({ min: Math.max(c.min, -3), max: Math.min(c.max, 3) });
     return { target: pre, actMin: QMIN, actMax: QMAX, lut: unaryTable('hard_sigmoid', pre, out), preActivation: pre };
   };
+  /** A NaN or infinite weight is a corrupt model: no int8 scale holds it. */
+  const finite = (op: Op, i: number, name: string, data: Float32Array) => {
+    const k = firstNonFinite(data);
+    if (k >= 0) fail(op, i, `constant ${show(name)} holds ${nonFiniteSummary(data, k)}; a model's weights must be finite numbers`);
+  };
   const freshName = (base: string) => {
     let name = base;
     for (let k = 1; names.has(name); k++) name = `${base}.${k}`;
@@ -155,9 +166,29 @@ export function quantize(g: Graph, calibration: Calibration, options: QuantizeOp
     return name;
   };
 
-  g.inputs.forEach((id) => setActivation(id, calibrated(id)));
+  /** A conv's multipliers; one out of range names the weight's largest value, the usual culprit (a flipped bit). */
+  const weightMultipliers = <T,>(op: Op, i: number, w: Tensor, f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof ScaleRangeError)) throw e;
+      let m = 0;
+      for (const v of w.data as Float32Array) m = Math.max(m, Math.abs(v));
+      return fail(op, i, `scale out of range: ${e.message}; weight ${show(w.name)} reaches ${approx(m)} (a corrupt weight?)`);
+    }
+  };
 
-  g.ops.forEach((op, i) => {
+  g.inputs.forEach((id, k) => {
+    try {
+      setActivation(id, calibrated(id));
+    } catch (e) {
+      if (e instanceof ScaleRangeError) throw new InputError(`${model}: graph input ${k} ${show(g.tensors[id].name)}: scale out of range: ${e.message}`);
+      throw e;
+    }
+  });
+
+  // Scales come from the model's weights and calibration: one out of range is the model's fault, named by op.
+  const quantizeOp = (op: Op, i: number): void => {
     const outId = op.outputs[0];
     const shape = (id: number) => g.tensors[id].shape;
     switch (op.kind) {
@@ -168,8 +199,9 @@ export function quantize(g: Graph, calibration: Calibration, options: QuantizeOp
         const b = bId !== undefined ? g.tensors[bId] : undefined;
         for (const t of [w, b]) {
           if (!t) continue;
-          if (!(t.data instanceof Float32Array)) fail(op, i, `weight "${t.name}" must be a float32 constant${t.elided ? ' with its values (this graph is shape-only)' : ''}`);
-          if (done.has(t.id)) fail(op, i, `constant "${t.name}" is shared with another op; int8 weights are quantized per op`);
+          if (!(t.data instanceof Float32Array)) fail(op, i, `weight ${show(t.name)} must be a float32 constant${t.elided ? ' with its values (this graph is shape-only)' : ''}`);
+          if (done.has(t.id)) fail(op, i, `constant ${show(t.name)} is shared with another op; int8 weights are quantized per op`);
+          finite(op, i, t.name, t.data as Float32Array);
           done.add(t.id);
         }
         const qIn = inputQuant(xId, op, i);
@@ -190,7 +222,7 @@ export function quantize(g: Graph, calibration: Calibration, options: QuantizeOp
           tensors.push({ id: biasId, name: freshName(`${op.name}.bias`), shape: [cout], dtype: 'int32', data: qb.data, quant: bQuant });
         }
         const fused = fusedOutput(op.activation, qOut, i, op);
-        const { multiplier, shift } = channelMultipliers(qIn.scale, qw.scales, fused.target.scale);
+        const { multiplier, shift } = weightMultipliers(op, i, w, () => channelMultipliers(qIn.scale, qw.scales, fused.target.scale));
         const geometry =
           op.kind === 'conv2d'
             ? { kernelH: op.kernel[0], kernelW: op.kernel[1], strideH: op.stride[0], strideW: op.stride[1], padTop: op.padding.top, padLeft: op.padding.left }
@@ -318,6 +350,14 @@ export function quantize(g: Graph, calibration: Calibration, options: QuantizeOp
         return;
       }
     }
+  };
+  g.ops.forEach((op, i) => {
+    try {
+      quantizeOp(op, i);
+    } catch (e) {
+      if (e instanceof ScaleRangeError) fail(op, i, `scale out of range: ${e.message}`);
+      throw e;
+    }
   });
 
   for (const t of tensors)
@@ -343,6 +383,6 @@ export function hardSwishTable(input: TensorQuant, output: TensorQuant): Int8Arr
 export function activationQuant(q: Graph, id: number): TensorQuant {
   const t = q.tensors[id];
   const r = fromQuantization(t.quant);
-  if (!r || t.dtype !== 'int8') throw new InputError(`tensor "${t.name}" is not a per-tensor int8 activation`);
+  if (!r || t.dtype !== 'int8') throw new InputError(`tensor ${show(t.name)} is not a per-tensor int8 activation`);
   return r;
 }

@@ -1,7 +1,7 @@
 // Choosing scales and zero points (TFLite's int8 scheme). Scales are rounded to float32 because TFLite
 // stores them as float and computes its multipliers from float scales; a QuantGraph written out as a
 // .tflite or QDQ ONNX model keeps exactly these values.
-import { clamp, roundHalfAway } from './fixed-point.ts';
+import { clamp, roundHalfAway, ScaleRangeError } from './fixed-point.ts';
 import type { TensorQuant } from './quant-graph.ts';
 
 export const QMIN = -128;
@@ -21,7 +21,7 @@ export interface Range {
 export function chooseActivationQuant(range: Range): TensorQuant {
   let lo = Math.min(range.min, 0);
   let hi = Math.max(range.max, 0);
-  if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new RangeError(`calibration range [${range.min}, ${range.max}] is not finite`);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new ScaleRangeError(`range [${range.min}, ${range.max}] is not finite`);
   // A constant-zero tensor: any scale represents it; keep [0, 1] so the arithmetic stays ordinary.
   if (hi - lo === 0) hi = 1;
   const scale = Math.fround((hi - lo) / (QMAX - QMIN));

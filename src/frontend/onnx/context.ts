@@ -1,7 +1,7 @@
 // The importer's state while it walks the nodes: what every ONNX value name stands for (a constant, or
 // an IR tensor with its layout), how often each name is read, and the draft graph. Op handlers
 // (node-handlers.ts) read inputs and bind outputs through this.
-import { InputError, show } from '../../errors.ts';
+import { InputError, printable, show } from '../../errors.ts';
 import { elementCount, IrError, type OpSpec, type TensorId } from '../../ir/index.ts';
 import { MAX_DIM, MAX_TENSOR_ELEMENTS } from './limits.ts';
 import { FoldError } from './const-ops.ts';
@@ -27,7 +27,7 @@ export type EmitSpec = OpSpec extends infer S ? (S extends { name: string } ? Om
 
 /** A model string for a message: escaped like JSON (control characters, quotes), without the quotes, shortened. */
 export function bare(s: string, max = 40): string {
-  const j = JSON.stringify(s).slice(1, -1);
+  const j = printable(JSON.stringify(s).slice(1, -1));
   return j.length > max ? `${j.slice(0, max - 3)}...` : j;
 }
 
@@ -57,7 +57,8 @@ export class NodeView {
   }
 
   fail(msg: string): never {
-    throw new InputError(`${this.where}: ${msg}`);
+    // msg may quote the IR's messages, which carry names as the model gives them.
+    throw new InputError(`${this.where}: ${printable(msg)}`);
   }
 
   /** `model.onnx: node #12 "Foo_3" (op Erf) is not supported[: why]`. */

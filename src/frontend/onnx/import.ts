@@ -2,9 +2,10 @@
 // checked), orders the nodes, binds graph inputs in NHWC, converts node by node (node-handlers.ts) and
 // builds the IR graph, which is validated before it is returned.
 import path from 'node:path';
-import { InputError, show } from '../../errors.ts';
+import { InputError, printable, show } from '../../errors.ts';
 import { IrError, validateGraph, type Graph, type Shape } from '../../ir/index.ts';
 import { readBytes } from '../../io/read-input.ts';
+import { nonFiniteConstant } from '../../quant/finite-values.ts';
 import { ImportContext, NodeView, type ActValue } from './context.ts';
 import { NCHW_MAP, identityMap, nhwcShape, type Binding } from './layout.ts';
 import { MAX_NODES, MAX_TENSOR_ELEMENTS } from './limits.ts';
@@ -228,9 +229,12 @@ export function importOnnxWith(bytes: Uint8Array, opts: ImportOptions, hooks: Im
   try {
     graph = validateGraph(ctx.draft.build(graphName, outTensors));
   } catch (e) {
-    if (e instanceof IrError) throw new InputError(`${source}: the imported graph is not valid: ${e.message}`);
+    if (e instanceof IrError) throw new InputError(`${source}: the imported graph is not valid: ${printable(e.message)}`);
     throw e;
   }
+  // A NaN or infinite weight would pass every later stage until calibration, or silently become 0 in int8.
+  const nonFinite = nonFiniteConstant(graph);
+  if (nonFinite) throw new InputError(`${source}: ${nonFinite}`);
   const producer = `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim();
   return { graph, inputs, outputs, opset, producer };
 }

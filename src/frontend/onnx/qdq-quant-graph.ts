@@ -8,8 +8,9 @@ import { GraphBuilder, type OpSpec } from '../../ir/builder.ts';
 import { IrError, type Activation, type Graph, type Op, type Quantization, type Shape, type TensorId } from '../../ir/graph.ts';
 import { elementCount, shapeText } from '../../ir/tensors.ts';
 import { graphIndex } from '../../ir/topology.ts';
-import { describeOp, validateGraph } from '../../ir/validate.ts';
-import { InputError } from '../../errors.ts';
+import { validateGraph } from '../../ir/validate.ts';
+import { opLabel } from '../../quant/messages.ts';
+import { InputError, show } from '../../errors.ts';
 import { roundHalfAway } from '../../quant/fixed-point.ts';
 import { concatSplit } from '../../quant/float-kernels.ts';
 import { SOFTMAX_MAX_ROW, SOFTMAX_OUTPUT, softmaxExpTable, unaryTable } from '../../quant/lookup-tables.ts';
@@ -89,7 +90,7 @@ class Builder {
   }
 
   private fail(op: Op, i: number, msg: string): never {
-    throw new InputError(`${this.source}: ${describeOp(op, i)}: ${msg}`);
+    throw new InputError(`${this.source}: ${opLabel(op, i)}: ${msg}`);
   }
 
   private unique(set: Set<string>, base: string): string {
@@ -117,7 +118,7 @@ class Builder {
 
   private required(op: Op, i: number, id: TensorId): TensorQuant {
     const q = this.recorded(id);
-    if (!q) this.fail(op, i, `its output "${this.g.tensors[id].name}" is not quantized: no QuantizeLinear follows it, and its int8 scale cannot be derived`);
+    if (!q) this.fail(op, i, `its output ${show(this.g.tensors[id].name)} is not quantized: no QuantizeLinear follows it, and its int8 scale cannot be derived`);
     return q;
   }
 
@@ -154,7 +155,7 @@ class Builder {
     const mid = this.emit(spec, outOld, natural, p, `${this.g.tensors[outOld].name}:before_requant`);
     const n = elementCount(this.b.shapeOf(mid));
     const requant = this.multipliers(op, i, () => requantParams(natural, wanted));
-    this.notes.push(`${describeOp(op, i)}: the model quantizes its output differently from what the int8 kernel gives; a requantizing copy follows it`);
+    this.notes.push(`${opLabel(op, i)}: the model quantizes its output differently from what the int8 kernel gives; a requantizing copy follows it`);
     const copy: OpSpec = { kind: 'concat', name: `${op.name}:requant`, inputs: [mid], axis: this.b.shapeOf(mid).length - 1 };
     this.emit(copy, outOld, wanted, { kind: 'concat', parts: [{ outer: 1, inner: n, outStride: n, outOffset: 0, requant }] });
   }
@@ -173,7 +174,7 @@ class Builder {
     }
     // The model has no Q between the op and its hard-sigmoid: aim at [-3, 3], where the curve is not flat.
     const pre = chooseActivationQuant({ min: -3, max: 3 });
-    this.notes.push(`${describeOp(op, i)}: fused hard-sigmoid without a quantized input in the model; its input is taken as [-3, 3] in int8`);
+    this.notes.push(`${opLabel(op, i)}: fused hard-sigmoid without a quantized input in the model; its input is taken as [-3, 3] in int8`);
     return { target: pre, actMin: INT8_MIN, actMax: INT8_MAX, lut: unaryTable('hard_sigmoid', pre, qOut), pre };
   }
 
@@ -199,7 +200,7 @@ class Builder {
       q = r.data;
       scales = r.scales;
       this.notes.push(
-        `${describeOp(op, i)}: ${given ? 'the dequantized weights were changed by a fold after the DQ' : 'the weights are float in the model'}; quantized ${perChannel ? 'per output channel' : 'per tensor'} by our rule`,
+        `${opLabel(op, i)}: ${given ? 'the dequantized weights were changed by a fold after the DQ' : 'the weights are float in the model'}; quantized ${perChannel ? 'per output channel' : 'per tensor'} by our rule`,
       );
     }
     const perTensor = scales.every((s) => s === scales![0]);
@@ -218,14 +219,14 @@ class Builder {
     // Untouched since the DQ when every float value is still the stored integer times its scale.
     const intact = given && given.data.every((v, c) => Math.fround(v * given.scale[c]) === f[c]);
     if (!given || !intact) {
-      if (given) this.notes.push(`${describeOp(op, i)}: the dequantized bias was changed by a fold after the DQ; quantized again by our rule`);
+      if (given) this.notes.push(`${opLabel(op, i)}: the dequantized bias was changed by a fold after the DQ; quantized again by our rule`);
       return this.constant(bt.name, [cout], quantizeBias(f, cout, inputScale, scales).data, bq);
     }
     let data = given.data;
     if (given.scale.some((s, c) => Math.abs(s - derived[c]) > 1e-6 * derived[c])) {
       // The int8 kernels add the bias to input x weight products: it must be in their scale.
       data = Int32Array.from(given.data, (v, c) => Math.max(-0x80000000, Math.min(0x7fffffff, Math.round((v * given.scale[c]) / derived[c]))));
-      this.notes.push(`${describeOp(op, i)}: the bias scale is not input scale x weight scale; the int32 bias is rescaled to it`);
+      this.notes.push(`${opLabel(op, i)}: the bias scale is not input scale x weight scale; the int32 bias is rescaled to it`);
     }
     return this.constant(bt.name, [cout], data, bq);
   }
@@ -266,10 +267,10 @@ class Builder {
       let lo = 0;
       let hi = 0;
       for (const v of f) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
-      if (!Number.isFinite(lo) || !Number.isFinite(hi)) this.fail(op, i, `constant operand "${t.name}" holds values that are not finite`);
+      if (!Number.isFinite(lo) || !Number.isFinite(hi)) this.fail(op, i, `constant operand ${show(t.name)} holds values that are not finite`);
       q = chooseActivationQuant({ min: lo, max: hi });
       data = Int8Array.from(f, (v) => quantizeValue(v, q!));
-      this.notes.push(`${describeOp(op, i)}: constant operand "${t.name}" has no per-tensor quantization in the model; quantized over its own range`);
+      this.notes.push(`${opLabel(op, i)}: constant operand ${show(t.name)} has no per-tensor quantization in the model; quantized over its own range`);
     }
     const n = this.constant(t.name, t.shape, data, quantization(q));
     this.ids[id] = n;
@@ -363,7 +364,7 @@ class Builder {
     for (const id of this.g.inputs) {
       const t = this.g.tensors[id];
       const q = this.recorded(id);
-      if (!q) throw new InputError(`${this.source}: graph input "${t.name}" is not quantized: no QuantizeLinear reads it`);
+      if (!q) throw new InputError(`${this.source}: graph input ${show(t.name)} is not quantized: no QuantizeLinear reads it`);
       const n = this.b.input(this.unique(this.tensorNames, t.name), t.shape, 'int8', quantization(q));
       this.ids[id] = n;
       this.quantOf.set(n, q);

@@ -15,7 +15,8 @@ import { IrError, type Activation, type Conv2dOp, type Graph, type Padding, type
 import { sameShape } from '../../ir/shapes.ts';
 import { elementCount, shapeText } from '../../ir/tensors.ts';
 import { validateGraph } from '../../ir/validate.ts';
-import { InputError, show } from '../../errors.ts';
+import { InputError, printable, show } from '../../errors.ts';
+import { nonFiniteConstant } from '../../quant/finite-values.ts';
 import { concatSplit } from '../../quant/float-kernels.ts';
 import { SOFTMAX_MAX_ROW, SOFTMAX_OUTPUT, softmaxExpTable } from '../../quant/lookup-tables.ts';
 import { hardSwishTableTflite, LOGISTIC_OUTPUT, logisticTableTflite } from '../../quant/tflite-int8.ts';
@@ -68,10 +69,8 @@ interface NchwView {
   readonly means: readonly { readonly axes: readonly number[]; readonly step?: MeanStep }[];
 }
 
-/** Error lines stay one line even when a model's tensor names hold line breaks (the IR quotes names as they are). */
-function oneLine(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
+/** Error lines stay one line, free of escape sequences, whatever a model's tensor names hold (the IR quotes names as they are). */
+const oneLine = printable;
 
 type ClampActivation = Extract<Activation, 'none' | 'relu' | 'relu6'>;
 
@@ -396,6 +395,9 @@ class Importer {
       if (e instanceof IrError) throw new InputError(oneLine(`${this.file}: ${e.message}`));
       throw e;
     }
+    // A NaN or infinite float weight would pass every later stage until calibration.
+    const nonFinite = nonFiniteConstant(graph);
+    if (nonFinite) throw new InputError(`${this.file}: ${nonFinite}`);
     const base = { file: this.file, inputs: this.inputs, outputs: this.outputs, notes: this.notes };
     if (!this.int8) return { ...base, precision: 'float32', graph };
     if (this.params.length !== graph.ops.length) throw new Error(`bug: ${this.params.length} parameter records for ${graph.ops.length} ops`);
