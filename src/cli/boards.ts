@@ -1,9 +1,9 @@
-import type { CommandModule } from 'yargs';
 import { largestArenaSpan, listBoards, usableSram, DEFAULT_BOARD, type Board } from '../board/index.ts';
 import { printJson, printLine, type GlobalFlags } from './output.ts';
+import { defineCommand } from './flags.ts';
 
 interface Args extends GlobalFlags {
-  boardsDir?: string;
+  'boards-dir'?: string;
 }
 
 const kb = (bytes: number) => `${bytes / 1024}K`;
@@ -29,12 +29,13 @@ function table(rows: string[][]): string[] {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
 }
 
-export const boardsCommand: CommandModule<GlobalFlags, Args> = {
+export const boardsCommand = defineCommand<Args>({
   command: 'boards',
   describe: 'the board catalogue: core, clock, FPU/DSP, SRAM, flash, emulator stand-in',
-  builder: (y) => y.option('boards-dir', { type: 'string', description: 'a folder of extra board files (*.json); they add to or replace built-in boards' }),
-  handler: (a) => {
-    const boards = listBoards({ boardsDir: a.boardsDir });
+  flags: { 'boards-dir': true },
+  examples: [['$0 boards --boards-dir my-boards', 'the built-in boards and your own']],
+  run: (a) => {
+    const boards = listBoards({ boardsDir: a['boards-dir'] });
     if (a.json)
       return printJson({
         default: DEFAULT_BOARD,
@@ -44,4 +45,4 @@ export const boardsCommand: CommandModule<GlobalFlags, Args> = {
     for (const line of table([head, ...boards.map(row)])) printLine(line);
     printLine(`(* the default board)`);
   },
-};
+});

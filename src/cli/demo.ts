@@ -1,7 +1,6 @@
 // `mcu-nas demo`: the main job end to end on the default board, in under a minute: an evolutionary search
 // under stm32f746's SRAM and flash (planned) and a small MAC budget, then the best candidate compiled to
 // int8 C, built with arm-none-eabi-gcc and run in QEMU (src/search/verify.ts), with a summary.
-import type { CommandModule } from 'yargs';
 import { DEFAULT_BOARD, loadBoard } from '../board/index.ts';
 import { CheckFailure } from '../errors.ts';
 import { loadAccuracyModel } from '../predict/load-model.ts';
@@ -10,6 +9,8 @@ import { evolutionSearch, LAB_EVOLUTION_DEFAULTS } from '../search/evolution.ts'
 import { Rng } from '../search/rng.ts';
 import { verifyCandidates } from '../search/verify.ts';
 import { log, printJson, printLine, type GlobalFlags } from './output.ts';
+import { defineCommand } from './flags.ts';
+import { claimOutputFolder } from '../io/output-folder.ts';
 
 interface Args extends GlobalFlags {
   seed: number;
@@ -19,14 +20,13 @@ interface Args extends GlobalFlags {
 /** Small enough that compile, build and run of the winner take seconds. */
 const DEMO_MAX_MACS = 20;
 
-export const demoCommand: CommandModule<GlobalFlags, Args> = {
+export const demoCommand = defineCommand<Args>({
   command: 'demo',
   describe: 'search a subnet for stm32f746, compile it to firmware, run it in QEMU and print a summary (under a minute)',
-  builder: (y) =>
-    y
-      .option('seed', { type: 'number', default: 1, description: 'seed of the search and of the weights' })
-      .option('out', { type: 'string', description: 'keep the compiled firmware folder here' }),
-  handler: async (a) => {
+  flags: { seed: { default: 1, describe: 'seed of the search and of the weights' }, out: { describe: 'keep the compiled firmware folder here (absent, empty, or an earlier mcu-nas output)' } },
+  examples: [['$0 demo', 'the main job end to end on the default board']],
+  run: async (a) => {
+    if (a.out !== undefined) claimOutputFolder(a.out);
     const t0 = performance.now();
     const board = loadBoard(DEFAULT_BOARD);
     // Layer-by-layer plans: the planner's fast path, so the search itself takes well under a second.
@@ -73,4 +73,4 @@ export const demoCommand: CommandModule<GlobalFlags, Args> = {
     printLine(`                 ${v.latencyDerivation}`);
     if (v.dir) printLine(`  folder         ${v.dir} (mcu-nas run ${v.dir})`);
   },
-};
+});

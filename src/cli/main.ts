@@ -1,6 +1,8 @@
 // The mcu-nas command line: wiring only. Each command lives in its own file and calls library code.
 import yargs from 'yargs';
-import { isUserError } from '../errors.ts';
+import { isUserError, printable } from '../errors.ts';
+import { installExitCleanup } from '../io/cleanup.ts';
+import { checkSwitchWords, GLOBAL_FLAGS } from './flags.ts';
 import { commands } from './commands.ts';
 import { STDIN } from '../io/read-input.ts';
 
@@ -8,12 +10,12 @@ import { STDIN } from '../io/read-input.ts';
 export async function main(argv: string[]): Promise<number> {
   let usageError: string | undefined;
   const debug = argv.includes('--debug');
+  installExitCleanup();
   // yargs-parser swallows a lone "-"; pass it through as the stdin path that readText understands.
   const parser = yargs(argv.map((a) => (a === '-' ? STDIN : a)))
     .scriptName('mcu-nas')
     .usage('$0 <command> [options]\n\nFind a neural network that fits a microcontroller and compile it to firmware.')
-    .option('json', { type: 'boolean', description: 'print one JSON object on stdout and nothing else there' })
-    .option('debug', { type: 'boolean', description: 'show stack traces of internal errors' })
+    .options(Object.fromEntries(Object.entries(GLOBAL_FLAGS).map(([k, f]) => [k, { type: f.type, description: f.describe }])))
     .command(commands)
     .demandCommand(1, 'name a command (see --help)')
     .strict()
@@ -25,21 +27,22 @@ export async function main(argv: string[]): Promise<number> {
       usageError = msg ?? err?.message;
     });
   try {
+    checkSwitchWords(argv);
     await parser.parseAsync();
   } catch (e) {
     if (isUserError(e)) {
-      process.stderr.write(`error: ${e.message}\n`);
+      process.stderr.write(`error: ${printable(e.message)}\n`);
       if (e.exitCode === 1 && argv.includes('--json') && 'detail' in e) {
         process.stdout.write(`${JSON.stringify({ ok: false, error: e.message, ...e.detail })}\n`);
       }
       return e.exitCode;
     }
-    process.stderr.write(`error: internal error: ${(e as Error).message ?? String(e)}\n`);
+    process.stderr.write(`error: internal error: ${printable((e as Error).message ?? String(e))}\n`);
     if (debug) process.stderr.write(`${(e as Error).stack}\n`);
     return 70;
   }
   if (usageError !== undefined) {
-    process.stderr.write(`error: ${usageError}\n`);
+    process.stderr.write(`error: ${printable(usageError)}\n`);
     return 2;
   }
   return process.exitCode === undefined ? 0 : Number(process.exitCode);

@@ -1,4 +1,3 @@
-import type { CommandModule } from 'yargs';
 import { CheckFailure, InputError } from '../errors.ts';
 import { archKey } from '../space/config.ts';
 import { verifyCandidates, type VerifiedCandidate } from '../search/verify.ts';
@@ -10,12 +9,24 @@ import type { Measure } from '../search/candidate.ts';
 import { boardMeasure } from '../predict/board-efficiency.ts';
 import { loadBoard } from '../board/index.ts';
 import { parsePatch } from './compile.ts';
-import { positive, probability } from './flag-checks.ts';
+import { defineCommand } from './flags.ts';
+import { claimOutputFile } from '../io/output-folder.ts';
+import { parseArchJson } from '../space/config.ts';
 import { paretoOf, summarize } from '../search/report.ts';
 import type { Constraints } from '../search/constraints.ts';
 import { loadAccuracyModel } from '../predict/load-model.ts';
 import { writeFileAtomic } from '../io/read-input.ts';
 import { log, printJson, printLine, type GlobalFlags } from './output.ts';
+
+/** A file search --out wrote: an arch config and nothing else. */
+function isArchFile(bytes: Buffer): boolean {
+  try {
+    parseArchJson(bytes.toString('utf8'), 'out');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 interface Args extends GlobalFlags {
   board?: string;
@@ -36,52 +47,49 @@ interface Args extends GlobalFlags {
   seed: number;
   predictor?: string;
   out?: string;
+  force: boolean;
   'verify-top'?: number;
   'max-latency-ms'?: number;
 }
 
-export const searchCommand: CommandModule<GlobalFlags, Args> = {
+export const searchCommand = defineCommand<Args>({
   command: 'search',
   describe: 'search the MCUNet space for the most accurate subnet under a budget',
-  builder: (y) =>
-    y
-      .option('board', { type: 'string', description: 'board whose SRAM and flash bound the search (see `boards`)' })
-      .option('boards-dir', { type: 'string', description: 'a folder of extra board JSON files' })
-      .option('patch', { type: 'string', default: 'off', description: 'with --board: plan each candidate with patches: off | auto | <n>x<n>@<layer>' })
-      .option('max-macs', { type: 'number', description: 'budget in million MACs (the lab\'s millionMACs)' })
-      .option('max-peak-kb', { type: 'number', description: 'budget of peak activation in KB (the lab\'s KBPeakMemory)' })
-      .option('max-sram-kb', { type: 'number', description: 'budget of planned SRAM in KB (needs --board)' })
-      .option('max-flash-kb', { type: 'number', description: 'budget of planned flash in KB (needs --board)' })
-      .option('algo', { choices: ['evolution', 'random'] as const, default: 'evolution' as const })
-      .option('population', { type: 'number', default: LAB_EVOLUTION_DEFAULTS.population, description: 'evolution: population size' })
-      .option('generations', { type: 'number', default: LAB_EVOLUTION_DEFAULTS.generations, description: "evolution: generations (the lab's max_time_budget)" })
-      .option('parent-ratio', { type: 'number', default: LAB_EVOLUTION_DEFAULTS.parentRatio })
-      .option('mutation-ratio', { type: 'number', default: LAB_EVOLUTION_DEFAULTS.mutationRatio })
-      .option('arch-mutate-prob', { type: 'number', default: LAB_EVOLUTION_DEFAULTS.archMutateProb })
-      .option('resolution-mutate-prob', { type: 'number', default: LAB_EVOLUTION_DEFAULTS.resolutionMutateProb })
-      .option('samples', { type: 'number', default: 300, description: 'random: subnets to sample' })
-      .option('seed', { type: 'number', default: 0, description: 'seed of the one RNG that drives the run' })
-      .option('predictor', { type: 'string', description: 'accuracy predictor file (default: the shipped one; a lab .pth works too)' })
-      .option('out', { type: 'string', description: 'write the winning config (arch format) to this file' })
-      .option('verify-top', { type: 'number', description: 'compile and run the best K distinct candidates in QEMU (needs --board); the best that passes wins' })
-      .option('max-latency-ms', { type: 'number', description: 'with --verify-top: drop candidates whose estimated latency on the board is above this' }),
-  handler: async (a) => {
-    positive('max-macs', a['max-macs']);
-    positive('max-peak-kb', a['max-peak-kb']);
-    positive('population', a.population, true);
-    positive('samples', a.samples, true);
-    if (!Number.isInteger(a.generations) || a.generations < 0)
-      throw new InputError(`--generations: expected a non-negative integer, got ${a.generations}`);
-    if (!Number.isSafeInteger(a.seed) || a.seed < 0) throw new InputError(`--seed: expected a non-negative integer, got ${a.seed}`);
-    for (const k of ['parent-ratio', 'mutation-ratio', 'arch-mutate-prob', 'resolution-mutate-prob'] as const) probability(k, a[k]);
+  flags: {
+    board: { default: undefined, describe: 'board whose SRAM and flash bound the search (see `mcu-nas boards`)' },
+    'boards-dir': true,
+    patch: { describe: 'with --board: plan each candidate with patches: off, auto or <n>x<n>@<layer>' },
+    'max-macs': true,
+    'max-peak-kb': true,
+    'max-sram-kb': true,
+    'max-flash-kb': true,
+    algo: true,
+    population: true,
+    generations: true,
+    'parent-ratio': true,
+    'mutation-ratio': true,
+    'arch-mutate-prob': true,
+    'resolution-mutate-prob': true,
+    samples: true,
+    seed: { describe: 'seed of the one RNG that drives the run' },
+    predictor: true,
+    out: { describe: 'write the winning config (arch format) to this file' },
+    force: true,
+    'verify-top': true,
+    'max-latency-ms': true,
+  },
+  examples: [
+    ['$0 search --max-macs 60 --max-peak-kb 250 --population 50 --generations 20 --out best.json', "the lab's evolution under its budgets"],
+    ['$0 search --board stm32f746 --verify-top 2', 'under the board\'s planned SRAM and flash, the best two built and run in QEMU'],
+  ],
+  run: async (a) => {
     if ((a['max-sram-kb'] !== undefined || a['max-flash-kb'] !== undefined) && a.board === undefined)
       throw new InputError('--max-sram-kb and --max-flash-kb are planned for a board: give --board too');
-    positive('verify-top', a['verify-top'], true);
-    positive('max-latency-ms', a['max-latency-ms']);
     if (a['verify-top'] !== undefined && a.board === undefined) throw new InputError('--verify-top runs the firmware of a board: give --board too');
     if (a['max-latency-ms'] !== undefined && a['verify-top'] === undefined)
       throw new InputError('--max-latency-ms is measured in the emulator: give --verify-top K too');
 
+    const out = a.out === undefined ? undefined : claimOutputFile(a.out, '--out', isArchFile, a.force);
     const constraints: Constraints = { millionMACs: a['max-macs'], KBPeakMemory: a['max-peak-kb'] };
     let measure: Measure = analyticMeasure;
     const patch = parsePatch(a.patch);
@@ -129,7 +137,7 @@ export const searchCommand: CommandModule<GlobalFlags, Args> = {
       result.best = result.evaluated.find((c) => archKey(c.arch) === archKey(winner.arch))!;
     }
     const summary = summarize(result, { algo: a.algo, seed: a.seed, constraints, ...(a.board ? { board: a.board } : {}) });
-    if (a.out) writeFileAtomic(a.out, `${JSON.stringify(summary.arch)}\n`);
+    if (out) writeFileAtomic(out, `${JSON.stringify(summary.arch)}\n`);
     if (a.json) return printJson({ ...summary, ...(verified ? { verified } : {}), pareto: paretoOf(result) });
     printLine(`best subnet (${a.algo}, seed ${a.seed}): predicted accuracy ${summary.predictedAccuracy.toFixed(2)}%`);
     printLine(`  millionMACs   ${summary.millionMACs}`);
@@ -144,4 +152,4 @@ export const searchCommand: CommandModule<GlobalFlags, Args> = {
       );
     if (a.out) printLine(`  written to    ${a.out}`);
   },
-};
+});
