@@ -4,6 +4,7 @@
 // `npm test` and `npm run demo` call this first, so the README's two commands work on a fresh clone.
 // Node built-ins only: it runs before node_modules exists.
 import { execSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,5 +36,32 @@ if (apt.length) {
     execSync(`apt-get update -qq && DEBIAN_FRONTEND=noninteractive ${cmd} -qq`, { stdio: ['ignore', 'ignore', 'inherit'] });
   } else {
     say(`firmware builds need: sudo ${cmd}`);
+  }
+}
+
+// The cycle model's QEMU plugin (firmware/qemu-plugin/), built with the host C compiler and cached by a
+// hash of its source (the same name src/emu/plugin.ts looks for). Without a compiler, runs report
+// instructions only; `mcu-nas run` says so.
+const pluginSource = path.join(root, 'firmware', 'qemu-plugin', 'mcunas_cycles.c');
+if (fs.existsSync(pluginSource)) {
+  const hash = createHash('sha256').update(fs.readFileSync(pluginSource)).digest('hex').slice(0, 12);
+  const cacheDir = path.join(root, 'node_modules', '.cache', 'mcu-nas');
+  const plugin = path.join(cacheDir, `mcunas_cycles-${hash}.so`);
+  if (!fs.existsSync(plugin)) {
+    const cc = has('gcc') ? 'gcc' : has('cc') ? 'cc' : null;
+    if (cc === null) {
+      say('no host C compiler: the cycle model is off until gcc is installed (apt-get install gcc)');
+    } else {
+      fs.mkdirSync(cacheDir, { recursive: true });
+      const tmp = `${plugin}.${process.pid}.tmp`;
+      const r = spawnSync(cc, ['-O2', '-fPIC', '-shared', '-Wall', '-o', tmp, pluginSource], { stdio: ['ignore', 'ignore', 'pipe'] });
+      if (r.status === 0) {
+        fs.renameSync(tmp, plugin);
+        say(`built the QEMU cycle plugin (${path.relative(root, plugin)})`);
+      } else {
+        fs.rmSync(tmp, { force: true });
+        say(`the QEMU cycle plugin did not build: ${String(r.stderr).trim().split('\n')[0]}`);
+      }
+    }
   }
 }

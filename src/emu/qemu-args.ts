@@ -2,8 +2,10 @@
 // a chardev (without chardev= it goes to stderr), the UART to a file, and -icount shift=0 so that
 // one guest instruction is 1 ns of virtual time and SysTick counts are identical run after run.
 
-export function qemuArguments(machine: string, elf: string, uartFile: string): string[] {
+/** `plugin`: a TCG plugin and its arguments ("file.so,key=value,..."), e.g. the cycle model's counter. */
+export function qemuArguments(machine: string, elf: string, uartFile: string, plugin?: string): string[] {
   return [
+    ...(plugin ? ['-plugin', plugin] : []),
     '-M', machine,
     '-display', 'none',
     '-monitor', 'none',

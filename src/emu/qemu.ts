@@ -55,6 +55,8 @@ export interface RunResult {
 
 export interface RunOptions {
   timeoutMs?: number;
+  /** A -plugin argument (src/emu/plugin.ts), for the cycle model's instruction mix. */
+  plugin?: string;
   /** More QEMU arguments (e.g. a -device loader that puts a test-vector blob into RAM). */
   extraArgs?: string[];
   qemu?: string;
@@ -98,7 +100,7 @@ export async function runQemu(elf: string, target: QemuTarget | Board, opts: Run
   const uartFile = path.join(work, 'uart.txt');
   const started = performance.now();
   try {
-    const r = await execa(qemu, [...qemuArguments(machine, path.resolve(elf), uartFile), ...(opts.extraArgs ?? [])], {
+    const r = await execa(qemu, [...qemuArguments(machine, path.resolve(elf), uartFile, opts.plugin), ...(opts.extraArgs ?? [])], {
       reject: false,
       timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       forceKillAfterDelay: 2000,

@@ -2,7 +2,8 @@
 // link in QEMU, and put the measured figures beside each other.
 import { InputError } from '../errors.ts';
 import { buildFirmware, type BuildOptions, type Firmware } from './build.ts';
-import { estimateLatency, type LatencyEstimate } from './latency.ts';
+import type { Board } from '../board/schema.ts';
+import { preparePluginRun, runTiming, timingBoard, type RunTiming } from './cycle-run.ts';
 import { readFirmwareProject, type FirmwareProject } from './project.ts';
 import { runQemu, type RunOptions, type RunResult } from './qemu.ts';
 
@@ -12,20 +13,35 @@ export interface ProjectRun {
   /** Static SRAM + measured stack (the arena is static: it is in .bss or a .sram_* section). */
   sramUsedBytes: number;
   flashUsedBytes: number;
-  latency: LatencyEstimate;
+  /** Cycles and milliseconds from the cycle model (instructions only when the plugin is missing). */
+  timing: RunTiming;
 }
 
-export async function runProject(projectOrDir: FirmwareProject | string, opts: BuildOptions & RunOptions = {}): Promise<ProjectRun> {
+export interface ProjectRunOptions extends BuildOptions, RunOptions {
+  /** The full board, for the cycle model's memory timing (default: the built-in board of the project's name). */
+  board?: Board;
+}
+
+export async function runProject(projectOrDir: FirmwareProject | string, opts: ProjectRunOptions = {}): Promise<ProjectRun> {
   const project = typeof projectOrDir === 'string' ? readFirmwareProject(projectOrDir) : projectOrDir;
   if (!project.qemu) throw new InputError(`board ${project.board.name} has no QEMU stand-in to run on`);
   const firmware = await buildFirmware(project, opts);
-  const run = await runQemu(firmware.qemuElf!, project.qemu, opts);
+  const board = timingBoard(project.board.name, opts.board);
+  const plugin = preparePluginRun(firmware.qemuElf!, board, opts.env);
+  let run: RunResult;
+  let timing: RunTiming;
+  try {
+    run = await runQemu(firmware.qemuElf!, project.qemu, { ...opts, plugin: plugin.argument ?? undefined });
+    timing = runTiming(run, board, plugin, project.board.clockHz);
+  } finally {
+    plugin.cleanup();
+  }
   const size = firmware.size.qemu!;
   return {
     firmware,
     run,
     sramUsedBytes: size.staticSramBytes + (run.stackBytes ?? size.stackReserveBytes),
     flashUsedBytes: size.flashBytes,
-    latency: estimateLatency(run.instructions.total, project.board),
+    timing,
   };
 }

@@ -3,6 +3,7 @@
 // cost beside the planner's predictions.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { CycleModel } from '../emu/cycle-model.ts';
 import { readFirmwareProject } from '../emu/project.ts';
 import { runProject, type ProjectRun } from '../emu/run-project.ts';
 import { runRenode } from '../emu/renode.ts';
@@ -15,6 +16,8 @@ export interface OpCost {
   name: string;
   op: string;
   instructions: number;
+  /** Core cycles of the op from its own instruction mix (null without the cycle model's plugin). */
+  cycles: number | null;
   macs: number;
   instructionsPerMac: number | null;
 }
@@ -29,7 +32,7 @@ export interface RunReport {
   emulator: string;
   machine: string | null;
   macs: number;
-  /** Instructions of one inference (test set 0), from SysTick under QEMU -icount shift=0. */
+  /** Instructions of one inference (test set 0): the cycle model's exact count, else SysTick under QEMU -icount shift=0. */
   instructions: number;
   instructionsPerMac: number;
   perOp: OpCost[];
@@ -39,8 +42,12 @@ export interface RunReport {
   flashUsedBytes: number;
   stackUsedBytes: number | null;
   predicted: { sramBytes: number; flashBytes: number; sramErrorPercent: number; flashErrorPercent: number };
-  latencyMs: number;
-  latency: { ms: number; cyclesPerInstruction: number; clockHz: number; derivation: string };
+  /** Core cycles of one inference from the cycle model; null when the QEMU plugin is not available. */
+  cycles: number | null;
+  latencyMs: number | null;
+  latency: { ms: number | null; clockHz: number; derivation: string };
+  /** The derivation: per class count and cycles (non-stall counts add up to instructions, all cycles to cycles). */
+  cycleModel: CycleModel | null;
   wallSeconds: number;
   fault: unknown;
 }
@@ -105,10 +112,11 @@ export async function runCompiled(dir: string, opts: RunCompiledOptions = {}): P
   });
   const outputsMatch = sets.length > 0 && sets.every((s) => s.match);
   const perOp: OpCost[] = report.layers.map((l, i) => {
-    const instructions = r.run.instructions.perOp[i] ?? 0;
-    return { index: i, name: l.name, op: l.op, instructions, macs: l.macs, instructionsPerMac: l.macs > 0 ? instructions / l.macs : null };
+    const instructions = r.timing.perOp[i]?.instructions ?? 0;
+    const cycles = r.timing.perOp[i]?.cycles ?? null;
+    return { index: i, name: l.name, op: l.op, instructions, cycles, macs: l.macs, instructionsPerMac: l.macs > 0 ? instructions / l.macs : null };
   });
-  const instructions = r.run.instructions.total;
+  const instructions = r.timing.instructions;
   const ok = r.run.pass && outputsMatch;
   return {
     report: {
@@ -134,8 +142,10 @@ export async function runCompiled(dir: string, opts: RunCompiledOptions = {}): P
         sramErrorPercent: errorPercent(report.sram.total, r.sramUsedBytes),
         flashErrorPercent: errorPercent(report.flash.total, r.flashUsedBytes),
       },
-      latencyMs: r.latency.ms,
-      latency: { ms: r.latency.ms, cyclesPerInstruction: r.latency.cyclesPerInstruction, clockHz: r.latency.clockHz, derivation: r.latency.derivation },
+      cycles: r.timing.cycles,
+      latencyMs: r.timing.latencyMs,
+      latency: { ms: r.timing.latencyMs, clockHz: r.timing.clockHz, derivation: r.timing.derivation },
+      cycleModel: r.timing.cycleModel,
       wallSeconds: r.run.wallSeconds,
       fault: r.run.fault,
     },

@@ -35,7 +35,8 @@ export interface ValidateReport {
   instructionsPerMac: number;
   sramUsedBytes: number;
   flashUsedBytes: number;
-  latencyMs: number;
+  /** From the cycle model; null when its QEMU plugin is not available. */
+  latencyMs: number | null;
   run: RunReport;
   notes: string[];
   /** What computed the reference outputs. */

@@ -113,7 +113,9 @@ export async function verifyCandidates(evaluated: readonly Candidate[], opts: Ve
           flashUsedBytes: report.flashUsedBytes,
         });
         if (!report.ok) r.dropped = `firmware ${report.outcome}${report.outputsMatch ? '' : ', output differs from the golden model'}`;
-        else if (opts.maxLatencyMs !== undefined && report.latencyMs > opts.maxLatencyMs)
+        else if (opts.maxLatencyMs !== undefined && report.latencyMs === null)
+          r.dropped = `no latency to check --max-latency-ms against: ${report.latency.derivation}`;
+        else if (opts.maxLatencyMs !== undefined && report.latencyMs !== null && report.latencyMs > opts.maxLatencyMs)
           r.dropped = `latency ${report.latencyMs.toFixed(2)} ms over --max-latency-ms ${opts.maxLatencyMs}`;
         else r.ok = true;
       } catch (e) {

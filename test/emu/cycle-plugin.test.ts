@@ -1,0 +1,152 @@
+// The instruction-mix plugin on real firmware: it builds; its per-op and per-inference instruction
+// counts agree with QEMU's -icount (SysTick) counts; a hand-written loop gives exactly the class counts
+// its source says; the cycle model's class cycles add up. Skipped (and reported as skipped) without the
+// Arm toolchain, QEMU or a host C compiler.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadBoard } from '../../src/board/index.ts';
+import {
+  countCycles,
+  ensurePlugin,
+  findExecutable,
+  haveBuildAndQemu,
+  loadCoreTable,
+  mixInstructions,
+  runProject,
+  writeFirmwareProject,
+  type MixCounts,
+  type ProjectRun,
+} from '../../src/emu/index.ts';
+import { toyInput, writeToyProject } from './toy-model.ts';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-cycle-plugin-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/mix-loop');
+const haveCc = findExecutable('gcc') !== undefined || findExecutable('cc') !== undefined;
+
+/** a - b, class by class (both windows of the same code, so the difference is the extra iterations). */
+function minus(a: MixCounts, b: MixCounts): MixCounts {
+  const sub = (x: Record<string, number>, y: Record<string, number>) => Object.fromEntries(Object.keys(x).map((k) => [k, x[k] - y[k]]));
+  return {
+    classes: sub(a.classes, b.classes),
+    paired: sub(a.paired, b.paired),
+    aux: sub(a.aux, b.aux),
+    stalls: sub(a.stalls, b.stalls),
+    memory: Object.fromEntries(Object.keys(a.memory).map((k) => [k, { loads: a.memory[k].loads - b.memory[k].loads, stores: a.memory[k].stores - b.memory[k].stores }])),
+  };
+}
+
+const nonZero = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== 0));
+
+describe.skipIf(!haveBuildAndQemu() || !haveCc)('instruction-mix plugin on QEMU', () => {
+  it('builds with the host C compiler into the cache, once', () => {
+    const first = ensurePlugin({ ...process.env, MCUNAS_QEMU_PLUGIN: '' });
+    expect(first.reason).toBeNull();
+    expect(fs.existsSync(first.path!)).toBe(true);
+    expect(fs.readFileSync(first.path!).subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+    const mtime = fs.statSync(first.path!).mtimeMs;
+    expect(ensurePlugin({ ...process.env, MCUNAS_QEMU_PLUGIN: '' }).path).toBe(first.path);
+    expect(fs.statSync(first.path!).mtimeMs).toBe(mtime);
+  });
+
+  it('says why there are no cycles when it is off, and the run still reports instructions', async () => {
+    const board = loadBoard('mps2-an386');
+    const project = writeToyProject(path.join(tmp, 'off'), board);
+    const r = await runProject(project, { timeoutMs: 20_000, env: { ...process.env, MCUNAS_QEMU_PLUGIN: 'off' } });
+    expect(r.run.pass).toBe(true);
+    expect(r.timing.cycles).toBeNull();
+    expect(r.timing.latencyMs).toBeNull();
+    expect(r.timing.cycleModel).toBeNull();
+    expect(r.timing.instructions).toBe(r.run.instructions.total);
+    expect(r.timing.derivation).toMatch(/^instructions only .* no cycles: the cycle model is off/);
+  });
+
+  describe('toy model on stm32f746 (mps2-an500), two test sets', () => {
+    let r: ProjectRun;
+    let again: ProjectRun;
+    beforeAll(async () => {
+      const board = loadBoard('stm32f746');
+      const project = writeToyProject(path.join(tmp, 'toy'), board, { testSets: [{ input: toyInput(0) }, { input: toyInput(4) }] });
+      r = await runProject(project, { timeoutMs: 20_000 });
+      again = await runProject(project, { timeoutMs: 20_000 });
+    });
+
+    it('counts what SysTick counts under -icount, per op and per inference, to SysTick\'s 40-instruction step', () => {
+      // Both count the instructions between the same two SysTick readings; SysTick (25 MHz on mps2,
+      // 1 ns an instruction) rounds them to whole ticks of 40, so the two differ by less than one tick.
+      const mix = r.timing.mix!;
+      expect(mix.sets).toHaveLength(2);
+      r.run.sets.forEach((s, k) => {
+        const set = mix.sets[k];
+        expect(Math.abs(mixInstructions(set.total!) - s.instructions)).toBeLessThan(40);
+        s.instructionsPerOp.forEach((n, i) => expect(Math.abs(mixInstructions(set.ops[i]) - n)).toBeLessThan(40));
+      });
+      expect(r.timing.instructions).toBe(mixInstructions(mix.sets[0].total!));
+    });
+
+    it('is deterministic run after run', () => {
+      expect(again.timing.mix).toEqual(r.timing.mix);
+      expect(again.timing.cycles).toBe(r.timing.cycles);
+    });
+
+    it('reports cycles whose classes add up: counts to instructions, cycles to cycles', () => {
+      const m = r.timing.cycleModel!;
+      expect(m).toMatchObject({ core: 'cortex-m7', board: 'stm32f746', clockHz: 216_000_000 });
+      const classes = Object.values(m.classes);
+      expect(classes.filter((c) => !c.stall).reduce((a, c) => a + c.count, 0)).toBe(r.timing.instructions);
+      expect(classes.reduce((a, c) => a + c.cycles, 0)).toBe(r.timing.cycles);
+      expect(r.timing.latencyMs).toBeCloseTo((r.timing.cycles! * 1000) / 216e6, 12);
+      const ops = r.timing.perOp;
+      expect(ops).toHaveLength(2);
+      for (const o of ops) expect(o.cycles).toBeGreaterThan(0);
+      expect(ops[0].cycles! + ops[1].cycles!).toBeLessThan(r.timing.cycles!);
+      expect(r.timing.derivation).toContain('7 flash wait states');
+    });
+  });
+
+  describe('hand-written loop with a known mix (mps2-an386, Cortex-M4)', () => {
+    let r: ProjectRun;
+    beforeAll(async () => {
+      const board = loadBoard('mps2-an386');
+      const dir = path.join(tmp, 'mix-loop');
+      const input = Int8Array.from([0, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0]);
+      writeFirmwareProject(dir, { board, modelName: 'mix loop', sources: ['model.c'], testSets: [{ input }] });
+      for (const f of ['model.h', 'model.c']) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
+      r = await runProject(dir, { timeoutMs: 20_000 });
+    });
+
+    it('gives exactly the per-iteration classes the source lists, x 100', () => {
+      expect(r.run.pass).toBe(true);
+      const [op0, op1] = r.timing.mix!.sets[0].ops;
+      const d = minus(op1, op0);
+      const perIteration = {
+        alu: 4, alu_shift: 3, dsp: 1, dsp_mac: 1, mac: 1, mul: 1, mul_long: 1, div: 1,
+        load_word: 1, load_pipelined: 2, load_half: 1, store_word: 1, store_half: 1, store_byte: 1,
+        store_multiple: 1, load_multiple: 1, fp: 1, fp_mac: 1, fp_mem: 1, it: 1,
+        branch: 1, branch_not_taken: 1, branch_cond_taken: 1,
+      };
+      expect(nonZero(d.classes)).toEqual(Object.fromEntries(Object.entries(perIteration).map(([k, v]) => [k, 100 * v])));
+      expect(mixInstructions(d)).toBe(2900);
+      expect(nonZero(d.aux)).toEqual({ ldm_regs: 300, ldm_pairs: 200, stm_regs: 300, stm_pairs: 200 });
+      // Loads: 4 integer + VLDR + POP's 3; stores: 3 + PUSH's 3; all in RAM (mps2 has no TCM in its board file).
+      expect(d.memory.sram).toEqual({ loads: 800, stores: 600 });
+      // Both conditional branches go the way backward-taken/forward-not-taken predicts; nothing loads PC.
+      expect(d.stalls).toMatchObject({ mispredict: 0, pc_load: 0, dflash_miss: 0, dsram_miss: 0 });
+      // Without a line store in front of it, the code memory sees each new line the loop enters.
+      expect(d.stalls.ifetch_miss_branch).toBeGreaterThanOrEqual(100);
+    });
+
+    it('costs what the Cortex-M4 TRM table says, by hand: 48 cycles an iteration', () => {
+      // alu 4x1, alu_shift 3x1, dsp 1, dsp_mac 1, mac 1, mul 1, mul_long 1, div 7, ldr 2, 2 pipelined x1,
+      // ldrh 2, 3 stores x1, push/pop 2x(1+3), vadd 1, vmla 3, vldr 2, it 1, b 2, beq not taken 1, bne 2.
+      const [op0, op1] = r.timing.mix!.sets[0].ops;
+      const c = countCycles(minus(op1, op0), loadCoreTable('cortex-m4'), { flashPenalty: 0, flashSequentialPenalty: 0, sramMissPenalty: 0 });
+      expect(c.cycles).toBe(4800);
+      expect(Object.values(c.classes).reduce((a, x) => a + x.cycles, 0)).toBe(c.cycles);
+      expect(r.timing.perOp[1].cycles! - r.timing.perOp[0].cycles!).toBe(4800);
+    });
+  });
+});
