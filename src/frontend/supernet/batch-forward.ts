@@ -50,11 +50,16 @@ function batchStats(ys: readonly Float32Array[], C: number): BatchStats {
   return { mean, variance: Float32Array.from(sq, (s) => s / count), n: ys.length };
 }
 
-/** y = (x - mean) / sqrt(var + eps) * gamma + beta, in place. */
-function normalise(ys: readonly Float32Array[], bn: BatchNormParams, mean: Float32Array, variance: Float32Array): void {
+/** y = (x - mean) / sqrt(var + eps) * gamma + beta, in place, then ReLU6 if `relu6` (one pass). */
+function normalise(ys: readonly Float32Array[], bn: BatchNormParams, mean: Float32Array, variance: Float32Array, relu6: boolean): void {
   const C = bn.gamma.length;
   const scale = Float64Array.from(bn.gamma, (g, c) => g / Math.sqrt(variance[c] + bn.eps));
-  for (const y of ys) for (let i = 0; i < y.length; i += C) for (let c = 0; c < C; c++) y[i + c] = (y[i + c] - mean[c]) * scale[c] + bn.beta[c];
+  for (const y of ys)
+    for (let i = 0; i < y.length; i += C)
+      for (let c = 0; c < C; c++) {
+        const v = (y[i + c] - mean[c]) * scale[c] + bn.beta[c];
+        y[i + c] = relu6 ? Math.min(Math.max(v, 0), 6) : v;
+      }
 }
 
 /**
@@ -96,12 +101,14 @@ function runOp(g: Graph, op: Op, w: SubnetWeights, xs: Float32Array[], values: (
       const geometry = { inShape: shape(op.inputs[0]), outShape: shape(op.outputs[0]), kernel: op.kernel, stride: op.stride, padding: op.padding, groups: op.groups };
       const ys = xs.map((x) => conv(x, l.weight, l.bias, op, geometry));
       if (l.bn) {
-        if (mode.kind === 'running') normalise(ys, l.bn, l.bn.mean, l.bn.variance);
+        const relu6 = op.activation === 'relu6';
+        if (mode.kind === 'running') normalise(ys, l.bn, l.bn.mean, l.bn.variance, relu6);
         else {
           const s = batchStats(ys, l.bn.gamma.length);
           mode.seen(op.name, s);
-          normalise(ys, l.bn, s.mean, s.variance);
+          normalise(ys, l.bn, s.mean, s.variance, relu6);
         }
+        if (relu6 || op.activation === 'none') return ys;
       }
       if (op.activation === 'relu6') for (const y of ys) for (let k = 0; k < y.length; k++) y[k] = Math.min(Math.max(y[k], 0), 6);
       else if (op.activation !== 'none') for (const y of ys) for (let k = 0; k < y.length; k++) y[k] = applyActivation(op.activation, y[k]);
