@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { runInProcess } from '../helpers/run-in-process.ts';
 import { FLAGS, type FlagSpec } from '../../src/cli/flags.ts';
 import { smallestArch } from '../../src/space/sample.ts';
 
@@ -97,7 +97,7 @@ describe('command-line fuzz (seeded)', () => {
     const r = mulberry(20261203);
     const counts = { tried: 0, clean: 0, internal: 0 };
     const cwd = process.cwd();
-    process.chdir(work);
+    process.chdir(work); // a relative path written by mistake would land here
     const before = new Set(fs.readdirSync(work));
     try {
       for (let i = 0; i < 300; i++) {
@@ -115,19 +115,7 @@ describe('command-line fuzz (seeded)', () => {
         FAULTS[faultName](c, args, r);
         if (r() < 0.3) args.push('--json');
 
-        let out = '';
-        let err = '';
-        const [ow, ew] = [process.stdout.write, process.stderr.write];
-        process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-        process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
-        let code: number;
-        try {
-          code = await main(args);
-        } finally {
-          process.stdout.write = ow;
-          process.stderr.write = ew;
-          process.exitCode = undefined;
-        }
+        const { code, stdout: out, stderr: err } = await runInProcess(args);
         counts.tried++;
         if (code === 70) counts.internal++;
         const errorLines = err.split('\n').filter((l) => l.startsWith('error:'));
