@@ -81,8 +81,15 @@ enum aux { A_LDM_REGS, A_LDM_PAIRS, A_STM_REGS, A_STM_PAIRS, N_AUX };
 static const char *aux_names[N_AUX] = {"ldm_regs", "ldm_pairs", "stm_regs", "stm_pairs"};
 
 /* Events that cost cycles but are no instructions. */
-enum stall { S_PC_LOAD, S_IFETCH_MISS_BRANCH, S_IFETCH_MISS_SEQ, S_DFLASH_MISS, S_DSRAM_MISS, S_MISPREDICT, N_STALL };
-static const char *stall_names[N_STALL] = {"pc_load", "ifetch_miss_branch", "ifetch_miss_seq", "dflash_miss", "dsram_miss", "mispredict"};
+enum stall {
+  S_PC_LOAD, S_IFETCH_MISS_BRANCH, S_IFETCH_MISS_SEQ, S_DFLASH_MISS, S_DSRAM_MISS, S_MISPREDICT,
+  S_LOAD_USE, S_MUL_USE, S_AGU_DEPENDENCY, N_STALL
+};
+/* load_use: the next instruction reads a byte/halfword load's result, or a multiply reads any load's;
+ * mul_use: the next instruction reads a multiply's result other than as its accumulator;
+ * agu_dependency: a load/store address register written by the data-processing instruction just before. */
+static const char *stall_names[N_STALL] = {"pc_load", "ifetch_miss_branch", "ifetch_miss_seq", "dflash_miss", "dsram_miss", "mispredict",
+                                           "load_use", "mul_use", "agu_dependency"};
 
 enum region { R_FLASH, R_TCM, R_SRAM, R_OTHER, N_REGION };
 static const char *region_names[N_REGION] = {"flash", "tcm", "sram", "other"};
@@ -107,11 +114,115 @@ typedef struct {
   uint8_t regs;   /* LDM/STM register count */
   uint8_t pc_load;
   uint8_t backward; /* conditional branch with a negative offset */
+  uint8_t acc;      /* accumulator register of a multiply-accumulate (NOREG: none) */
+  uint16_t src, dst; /* core registers read and written (r0-r15 as bits) */
+  uint16_t addr;     /* registers a load/store forms its address from */
 } insn_info;
 
 #define NOREG 0xff
 
 static uint32_t popcount16(uint32_t v) { return (uint32_t)__builtin_popcount(v & 0xffffu); }
+
+
+#define R(n) ((uint16_t)(1u << ((n) & 15)))
+
+/* Core registers read and written, for the dependency rules (dual issue, load-use, address generation). */
+static void regs16(uint32_t h, insn_info *d) {
+  uint32_t top5 = h >> 11, lo = h & 7, mid = (h >> 3) & 7, hi8 = (h >> 8) & 7;
+  if (top5 <= 2) { d->dst = R(lo); d->src = R(mid); return; }
+  if (top5 == 3) { d->dst = R(lo); d->src = R(mid) | ((h & 0x400) ? 0 : R((h >> 6) & 7)); return; }
+  if (top5 == 4) { d->dst = R(hi8); return; }
+  if (top5 == 5) { d->src = R(hi8); return; }
+  if (top5 <= 7) { d->dst = d->src = R(hi8); return; }
+  if ((h & 0xfc00) == 0x4000) {
+    uint32_t op = (h >> 6) & 0xf;
+    d->src = R(lo) | R(mid);
+    if (op != 8 && op != 0xa && op != 0xb) d->dst = R(lo);
+    return;
+  }
+  if ((h & 0xfc00) == 0x4400) {
+    uint32_t rdn = ((h >> 4) & 8) | lo, rm = (h >> 3) & 0xf, op = (h >> 8) & 3;
+    if (op == 0) { d->src = R(rdn) | R(rm); d->dst = R(rdn); }
+    else if (op == 1) d->src = R(rdn) | R(rm);
+    else if (op == 2) { d->src = R(rm); d->dst = R(rdn); }
+    else { d->src = R(rm); if (h & 0x80) d->dst = R(14); }
+    return;
+  }
+  if (d->rt != NOREG || d->rn != NOREG) {                     /* single loads and stores */
+    bool load = d->cls >= C_LOAD_BYTE && d->cls <= C_LOAD_DOUBLE;
+    d->addr = (d->rn != NOREG ? R(d->rn) : 0) | (d->rm != NOREG ? R(d->rm) : 0);
+    d->src = d->addr | (load ? 0 : R(d->rt));
+    d->dst = load ? R(d->rt) : 0;
+    return;
+  }
+  if ((h & 0xf000) == 0xa000) { d->dst = R(hi8); d->src = (h & 0x800) ? R(13) : 0; return; }
+  if ((h & 0xff00) == 0xb000) { d->src = d->dst = R(13); return; }
+  if ((h & 0xf500) == 0xb100) { d->src = R(lo); return; }
+  if ((h & 0xff00) == 0xb200 || (h & 0xff00) == 0xba00) { d->dst = R(lo); d->src = R(mid); return; }
+  if ((h & 0xfe00) == 0xb400) { d->src = (uint16_t)((h & 0xff) | ((h & 0x100) ? R(14) : 0) | R(13)); d->dst = R(13); d->addr = R(13); return; }
+  if ((h & 0xfe00) == 0xbc00) { d->dst = (uint16_t)((h & 0xff) | ((h & 0x100) ? R(15) : 0) | R(13)); d->src = R(13); d->addr = R(13); return; }
+  if ((h & 0xf000) == 0xc000) {
+    d->addr = R(hi8);
+    if (h & 0x800) { d->dst = (uint16_t)((h & 0xff) | R(hi8)); d->src = R(hi8); }
+    else { d->src = (uint16_t)((h & 0xff) | R(hi8)); d->dst = R(hi8); }
+    return;
+  }
+}
+
+static void regs32(uint32_t h1, uint32_t h2, insn_info *d) {
+  uint32_t rn = h1 & 0xf, rd = (h2 >> 8) & 0xf, rm = h2 & 0xf, rt = h2 >> 12;
+  if (d->cls == C_LOAD_MULTIPLE || d->cls == C_STORE_MULTIPLE) {
+    d->addr = R(rn);
+    if (d->cls == C_LOAD_MULTIPLE) { d->dst = (uint16_t)h2; d->src = R(rn); }
+    else d->src = (uint16_t)(h2 | R(rn));
+    if (h1 & 0x20) d->dst |= R(rn);
+    return;
+  }
+  if (d->cls == C_LOAD_DOUBLE || d->cls == C_STORE_DOUBLE) {
+    d->addr = R(rn);
+    if (d->cls == C_LOAD_DOUBLE) { d->dst = R(rt) | R(rd); d->src = R(rn); }
+    else d->src = R(rt) | R(rd) | R(rn);
+    if (h1 & 0x20) d->dst |= R(rn);
+    return;
+  }
+  if ((h1 & 0xfe00) == 0xf800) {                              /* load/store single */
+    bool load = h1 & 0x10;
+    d->addr = R(rn) | (d->rm != NOREG ? R(d->rm) : 0);
+    d->src = d->addr | (load ? 0 : R(rt));
+    d->dst = load ? R(rt) : 0;
+    if (!(h1 & 0x80) && (h2 & 0x0800) && (h2 & 0x0100)) d->dst |= R(rn); /* pre/post-indexed writeback */
+    return;
+  }
+  if ((h1 & 0xfe00) == 0xea00 || (h1 & 0xff00) == 0xfa00) {   /* shifted register, register-controlled ops */
+    d->src = (rn != 15 ? R(rn) : 0) | R(rm);
+    if (rd != 15) d->dst = R(rd);
+    return;
+  }
+  if (h1 >= 0xf000 && h1 < 0xf800 && !(h2 & 0x8000)) {         /* immediate forms */
+    bool plain = h1 & 0x0200;
+    if (plain && (h1 & 0xfbf0) == 0xf240) { d->dst = R(rd); return; }            /* MOVW */
+    if (plain && (h1 & 0xfbf0) == 0xf2c0) { d->dst = d->src = R(rd); return; }   /* MOVT */
+    d->src = rn != 15 ? R(rn) : 0;
+    if (rd != 15) d->dst = R(rd);
+    return;
+  }
+  if ((h1 & 0xff80) == 0xfb00) {                              /* multiply (-accumulate) */
+    d->src = R(rn) | R(rm);
+    if (rt != 15) { d->src |= R(rt); d->acc = (uint8_t)rt; }
+    d->dst = R(rd);
+    return;
+  }
+  if ((h1 & 0xff80) == 0xfb80) {                              /* long multiply, divide */
+    uint32_t op1 = (h1 >> 4) & 7;
+    d->src = R(rn) | R(rm);
+    if (d->cls == C_DIV) { d->dst = R(rd); return; }
+    d->dst = R(rt) | R(rd);
+    if (op1 >= 4) d->src |= R(rt) | R(rd);                   /* SMLAL, UMLAL, SMLALD, UMAAL */
+    return;
+  }
+  if (d->cls == C_BRANCH && (h2 & 0x4000)) d->dst = R(14);     /* BL */
+  if (d->cls == C_TABLE_BRANCH) d->src = R(rn) | R(rm);
+}
 
 static void decode16(uint32_t h, insn_info *d) {
   uint32_t top5 = h >> 11;
@@ -348,6 +459,9 @@ static bool m7_pairs(int older, int younger) {
 
 /* Rt of the last retired instruction when it was a single load (load-to-load pipelining), else NOREG. */
 static uint8_t prev_load_rt = NOREG;
+static uint16_t prev_dst;        /* registers the last retired instruction wrote */
+static bool prev_narrow_load;    /* it was a byte/halfword load (pipelined or not) */
+static bool prev_alu_op;         /* it was a data-processing instruction */
 
 /* Finishes the previous instruction now that the next PC is known. */
 static void retire_prev(uint32_t next_pc) {
@@ -367,9 +481,21 @@ static void retire_prev(uint32_t next_pc) {
     c = C_LOAD_PIPELINED;
   }
   cur.cls[c]++;
+  /* Result latencies: what the previous instruction wrote and this one reads. */
+  uint16_t dep = (uint16_t)(p->src & prev_dst);
+  bool is_mul = c >= C_MUL && c <= C_MUL_LONG;
+  if (dep) {
+    bool prev_load = is_single_load(prev_final_cls) || prev_final_cls == C_LOAD_DOUBLE || prev_final_cls == C_LOAD_MULTIPLE;
+    bool prev_narrow = prev_final_cls == C_LOAD_BYTE || prev_final_cls == C_LOAD_HALF ||
+                       (prev_final_cls == C_LOAD_PIPELINED && prev_narrow_load);
+    bool prev_mul = prev_final_cls >= C_MUL && prev_final_cls <= C_MUL_LONG;
+    if (prev_load && (prev_narrow || is_mul)) cur.stall[S_LOAD_USE]++;
+    if (prev_mul && (p->acc == NOREG || (dep & (uint16_t)~R(p->acc)))) cur.stall[S_MUL_USE]++;
+    if ((p->addr & prev_dst) && prev_alu_op) cur.stall[S_AGU_DEPENDENCY]++;
+  }
   if (c == C_LOAD_MULTIPLE) { cur.aux[A_LDM_REGS] += p->regs; cur.aux[A_LDM_PAIRS] += (p->regs + 1u) / 2u; }
   if (c == C_STORE_MULTIPLE) { cur.aux[A_STM_REGS] += p->regs; cur.aux[A_STM_PAIRS] += (p->regs + 1u) / 2u; }
-  if (prev_can_lead && m7_pairs(prev_final_cls, c)) {
+  if (prev_can_lead && !dep && m7_pairs(prev_final_cls, c)) {
     cur.paired[c]++;
     prev_can_lead = false;
   } else {
@@ -377,6 +503,9 @@ static void retire_prev(uint32_t next_pc) {
   }
   prev_final_cls = (uint8_t)c;
   prev_load_rt = is_single_load(c) ? p->rt : NOREG;
+  prev_narrow_load = p->cls == C_LOAD_BYTE || p->cls == C_LOAD_HALF;
+  prev_alu_op = c == C_ALU || c == C_ALU_SHIFT || c == C_DSP;
+  prev_dst = p->dst;
 }
 
 static void on_insn(unsigned int vcpu, void *udata) {
@@ -530,10 +659,16 @@ static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
     insn_info *d = calloc(1, sizeof *d);
     d->pc = (uint32_t)qemu_plugin_insn_vaddr(insn);
     d->size = (uint8_t)size;
-    d->rt = d->rn = d->rm = NOREG;
+    d->rt = d->rn = d->rm = d->acc = NOREG;
     uint32_t h1 = (uint32_t)b[0] | ((uint32_t)b[1] << 8);
-    if (size == 4) decode32(h1, (uint32_t)b[2] | ((uint32_t)b[3] << 8), d);
-    else decode16(h1, d);
+    if (size == 4) {
+      uint32_t h2 = (uint32_t)b[2] | ((uint32_t)b[3] << 8);
+      decode32(h1, h2, d);
+      regs32(h1, h2, d);
+    } else {
+      decode16(h1, d);
+      regs16(h1, d);
+    }
     qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, QEMU_PLUGIN_CB_NO_REGS, d);
     qemu_plugin_register_vcpu_mem_cb(insn, on_mem, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, d);
   }
