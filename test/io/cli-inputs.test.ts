@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH } from '../../src/io/read-input.ts';
+import { MAX_JSON_DEPTH, READ_LIMITS } from '../../src/io/read-input.ts';
 import { runCliAsync as runCli, type CliRun } from '../helpers/run-cli.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-inputs-'));
@@ -21,7 +21,11 @@ describe('unbounded input on the command line', () => {
     const deep = path.join(tmp, 'deep.json');
     fs.writeFileSync(deep, `${'['.repeat(100_000)}${']'.repeat(100_000)}`);
     expectOneError(await runCli(['profile', deep], { timeoutMs: 60_000 }), `${deep}: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
-    expectOneError(await runCli(['profile', '-'], { input: `${'{"a":'.repeat(1000)}1${'}'.repeat(1000)}`, timeoutMs: 60_000 }), `stdin: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  });
+
+  it('stdin ("-") has the same byte limit as a file', async () => {
+    const r = await runCli(['profile', '-'], { input: ' '.repeat(READ_LIMITS.json + 1), timeoutMs: 60_000 });
+    expectOneError(r, 'stdin: more than the 16 MiB limit for a JSON file');
   });
 
   it('profile on a FIFO named x.json answers at once instead of blocking forever', async () => {
