@@ -11,6 +11,7 @@ import { BUILTIN_BOARDS_DIR, loadBoard } from '../../src/board/index.ts';
 import { readFirmwareProject } from '../../src/emu/project.ts';
 import { InputError } from '../../src/errors.ts';
 import { importOnnxFile } from '../../src/frontend/onnx/index.ts';
+import { loadSupernet } from '../../src/frontend/supernet/index.ts';
 import { importTfliteFile } from '../../src/frontend/tflite/index.ts';
 import { readHead, MAX_JSON_DEPTH } from '../../src/io/read-input.ts';
 import { readCompiled } from '../../src/pipeline/run.ts';
@@ -49,6 +50,7 @@ describe('each reader of a user file refuses what is not a regular file', () => 
     ['firmware.json of a firmware project', 'firmware.json', (d: string) => readFirmwareProject(d)],
     ['a predictor (JSON or .pth)', 'p.pth', (d: string) => loadWeights(path.join(d, 'p.pth'))],
     ['a predictor file', 'p.json', (d: string) => loadPredictorFile(path.join(d, 'p.json'))],
+    ['a super-network checkpoint', 's.pth', (d: string) => loadSupernet(path.join(d, 's.pth'))],
   ])('%s', (_what, name, read) => {
     const dir = folderNamed(name);
     const m = messageOf(() => read(dir));

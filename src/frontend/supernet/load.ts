@@ -2,8 +2,8 @@
 // format) with the project's restricted unpickler, and checking it strictly against the super network's
 // keys and shapes, as the lab's load_state_dict(strict=True) does. Every problem is an InputError that
 // names the file and the key (or the reason the file cannot be read).
-import fs from 'node:fs';
 import { InputError } from '../../errors.ts';
+import { readBytes } from '../../io/read-input.ts';
 import { checkedStorage, floatValues, openTorchArchive, type NamedTensor } from '../../predict/torch-checkpoint.ts';
 import type { PyDict, PyValue, TensorRef } from '../../predict/torch-pickle.ts';
 import { N_CLASSES } from '../../space/constants.ts';
@@ -71,11 +71,5 @@ export function readSupernet(bytes: Uint8Array, source: string): Supernet {
 
 /** Reads and checks the super-network checkpoint at `file`. */
 export function loadSupernet(file: string): Supernet {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw new InputError(`${file}: cannot read the super-network checkpoint (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return readSupernet(bytes, file);
+  return readSupernet(readBytes(file), file);
 }
