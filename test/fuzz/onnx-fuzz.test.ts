@@ -1,13 +1,15 @@
 // Malformed ONNX files never crash or hang the importer: each real model is mutated a few hundred times
 // with a fixed seed (truncation, flipped bytes, absurd dims, cycles, C syntax and control characters in
-// names, wrong op types and attributes, short raw_data), and every import ends in an InputError with a
-// one-line message naming the file, or in a graph that passes validation.
+// names, wrong op types and attributes, short or long raw_data, a Constant with an input, a bad ir_version,
+// negative value_info dims), and every import ends in an InputError with a one-line message naming the
+// file, or in a graph that passes validation. onnx-structure.test.ts pins down what each structural case gives.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../../src/frontend/onnx/index.ts';
 import { onnx } from '../../src/frontend/onnx/proto.ts';
 import { checkGraph } from '../../src/ir/index.ts';
 import { InputError } from '../../src/errors.ts';
+import { nonFiniteConstant } from '../../src/quant/finite-values.ts';
 import { sharedPath } from '../helpers/shared.ts';
 
 /** xorshift32: the fixed-seed source of every mutation choice. */
@@ -28,8 +30,9 @@ interface FNode { name: string; opType: string; input: string[]; output: string[
 interface FTensor { dims: unknown[]; rawData: Uint8Array; dataType: number }
 interface FInput { name: string; type?: { tensorType?: { shape?: { dim: { dimValue?: unknown }[] } } } }
 interface Model {
+  irVersion: unknown;
   opsetImport: { domain: string; version: number }[];
-  graph: { node: FNode[]; initializer: FTensor[]; input: FInput[]; output: { name: string }[] };
+  graph: { node: FNode[]; initializer: FTensor[]; input: FInput[]; output: FInput[]; valueInfo: FInput[] };
 }
 
 const EVIL_NAMES = ['*/ #include <stdio.h>\n/*', '"; system("rm -rf /"); //', '\u0000\u0001\u007f', 'ünïcödé ✓ 𝄞', '', '__proto__', 'constructor', 'a'.repeat(5000), '\\\\x41\'\'`${x}`'];
@@ -125,6 +128,45 @@ const STRUCTURAL: ((m: Model, r: Rand) => string)[] = [
     m.graph.output = [];
     return 'no outputs';
   },
+  (m, r) => {
+    // A Constant that reads a value: ONNX's Constant has no inputs.
+    const from = r.pick(m.graph.node).output[0] ?? m.graph.input[0]?.name ?? 'x';
+    const t = onnx.TensorProto.create({ dims: [1], dataType: onnx.TensorProto.DataType.FLOAT, floatData: [1] });
+    const k = onnx.NodeProto.create({ name: 'k', opType: 'Constant', input: [from], output: [`k_out${r.int(1000)}`], attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t }] });
+    m.graph.node.splice(r.int(m.graph.node.length + 1), 0, k as unknown as FNode);
+    return 'Constant with an input';
+  },
+  (m, r) => {
+    const t = r.pick(m.graph.initializer.filter((x) => x.rawData.length > 0));
+    if (!t) return 'no-op';
+    const extra = 1 + r.int(16);
+    const longer = new Uint8Array(t.rawData.length + extra);
+    longer.set(t.rawData);
+    t.rawData = longer;
+    return 'long raw_data';
+  },
+  (m, r) => {
+    // One weight made NaN or infinite (a copy: the decoded bytes view the original file's buffer).
+    const t = r.pick(m.graph.initializer.filter((x) => x.dataType === onnx.TensorProto.DataType.FLOAT && x.rawData.length >= 4));
+    if (!t) return 'no-op';
+    const raw = Uint8Array.from(t.rawData);
+    new DataView(raw.buffer).setFloat32(4 * r.int(raw.length >> 2), r.pick([NaN, Infinity, -Infinity]), true);
+    t.rawData = raw;
+    return 'non-finite weight';
+  },
+  (m, r) => {
+    m.irVersion = r.pick([0, 1, 2, -1, 2 ** 40]);
+    return 'ir_version';
+  },
+  (m, r) => {
+    // Declared shapes the importer does not read: value_info of an inner value, and the graph output's type.
+    const node = r.pick(m.graph.node);
+    const shape = { dim: [{ dimValue: r.pick([-5, -1, 0, 2 ** 40]) }, { dimValue: 3 }] };
+    m.graph.valueInfo.push({ name: node.output[0] ?? 'v', type: { tensorType: { shape } } } as FInput);
+    const out = m.graph.output[0];
+    if (out?.type?.tensorType) out.type.tensorType.shape = shape;
+    return 'negative value_info dims';
+  },
 ];
 
 function mutate(bytes: Uint8Array, r: Rand): { bytes: Uint8Array; what: string } {
@@ -165,6 +207,7 @@ describe('ONNX import of mutated real models', () => {
       try {
         const imp = importOnnx(bytes, { source: 'fuzz.onnx' });
         expect(checkGraph(imp.graph), `${name} #${k} (${what})`).toEqual([]);
+        expect(nonFiniteConstant(imp.graph), `${name} #${k} (${what})`).toBeUndefined();
         outcomes.valid++;
       } catch (e) {
         if (!(e instanceof InputError)) throw new Error(`${name} mutation #${k} (${what}) threw ${(e as Error)?.name}: ${(e as Error)?.message}\n${(e as Error)?.stack}`);

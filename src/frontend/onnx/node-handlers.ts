@@ -5,6 +5,7 @@ import * as K from './const-ops.ts';
 import { bare, type ImportContext, type NodeView, type Value } from './context.ts';
 import { arithmetic, batchNorm, concat, conv, gemm, globalPool, pad, pool, reduceMean, softmax } from './compute-ops.ts';
 import { flattenDims, reshapeTarget, reshapeTo, squeezeAct, transposeAct, unsqueezeAct } from './layout-ops.ts';
+import { show } from '../../errors.ts';
 import { onnx } from './proto.ts';
 import { readTensorProto, type ConstTensor } from './tensor-proto.ts';
 
@@ -26,6 +27,9 @@ function passThrough(ctx: ImportContext, n: NodeView): void {
 }
 
 function constantNode(ctx: ImportContext, n: NodeView): void {
+  // ONNX's Constant has no inputs; one here is a mislabelled node whose real computation would be dropped.
+  const given = n.inputs.filter((i) => i !== '');
+  if (given.length > 0) n.fail(`Constant takes no inputs, this one reads ${given.length} (${given.slice(0, 3).map((i) => show(i)).join(', ')})`);
   const a = n.attrs;
   const where = `${n.where}: value`;
   let c: ConstTensor;
