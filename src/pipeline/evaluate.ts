@@ -308,7 +308,7 @@ export async function evaluateModel(req: EvaluateRequest): Promise<Evaluation> {
       throw new InputError(`${req.dataset}: ${dataset.classes.length} classes, but ${model.file} scores only ${model.classCount}`);
     const cal = chooseCalibration(model, dataset, req.preprocess, req.dataset, { calibration: req.calibration, samples: req.calibrationSamples, seed: req.seed, split: req.split, limit: req.limit });
     req.onStage?.(`calibrating on ${cal.source} ...`);
-    const q = quantize(model.graph, calibrate(model.graph, cal.inputs));
+    const q = quantize(model.graph, calibrate(model.graph, cal.inputs, { source: model.file }), { source: model.file });
 
     // measureAccuracy shows each image to the float classifier, then the int8 one; the int8 step hands both
     // score vectors to the worst-image selection.
