@@ -44,6 +44,7 @@ function leading(t: { shape: readonly number[]; data: Float32Array }, a: number,
   if (a > A || (b ?? B) > B) throw new Error(`bug: slice [:${a}, :${b}] of [${t.shape}]`);
   if (b === undefined || t.shape.length === 1) return t.data.slice(0, a * (t.data.length / A));
   const inner = rest.reduce((x, y) => x * y, 1);
+  if (b === B) return t.data.slice(0, a * B * inner); // whole rows: one contiguous block
   const out = new Float32Array(a * b * inner);
   for (let o = 0; o < a; o++) out.set(t.data.subarray(o * B * inner, (o * B + b) * inner), o * b * inner);
   return out;

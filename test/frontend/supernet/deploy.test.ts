@@ -10,6 +10,7 @@ import { loadBoard } from '../../../src/board/index.ts';
 import { writeModelProject } from '../../../src/codegen/index.ts';
 import { findArmToolchain, gccArguments, haveBuildAndQemu, runQemu, type RunResult } from '../../../src/emu/index.ts';
 import { exportOnnx } from '../../../src/frontend/onnx/export.ts';
+import { importOnnx } from '../../../src/frontend/onnx/index.ts';
 import { labParams } from '../../../src/frontend/lab-counts.ts';
 import { readSupernet, supernetGraph, type Supernet } from '../../../src/frontend/supernet/index.ts';
 import { runOnnx } from '../../../src/oracle/onnxruntime.ts';
@@ -73,7 +74,11 @@ describe('int8 compile of an extracted, re-calibrated subnet', () => {
   });
 
   it('quantizes and plans through the pipeline, and keeps the lab parameter count', () => {
+    // The lab's count_parameters everywhere: the float IR, the plan (compile's report.json), and the
+    // graph read back from the ONNX export (which records which convs carry a folded BN).
     expect(labParams(source.graph)).toBe(c.count_parameters);
+    expect(prepared.plan.params).toBe(c.count_parameters);
+    expect(labParams(importOnnx(exportOnnx(source.graph)).graph)).toBe(c.count_parameters);
     expect(prepared.plan.fits).toBe(true);
     expect(prepared.tests).toHaveLength(2);
     const float = runFloat(source.graph, source.tests[0].input).outputs[0];
