@@ -71,7 +71,7 @@ function kindOf(st: fs.Stats): string {
   if (st.isCharacterDevice()) return 'a character device';
   if (st.isBlockDevice()) return 'a block device';
   if (st.isSocket()) return 'a socket';
-  return 'not a file';
+  return 'a special file';
 }
 
 const WHY: Record<string, string> = {
@@ -173,7 +173,12 @@ export function readHead(file: string, bytes: number): Buffer {
     const buf = Buffer.alloc(bytes);
     let n = 0;
     while (n < bytes) {
-      const got = fs.readSync(fd, buf, n, bytes - n, null);
+      let got: number;
+      try {
+        got = fs.readSync(fd, buf, n, bytes - n, null);
+      } catch (e) {
+        throw failure(file, e);
+      }
       if (got === 0) break;
       n += got;
     }
