@@ -3,7 +3,7 @@
  * instruction, a class decoded from its Thumb-2 encoding (the instruction bytes QEMU hands the plugin),
  * memory accesses by region, and the few dynamic events a cycle model needs (taken branches, loads that
  * pipeline behind a load, greedy dual-issue pairs, flash line misses, conditional-branch mispredicts
- * under a backward-taken/forward-not-taken rule). The TypeScript side (src/emu/cycle-model.ts) turns the
+ * of a 2-bit-counter predictor, register-dependency stalls). The TypeScript side (src/emu/cycle-model.ts) turns the
  * counts into cycles with a per-core table; this file only counts.
  *
  * Per-op split: the firmware's MCUNAS_OP_BEGIN(i) stores the SysTick time into mcunas_op_started and
@@ -55,6 +55,7 @@ struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb
 const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
 size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
 uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *insn);
+void *qemu_plugin_insn_haddr(const struct qemu_plugin_insn *insn);
 bool qemu_plugin_mem_is_store(qemu_plugin_meminfo_t info);
 
 __attribute__((visibility("default"))) int qemu_plugin_version = 1;
@@ -457,6 +458,9 @@ static bool m7_pairs(int older, int younger) {
   return true;
 }
 
+#define PREDICTOR_ENTRIES 256
+static uint8_t predictor[PREDICTOR_ENTRIES];
+
 /* Rt of the last retired instruction when it was a single load (load-to-load pipelining), else NOREG. */
 static uint8_t prev_load_rt = NOREG;
 static uint16_t prev_dst;        /* registers the last retired instruction wrote */
@@ -472,8 +476,13 @@ static void retire_prev(uint32_t next_pc) {
     if (taken) cur.stall[S_PC_LOAD]++;
   } else if (p->bkind == B_COND) {
     c = taken ? C_BRANCH_COND_TAKEN : C_BRANCH_NOT_TAKEN;
-    /* Static prediction, backward taken / forward not taken: the rest mispredicts. */
-    if (taken != (bool)p->backward) cur.stall[S_MISPREDICT]++;
+    /* Dynamic prediction: 2-bit counters by PC (a stand-in for the M7's branch target cache), starting
+     * from backward-taken / forward-not-taken. Cores without prediction cost mispredicts at 0. */
+    uint8_t *ctr = &predictor[(p->pc >> 1) & (PREDICTOR_ENTRIES - 1)];
+    if (*ctr == 0xff) *ctr = p->backward ? 2 : 1;
+    if (taken != (*ctr >= 2)) cur.stall[S_MISPREDICT]++;
+    if (taken && *ctr < 3) (*ctr)++;
+    if (!taken && *ctr > 0) (*ctr)--;
   } else if (p->bkind != B_NONE && p->bkind != B_TABLE && !taken) {
     c = C_BRANCH_NOT_TAKEN; /* an unconditional branch skipped inside an IT block */
   } else if (is_single_load(c) && prev_load_rt != NOREG && p->rn != prev_load_rt && p->rm != prev_load_rt) {
@@ -654,13 +663,21 @@ static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
   (void)id;
   for (size_t i = 0; i < n; i++) {
     struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
-    const uint8_t *b = qemu_plugin_insn_data(insn);
-    size_t size = qemu_plugin_insn_size(insn);
+    const uint8_t *data = qemu_plugin_insn_data(insn);
+    size_t have = qemu_plugin_insn_size(insn);
+    uint8_t b[4] = {data[0], data[1], 0, 0};
+    /* The length comes from the first halfword: QEMU 7.2 can hand a plugin a 16-bit instruction with the
+     * next halfword appended (its page-end look-ahead) or a 32-bit one cut to 2 bytes. */
+    uint32_t h1 = (uint32_t)b[0] | ((uint32_t)b[1] << 8);
+    size_t size = (h1 >> 11) >= 0x1d ? 4 : 2;
+    if (size == 4) {
+      const uint8_t *host = have >= 4 ? data : qemu_plugin_insn_haddr(insn);
+      if (host) { b[2] = host[2]; b[3] = host[3]; }
+    }
     insn_info *d = calloc(1, sizeof *d);
     d->pc = (uint32_t)qemu_plugin_insn_vaddr(insn);
     d->size = (uint8_t)size;
     d->rt = d->rn = d->rm = d->acc = NOREG;
-    uint32_t h1 = (uint32_t)b[0] | ((uint32_t)b[1] << 8);
     if (size == 4) {
       uint32_t h2 = (uint32_t)b[2] | ((uint32_t)b[3] << 8);
       decode32(h1, h2, d);
@@ -669,6 +686,8 @@ static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
       decode16(h1, d);
       regs16(h1, d);
     }
+    if (debug && (d->cls == C_VECTOR || d->cls == C_OTHER || have != size))
+      fprintf(stderr, "mcunas_cycles: %s at %x (%zu bytes given): %02x%02x %02x%02x\n", class_names[d->cls], d->pc, have, b[1], b[0], b[3], b[2]);
     qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, QEMU_PLUGIN_CB_NO_REGS, d);
     qemu_plugin_register_vcpu_mem_cb(insn, on_mem, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, d);
   }
@@ -713,6 +732,7 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
     if (!ok) { fprintf(stderr, "mcunas_cycles: bad argument %s\n", argv[i]); return -1; }
   }
   if (!out_path) { fprintf(stderr, "mcunas_cycles: out=FILE is required\n"); return -1; }
+  memset(predictor, 0xff, sizeof predictor);
   qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb);
   qemu_plugin_register_atexit_cb(id, on_exit_cb, NULL);
   return 0;
