@@ -50,16 +50,18 @@ function batchStats(ys: readonly Float32Array[], C: number): BatchStats {
   return { mean, variance: Float32Array.from(sq, (s) => s / count), n: ys.length };
 }
 
-/** y = (x - mean) / sqrt(var + eps) * gamma + beta, in place, then ReLU6 if `relu6` (one pass). */
+/**
+ * y = (x - mean) / sqrt(var + eps) * gamma + beta in place, computed as PyTorch's CPU batch_norm does:
+ * y = x * alpha + shift with alpha = gamma / sqrt(var + eps), shift = beta - mean * alpha; then ReLU6 if asked.
+ */
 function normalise(ys: readonly Float32Array[], bn: BatchNormParams, mean: Float32Array, variance: Float32Array, relu6: boolean): void {
   const C = bn.gamma.length;
-  const scale = Float64Array.from(bn.gamma, (g, c) => g / Math.sqrt(variance[c] + bn.eps));
+  const alpha = Float64Array.from(bn.gamma, (g, c) => g / Math.sqrt(variance[c] + bn.eps));
+  const shift = Float64Array.from(bn.beta, (b, c) => b - mean[c] * alpha[c]);
   for (const y of ys)
     for (let i = 0; i < y.length; i += C)
-      for (let c = 0; c < C; c++) {
-        const v = (y[i + c] - mean[c]) * scale[c] + bn.beta[c];
-        y[i + c] = relu6 ? Math.min(Math.max(v, 0), 6) : v;
-      }
+      if (relu6) for (let c = 0; c < C; c++) y[i + c] = Math.min(Math.max(y[i + c] * alpha[c] + shift[c], 0), 6);
+      else for (let c = 0; c < C; c++) y[i + c] = y[i + c] * alpha[c] + shift[c];
 }
 
 /**

@@ -4,7 +4,8 @@
 import type { Graph } from '../../ir/graph.ts';
 import { lowerArch } from '../arch-to-ir.ts';
 import type { ArchConfig } from '../../space/config.ts';
-import { calibBnSettings, recalibrateBn, type CalibBnRequest } from './bn-calibration.ts';
+import { InputError } from '../../errors.ts';
+import { CALIB_RESOLUTION_RANGE, calibBnSettings, recalibrateBn, type CalibBnRequest } from './bn-calibration.ts';
 import { extractSubnet, subnetParameterCount, type SubnetWeights } from './extract.ts';
 import { loadSupernet, type Supernet } from './load.ts';
 
@@ -40,6 +41,9 @@ export function supernetGraph(supernet: string | Supernet, arch: ArchConfig, opt
   let calibration: SupernetGraph['calibration'];
   if (opts.calibBn) {
     const { resolution, batchSize } = calibBnSettings(opts.calibBn, arch.image_size);
+    const [lo, hi] = CALIB_RESOLUTION_RANGE;
+    if (opts.calibBn.labQuirk && !(Number.isInteger(resolution) && resolution >= lo && resolution <= hi))
+      throw new InputError(`BN calibration with the lab notebook's quirk runs at resolution = batch size = ${resolution}, which is not an integer in ${lo}..${hi}`);
     const images = typeof opts.calibBn.images === 'function' ? opts.calibBn.images(resolution) : opts.calibBn.images;
     const r = recalibrateBn(weights, images, { batchSize, resolution });
     weights = r.weights;

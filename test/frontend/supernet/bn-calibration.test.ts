@@ -117,5 +117,6 @@ describe('the lab notebook quirk and the one-call entry point', () => {
     expect(() => recalibrateBn(w, [new Float32Array(96 * 96 * 3)], { batchSize: 0 })).toThrow(/batch size 0 is not a positive integer/);
     expect(() => recalibrateBn(w, [], { batchSize: 8 })).toThrow(/no images/);
     expect(() => recalibrateBn(w, [new Float32Array(16 * 16 * 3)], { batchSize: 8, resolution: 16 })).toThrow(/resolution 16 is not an integer in 32\.\.512/);
+    expect(() => supernetGraph(supernet(), arch, { calibBn: { batchSize: 8, labQuirk: true, images: [] } })).toThrow(/lab notebook's quirk runs at resolution = batch size = 8/);
   });
 });
