@@ -1,7 +1,7 @@
 // Malformed TFLite input: each real model mutated a few hundred times with a fixed seed (truncation,
 // flipped bytes in the flatbuffer's structure, absurd dimensions, huge offsets, an op reading its own
-// output, a tensor name full of C syntax). Every import must end in an InputError that names the file,
-// or in a valid graph; never in another exception or a hang.
+// output, a tensor name full of C syntax, a NaN or infinite float weight). Every import must end in an
+// InputError that names the file, or in a valid graph with finite weights; never in another exception or a hang.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.ts';
@@ -9,6 +9,7 @@ import { FlatView } from '../../src/frontend/tflite/flatbuffer-view.ts';
 import { importTflite, readTfliteModel } from '../../src/frontend/tflite/index.ts';
 import { graphMacs } from '../../src/ir/cost.ts';
 import { elementCount } from '../../src/ir/tensors.ts';
+import { nonFiniteConstant } from '../../src/quant/finite-values.ts';
 import { runFloat } from '../../src/quant/float-interpreter.ts';
 import { runInt8 } from '../../src/quant/int8-interpreter.ts';
 import { sharedPath } from '../helpers/shared.ts';
@@ -31,12 +32,19 @@ interface Layout {
   shapeEntries: number[];
   opInputs: { pos: number; ownOutput: number }[];
   names: { start: number; length: number; text: string }[];
+  /** File offsets of float32 weight values (float models only). */
+  floatWeights: number[];
 }
 
 function layoutOf(bytes: Uint8Array): Layout {
   const model = readTfliteModel(bytes, FILE);
   const inData = new Uint8Array(bytes.length);
   for (const b of model.buffers) if (b.length > 0) inData.fill(1, b.byteOffset, b.byteOffset + b.length);
+  const floatWeights: number[] = [];
+  for (const t of model.tensors) {
+    const b = model.buffers[t.buffer];
+    if (t.type === 'FLOAT32' && b && b.length >= 4) for (let k = 0; k + 4 <= b.length; k += 4) floatWeights.push(b.byteOffset + k);
+  }
   const structure: number[] = [];
   for (let i = 0; i + 4 <= bytes.length; i += 4) if (!inData[i]) structure.push(i);
   const v = new FlatView(bytes, FILE);
@@ -59,15 +67,15 @@ function layoutOf(bytes: Uint8Array): Layout {
     const outs = v.vector(op, 2, 'outputs', 4);
     if (ins.length > 0 && outs.length > 0) opInputs.push({ pos: ins.start, ownOutput: new DataView(bytes.buffer, bytes.byteOffset).getInt32(outs.start, true) });
   }
-  return { structure, shapeEntries, opInputs, names };
+  return { structure, shapeEntries, opInputs, names, floatWeights };
 }
 
 const ABSURD_DIMS = [2 ** 31 - 1, -(2 ** 31), 0, -1, (1 << 24) + 1, 1 << 16, 3];
 const HUGE = [0xfffffff0, 0x7fffffff, 0x80000000];
 const C_SYNTAX = '*/ } int main(void) { return "\\"; } /* \n#define x ';
 
-type Kind = 'truncate' | 'flip' | 'dim' | 'offset' | 'small-int' | 'self-input' | 'c-name';
-const KINDS: Kind[] = ['truncate', 'flip', 'dim', 'offset', 'small-int', 'self-input', 'c-name'];
+type Kind = 'truncate' | 'flip' | 'dim' | 'offset' | 'small-int' | 'self-input' | 'c-name' | 'non-finite';
+const KINDS: Kind[] = ['truncate', 'flip', 'dim', 'offset', 'small-int', 'self-input', 'c-name', 'non-finite'];
 
 /** The mutated bytes, and for a renamed tensor the name it must keep through the import. */
 function mutate(original: Uint8Array, layout: Layout, r: () => number, kind: Kind): { bytes: Uint8Array; name?: { from: string; to: string } } {
@@ -96,6 +104,10 @@ function mutate(original: Uint8Array, layout: Layout, r: () => number, kind: Kin
       dv.setInt32(op.pos, op.ownOutput, true);
       break;
     }
+    case 'non-finite':
+      // A float weight made NaN or infinite: refused at import (an int8 model has none, so it stays valid).
+      if (layout.floatWeights.length > 0) dv.setFloat32(pick(layout.floatWeights), pick([NaN, Infinity, -Infinity]), true);
+      break;
     case 'c-name': {
       const name = pick(layout.names);
       let text = '';
@@ -126,6 +138,7 @@ describe('TFLite import of mutated real models', () => {
         try {
           const imp = importTflite(bytes, FILE);
           o.valid++;
+          expect(nonFiniteConstant(imp.graph), `mutation ${i} (${kind})`).toBeUndefined();
           // The name survives as data (a later stage escapes it for C); a uniquifying suffix may follow.
           // (Tensors the IR does not keep, such as a reshape's shape operand, are not looked for.)
           if (name && baseline.graph.tensors.some((t) => t.name === name.from)) expect(imp.graph.tensors.some((t) => t.name.startsWith(name.to))).toBe(true);
