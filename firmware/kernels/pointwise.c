@@ -1,74 +1,344 @@
-/* 1x1 convolution (groups 1), and the fully connected layer, which is the same product on one pixel. */
+/*
+ * 1x1 convolution (groups 1) and the fully connected layer, as one int8 matrix product: output channels in
+ * pairs (outer loop: their weight rows, weight sums and requantization constants are set up once), pixels in
+ * pairs inside, so each loaded word of activations serves two channels and each word of weights two pixels
+ * (a 2x2 register block). The input offset is folded into each channel's starting value (bias + offset x
+ * weight sum, computed once per channel pair), so the inner loop is a pure dot product; with DSP, SXTB16
+ * widens bytes 0/2 and 1/3 of both operands alike and SMLAD multiplies the pairs. A single pixel (fully
+ * connected at batch 1, an odd last pixel) runs four channels per pass instead, adding the offset while
+ * widening the activations (SXTAB16), once for the four rows.
+ */
 #include "mcunas_kernels.h"
 #include "requant.h"
 
-/* Dot products of one input pixel with the weight rows of two output channels, (x + input_offset) per term. */
+MCUNAS_INLINE int8_t store(int32_t acc, const mcunas_rq *r, const mcunas_conv_params *p)
+{
+    return mcunas_finish(mcunas_rq_apply(acc, r) + p->output_offset, p->act_min, p->act_max, p->lut);
+}
+
+/* Sum of n weights. */
+static int32_t weight_sum(const int8_t *w, int32_t n)
+{
+    int32_t s = 0;
+    for (int32_t i = 0; i < n; i++) s += w[i];
+    return s;
+}
+
+/*
+ * acc[pixel][channel] += x_pixel . w_channel over n terms; pixel 1 at x + xd, channel 1 at w + wd. Raw int8
+ * products (the offset is in the starting values).
+ */
+MCUNAS_INLINE void dot22(const int8_t *x, int32_t xd, const int8_t *w, int32_t wd, int32_t n, int32_t acc[4])
+{
+    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+    const int8_t *const w_end = w + (n & ~3);
 #if defined(MCUNAS_DSP)
-MCUNAS_INLINE void dot2(const int8_t *x, const int8_t *w0, const int8_t *w1, int32_t n, int32_t offset, int32_t *acc0, int32_t *acc1)
-{
-    /* Both halfwords of off2 hold the offset; SXTAB16 adds it to sign-extended bytes 0/2 (and, rotated, 1/3). */
-    const int32_t off2 = (int32_t)(((uint32_t)(uint16_t)offset << 16) | (uint16_t)offset);
-    int32_t a0 = *acc0, a1 = *acc1;
-    int32_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        const int32_t xv = mcunas_read4(x + i);
-        const int32_t x02 = __sxtab16(off2, xv);
-        const int32_t x13 = __sxtab16(off2, mcunas_ror8(xv));
-        const int32_t v0 = mcunas_read4(w0 + i);
-        const int32_t v1 = mcunas_read4(w1 + i);
-        a0 = __smlad(x02, __sxtb16(v0), a0);
-        a0 = __smlad(x13, __sxtb16(mcunas_ror8(v0)), a0);
-        a1 = __smlad(x02, __sxtb16(v1), a1);
-        a1 = __smlad(x13, __sxtb16(mcunas_ror8(v1)), a1);
+    /* Four terms of both pixels and both channels: 4 loads, 8 widenings, 8 SMLAD for 16 MACs. */
+#define MCUNAS_DOT22_STEP()                                                    \
+    do {                                                                       \
+        const int32_t xa = mcunas_read4(x), xb = mcunas_read4(x + xd);         \
+        x += 4;                                                                \
+        const int32_t a02 = __sxtb16(xa), a13 = mcunas_sxtb16_ror8(xa);        \
+        const int32_t b02 = __sxtb16(xb), b13 = mcunas_sxtb16_ror8(xb);        \
+        const int32_t v = mcunas_read4(w), u = mcunas_read4(w + wd);           \
+        w += 4;                                                                \
+        const int32_t v02 = __sxtb16(v), v13 = mcunas_sxtb16_ror8(v);          \
+        a00 = __smlad(a02, v02, a00);                                          \
+        a00 = __smlad(a13, v13, a00);                                          \
+        a10 = __smlad(b02, v02, a10);                                          \
+        a10 = __smlad(b13, v13, a10);                                          \
+        const int32_t u02 = __sxtb16(u), u13 = mcunas_sxtb16_ror8(u);          \
+        a01 = __smlad(a02, u02, a01);                                          \
+        a01 = __smlad(a13, u13, a01);                                          \
+        a11 = __smlad(b02, u02, a11);                                          \
+        a11 = __smlad(b13, u13, a11);                                          \
+    } while (0)
+    /* Eight terms per pass: the loop's count and branch spread over 32 MACs. */
+    for (int32_t blocks = n >> 3; blocks > 0; blocks--) {
+        MCUNAS_DOT22_STEP();
+        MCUNAS_DOT22_STEP();
     }
-    for (; i < n; i++) {
-        const int32_t xi = x[i] + offset;
-        a0 += w0[i] * xi;
-        a1 += w1[i] * xi;
-    }
-    *acc0 = a0;
-    *acc1 = a1;
-}
+    if (w < w_end) MCUNAS_DOT22_STEP();
+#undef MCUNAS_DOT22_STEP
 #else
-MCUNAS_INLINE void dot2(const int8_t *x, const int8_t *w0, const int8_t *w1, int32_t n, int32_t offset, int32_t *acc0, int32_t *acc1)
-{
-    int32_t a0 = *acc0, a1 = *acc1;
-    for (int32_t i = 0; i < n; i++) {
-        const int32_t xi = x[i] + offset;
-        a0 += w0[i] * xi;
-        a1 += w1[i] * xi;
+    while (w < w_end) {
+        for (int32_t j = 0; j < 4; j++) {
+            const int32_t xa = x[j], xb = x[xd + j], v = w[j], u = w[wd + j];
+            a00 += xa * v;
+            a01 += xa * u;
+            a10 += xb * v;
+            a11 += xb * u;
+        }
+        x += 4;
+        w += 4;
     }
-    *acc0 = a0;
-    *acc1 = a1;
-}
 #endif
+    for (int32_t j = 0; j < (n & 3); j++) {
+        const int32_t xa = x[j], xb = x[xd + j], v = w[j], u = w[wd + j];
+        a00 += xa * v;
+        a01 += xa * u;
+        a10 += xb * v;
+        a11 += xb * u;
+    }
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
+}
+
+#if defined(__ARM_FEATURE_DSP)
+/*
+ * dot22 for pixel 1 at x + d and channel 1 at w + d (contiguous pixels: d = cin), in assembly: GCC hoists the
+ * loads of the C version ahead of their use and spills accumulators; here 13 registers suffice (4 sums, 3
+ * pointers/strides, 6 temporaries). Per 4 terms: 4 LDR, 8 SXTB16, 8 SMLAD for 16 MACs.
+ */
+#define MCUNAS_DOT22_ASM                                 \
+    "ldr    %[t0], [%[x], %[d]]\n\t"                     \
+    "ldr    %[t1], [%[x]], #4\n\t"                       \
+    "sxtb16 %[t2], %[t1]\n\t"                            \
+    "sxtb16 %[t1], %[t1], ror #8\n\t"                    \
+    "sxtb16 %[t3], %[t0]\n\t"                            \
+    "sxtb16 %[t0], %[t0], ror #8\n\t"                    \
+    "ldr    %[t4], [%[w], %[d]]\n\t"                     \
+    "sxtb16 %[t5], %[t4]\n\t"                            \
+    "smlad  %[a01], %[t2], %[t5], %[a01]\n\t"            \
+    "smlad  %[a11], %[t3], %[t5], %[a11]\n\t"            \
+    "sxtb16 %[t4], %[t4], ror #8\n\t"                    \
+    "smlad  %[a01], %[t1], %[t4], %[a01]\n\t"            \
+    "smlad  %[a11], %[t0], %[t4], %[a11]\n\t"            \
+    "ldr    %[t4], [%[w]], #4\n\t"                       \
+    "sxtb16 %[t5], %[t4]\n\t"                            \
+    "smlad  %[a00], %[t2], %[t5], %[a00]\n\t"            \
+    "smlad  %[a10], %[t3], %[t5], %[a10]\n\t"            \
+    "sxtb16 %[t4], %[t4], ror #8\n\t"                    \
+    "smlad  %[a00], %[t1], %[t4], %[a00]\n\t"            \
+    "smlad  %[a10], %[t0], %[t4], %[a10]\n\t"
+
+MCUNAS_INLINE void dot22_same(const int8_t *x, const int8_t *w, int32_t d, int32_t n, int32_t acc[4])
+{
+    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+    int32_t t0, t1, t2, t3, t4, t5;
+    for (int32_t blocks = n >> 3; blocks > 0; blocks--) {
+        __asm__ volatile(MCUNAS_DOT22_ASM MCUNAS_DOT22_ASM
+                         : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [x] "+r"(x), [w] "+r"(w),
+                           [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5)
+                         : [d] "r"(d)
+                         : "memory");
+    }
+    if (n & 4) {
+        __asm__ volatile(MCUNAS_DOT22_ASM
+                         : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [x] "+r"(x), [w] "+r"(w),
+                           [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5)
+                         : [d] "r"(d)
+                         : "memory");
+    }
+    for (int32_t j = 0; j < (n & 3); j++) {
+        const int32_t xa = x[j], xb = x[d + j], v = w[j], u = w[d + j];
+        a00 += xa * v;
+        a01 += xa * u;
+        a10 += xb * v;
+        a11 += xb * u;
+    }
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
+}
+#undef MCUNAS_DOT22_ASM
+#else
+MCUNAS_INLINE void dot22_same(const int8_t *x, const int8_t *w, int32_t d, int32_t n, int32_t acc[4]) { dot22(x, d, w, d, n, acc); }
+#endif
+
+/* acc[k] += (x + offset) . w_k for the four rows w, w + wd, w + 2 wd, w + 3 wd, over n terms. */
+MCUNAS_INLINE void dot14(const int8_t *x, const int8_t *w, int32_t wd, int32_t n, int32_t offset, int32_t acc[4])
+{
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    const int8_t *const x_end = x + (n & ~3);
+#if defined(MCUNAS_DSP)
+    const int32_t off2 = mcunas_dup16(offset);
+    const int32_t wd2 = 2 * wd, wd3 = 3 * wd;
+    while (x < x_end) {
+        const int32_t xv = mcunas_read4(x);
+        x += 4;
+        const int32_t x02 = __sxtab16(off2, xv), x13 = mcunas_sxtab16_ror8(off2, xv);
+        int32_t v = mcunas_read4(w);
+        a0 = __smlad(x02, __sxtb16(v), a0);
+        a0 = __smlad(x13, mcunas_sxtb16_ror8(v), a0);
+        v = mcunas_read4(w + wd);
+        a1 = __smlad(x02, __sxtb16(v), a1);
+        a1 = __smlad(x13, mcunas_sxtb16_ror8(v), a1);
+        v = mcunas_read4(w + wd2);
+        a2 = __smlad(x02, __sxtb16(v), a2);
+        a2 = __smlad(x13, mcunas_sxtb16_ror8(v), a2);
+        v = mcunas_read4(w + wd3);
+        w += 4;
+        a3 = __smlad(x02, __sxtb16(v), a3);
+        a3 = __smlad(x13, mcunas_sxtb16_ror8(v), a3);
+    }
+#else
+    while (x < x_end) {
+        for (int32_t j = 0; j < 4; j++) {
+            const int32_t xv = x[j] + offset;
+            a0 += xv * w[j];
+            a1 += xv * w[wd + j];
+            a2 += xv * w[2 * wd + j];
+            a3 += xv * w[3 * wd + j];
+        }
+        x += 4;
+        w += 4;
+    }
+#endif
+    for (int32_t j = 0; j < (n & 3); j++) {
+        const int32_t xv = x[j] + offset;
+        a0 += xv * w[j];
+        a1 += xv * w[wd + j];
+        a2 += xv * w[2 * wd + j];
+        a3 += xv * w[3 * wd + j];
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+
+/* Where the pixels are: contiguous rows of cin values, or an output grid over a strided/padded input. */
+typedef struct {
+    const int8_t *in;
+    int32_t cin;
+    int contiguous;
+    int32_t out_w, in_h, in_w, stride_h, stride_w, pad_top, pad_left;
+} pixels;
+
+/* Input pixel of output pixel k, or NULL where the 1x1 window falls on padding. */
+MCUNAS_INLINE const int8_t *pixel(const pixels *g, int32_t k)
+{
+    if (g->contiguous) return g->in + k * g->cin;
+    const int32_t oy = k / g->out_w, ox = k - oy * g->out_w;
+    const int32_t iy = oy * g->stride_h - g->pad_top, ix = ox * g->stride_w - g->pad_left;
+    if (iy < 0 || iy >= g->in_h || ix < 0 || ix >= g->in_w) return 0;
+    return g->in + (iy * g->in_w + ix) * g->cin;
+}
+
+/* One pixel (x, or NULL = padding: bias only) through every output channel, four at a time. */
+static void one_pixel(const int8_t *x, int32_t cin, const int8_t *weight, const int32_t *bias, int8_t *o,
+                      int32_t cout, const mcunas_conv_params *p)
+{
+    const int32_t n = x ? cin : 0;
+    for (int32_t c = 0; c < cout; c += 4) {
+        int32_t acc[4];
+        const int32_t m = cout - c < 4 ? cout - c : 4;
+        for (int32_t j = 0; j < 4; j++) acc[j] = j < m ? bias[c + j] : 0;
+        /* Fewer than four channels left: the rows past the end repeat the last one (results dropped). */
+        const int32_t wd = m == 4 ? cin : 0;
+        if (m == 4) dot14(x ? x : o, weight + c * cin, wd, n, p->input_offset, acc);
+        else
+            for (int32_t j = 0; j < m; j++) {
+                int32_t a[4] = {acc[j], 0, 0, 0};
+                dot14(x ? x : o, weight + (c + j) * cin, 0, n, p->input_offset, a);
+                acc[j] = a[0];
+            }
+        for (int32_t j = 0; j < m; j++) {
+            const mcunas_rq r = mcunas_rq_make(p->multiplier[c + j], p->shift[c + j]);
+            o[c + j] = store(acc[j], &r, p);
+        }
+    }
+}
+
+/* |accumulator| bound of a channel: its starting value plus n products of magnitude at most 128 x 128. */
+MCUNAS_INLINE uint32_t acc_bound(int32_t start, int32_t n)
+{
+    const uint32_t s = start < 0 ? 0u - (uint32_t)start : (uint32_t)start;
+    return n >= 65536 || s >= 0x40000000u ? 0xffffffffu : s + (uint32_t)n * 16384u;
+}
+
+/* One output: fast requantization (its bound checked by the caller), offset, clamp, optional table. */
+MCUNAS_INLINE int8_t store_fast(int32_t acc, const mcunas_rq *r, int32_t offset, int32_t lo, int32_t hi, const int8_t *lut)
+{
+    int32_t v = mcunas_rq_fast(acc, r) + offset;
+    v = v < lo ? lo : v;
+    v = v > hi ? hi : v;
+    return lut ? lut[v + 128] : (int8_t)v;
+}
+
+/*
+ * The hot loop: a channel pair over contiguous pixel pairs (stride 1, no padding). Inlined twice, with and
+ * without a table, so the common case carries no table test per output.
+ */
+MCUNAS_INLINE void pairs_contiguous(const int8_t *in, int32_t cin, int32_t pairs, const int8_t *w0, int32_t f0, int32_t f1,
+                                    const mcunas_rq *r0, const mcunas_rq *r1, int8_t *out, int32_t cout,
+                                    const mcunas_conv_params *p, const int8_t *lut)
+{
+    const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
+    for (int32_t k = 0; k < pairs; k += 2) {
+        int32_t acc[4] = {f0, f1, f0, f1};
+        dot22_same(in + k * cin, w0, cin, cin, acc);
+        int8_t *o = out + k * cout;
+        o[0] = store_fast(acc[0], r0, offset, lo, hi, lut);
+        o[1] = store_fast(acc[1], r1, offset, lo, hi, lut);
+        o[cout] = store_fast(acc[2], r0, offset, lo, hi, lut);
+        o[cout + 1] = store_fast(acc[3], r1, offset, lo, hi, lut);
+    }
+}
+
+static void gemm(const pixels *g, int32_t count, const int8_t *weight, const int32_t *bias, int8_t *out,
+                 int32_t cout, const mcunas_conv_params *p)
+{
+    const int32_t cin = g->cin;
+    const int32_t pairs = count & ~1;
+    for (int32_t c = 0; c < cout && pairs > 0; c += 2) {
+        const int two = c + 1 < cout;
+        const int8_t *w0 = weight + c * cin;
+        const int32_t wd = two ? cin : 0;
+        const mcunas_rq r0 = mcunas_rq_make(p->multiplier[c], p->shift[c]);
+        const mcunas_rq r1 = two ? mcunas_rq_make(p->multiplier[c + 1], p->shift[c + 1]) : r0;
+        const int32_t b0 = bias[c], b1 = two ? bias[c + 1] : 0;
+        const int32_t f0 = b0 + p->input_offset * weight_sum(w0, cin);
+        const int32_t f1 = b1 + p->input_offset * weight_sum(w0 + wd, cin);
+        if (g->contiguous && two && mcunas_rq_fits(acc_bound(f0, cin), &r0) && mcunas_rq_fits(acc_bound(f1, cin), &r1)) {
+            if (p->lut) pairs_contiguous(g->in, cin, pairs, w0, f0, f1, &r0, &r1, out + c, cout, p, p->lut);
+            else pairs_contiguous(g->in, cin, pairs, w0, f0, f1, &r0, &r1, out + c, cout, p, 0);
+            continue;
+        }
+        for (int32_t k = 0; k < pairs; k += 2) {
+            const int8_t *x0 = pixel(g, k), *x1 = pixel(g, k + 1);
+            int32_t acc[4] = {f0, f1, f0, f1};
+            if (x0 && x1) dot22(x0, (int32_t)(x1 - x0), w0, wd, cin, acc);
+            else {
+                /* Padding (explicitly padded 1x1 layers only): a padded pixel gets the bias alone. */
+                int32_t one[4] = {f0, f1, 0, 0};
+                if (x0) dot22(x0, 0, w0, wd, cin, one);
+                else one[0] = b0, one[1] = b1;
+                int32_t two_[4] = {f0, f1, 0, 0};
+                if (x1) dot22(x1, 0, w0, wd, cin, two_);
+                else two_[0] = b0, two_[1] = b1;
+                acc[0] = one[0], acc[1] = one[1], acc[2] = two_[0], acc[3] = two_[1];
+            }
+            int8_t *o0 = out + k * cout + c, *o1 = o0 + cout;
+            o0[0] = store(acc[0], &r0, p);
+            o1[0] = store(acc[2], &r0, p);
+            if (two) {
+                o0[1] = store(acc[1], &r1, p);
+                o1[1] = store(acc[3], &r1, p);
+            }
+        }
+    }
+    if (count & 1) one_pixel(pixel(g, count - 1), cin, weight, bias, out + (count - 1) * cout, cout, p);
+}
 
 void mcunas_pointwise_s8(const int8_t *in, mcunas_shape in_shape, const int8_t *weight, const int32_t *bias,
                          int8_t *out, mcunas_shape out_shape, const mcunas_conv_params *p)
 {
-    const int32_t cin = in_shape.c, cout = out_shape.c;
-    for (int32_t oy = 0; oy < out_shape.h; oy++) {
-        const int32_t iy = oy * p->stride_h - p->pad_top;
-        for (int32_t ox = 0; ox < out_shape.w; ox++) {
-            const int32_t ix = ox * p->stride_w - p->pad_left;
-            /* A padded pixel (only with explicit padding) contributes nothing: bias only. */
-            const int inside = iy >= 0 && iy < in_shape.h && ix >= 0 && ix < in_shape.w;
-            const int8_t *x = in + (inside ? ((iy * in_shape.w + ix) * cin) : 0);
-            const int32_t n = inside ? cin : 0;
-            int8_t *o_px = out + (oy * out_shape.w + ox) * cout;
-            int32_t o = 0;
-            for (; o + 2 <= cout; o += 2) {
-                int32_t acc0 = bias[o], acc1 = bias[o + 1];
-                dot2(x, weight + o * cin, weight + (o + 1) * cin, n, p->input_offset, &acc0, &acc1);
-                o_px[o] = mcunas_finish(mcunas_requantize(acc0, p->multiplier[o], p->shift[o]) + p->output_offset, p->act_min, p->act_max, p->lut);
-                o_px[o + 1] = mcunas_finish(mcunas_requantize(acc1, p->multiplier[o + 1], p->shift[o + 1]) + p->output_offset, p->act_min, p->act_max, p->lut);
-            }
-            if (o < cout) {
-                /* Odd channel count: the last row paired with itself. */
-                int32_t acc0 = bias[o], acc1 = 0;
-                dot2(x, weight + o * cin, weight + o * cin, n, p->input_offset, &acc0, &acc1);
-                o_px[o] = mcunas_finish(mcunas_requantize(acc0, p->multiplier[o], p->shift[o]) + p->output_offset, p->act_min, p->act_max, p->lut);
-            }
-        }
-    }
+    const pixels g = {in, in_shape.c,
+                      p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 && p->pad_left == 0 && in_shape.w == out_shape.w && in_shape.h >= out_shape.h,
+                      out_shape.w, in_shape.h, in_shape.w, p->stride_h, p->stride_w, p->pad_top, p->pad_left};
+    gemm(&g, out_shape.h * out_shape.w, weight, bias, out, out_shape.c, p);
+}
+
+/* Fully connected: `batches` rows of in_features, the same product on one-pixel rows. */
+void mcunas_fully_connected_s8(const int8_t *in, int32_t batches, int32_t in_features, const int8_t *weight,
+                               const int32_t *bias, int8_t *out, int32_t out_features,
+                               const mcunas_conv_params *p)
+{
+    const pixels g = {in, in_features, 1, 1, batches, 1, 1, 1, 0, 0};
+    gemm(&g, batches, weight, bias, out, out_features, p);
 }

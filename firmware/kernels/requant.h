@@ -96,6 +96,27 @@ MCUNAS_INLINE int32_t mcunas_read4(const int8_t *p)
     memcpy(&v, p, 4);
     return v;
 }
+/* SXTB16 of bytes 1 and 3 (x rotated by 8), and SXTAB16 likewise: one instruction each on the core (GCC
+   does not fuse a separate rotate into the ACLE intrinsic). */
+#if defined(__ARM_FEATURE_DSP)
+MCUNAS_INLINE int32_t mcunas_sxtb16_ror8(int32_t x)
+{
+    int32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+MCUNAS_INLINE int32_t mcunas_sxtab16_ror8(int32_t a, int32_t x)
+{
+    int32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x));
+    return r;
+}
+#else
+MCUNAS_INLINE int32_t mcunas_sxtb16_ror8(int32_t x) { return __sxtb16(mcunas_ror8(x)); }
+MCUNAS_INLINE int32_t mcunas_sxtab16_ror8(int32_t a, int32_t x) { return __sxtab16(a, mcunas_ror8(x)); }
+#endif
+/* Both halfwords hold v (the input offset, added by SXTAB16 to each widened byte). */
+MCUNAS_INLINE int32_t mcunas_dup16(int32_t v) { return (int32_t)(((uint32_t)(uint16_t)v << 16) | (uint16_t)v); }
 MCUNAS_INLINE int32_t mcunas_read2x16(const int16_t *p)
 {
     int32_t v;
@@ -103,5 +124,98 @@ MCUNAS_INLINE int32_t mcunas_read2x16(const int16_t *p)
     return v;
 }
 #endif
+
+/*
+ * One output channel's requantization, prepared once per channel for the store loops. mcunas_rq_apply(x, &r)
+ * equals mcunas_requantize(x, multiplier, shift) whenever multiplier != INT32_MIN (Q31 multipliers of real
+ * scales are positive), without the shift-direction branch and with the rounding divide's constants hoisted.
+ * mcunas_rq_fast(x, &r) is the same value in fewer instructions, valid while |x << left| < 2^30 (a kernel
+ * checks its accumulators' bound once per channel, mcunas_rq_fits): the doubling high multiply becomes one
+ * rounded high multiply of 2x (SMMULR), and the rounding divide a nudge, a sign correction and one shift.
+ */
+typedef struct {
+    int32_t multiplier;
+    int32_t left, right;
+    int32_t mask, half;
+    int32_t nudge, sign; /* 2^(right-1) and -1 when right > 0, else 0 and 0 */
+} mcunas_rq;
+
+MCUNAS_INLINE mcunas_rq mcunas_rq_make(int32_t multiplier, int32_t shift)
+{
+    mcunas_rq r;
+    r.multiplier = multiplier;
+    r.left = shift > 0 ? shift : 0;
+    r.right = shift > 0 ? 0 : -shift;
+    r.mask = (int32_t)((1u << r.right) - 1u);
+    r.half = r.mask >> 1;
+    r.nudge = r.right > 0 ? (int32_t)(1u << (r.right - 1)) : 0;
+    r.sign = r.right > 0 ? -1 : 0;
+    return r;
+}
+
+MCUNAS_INLINE int32_t mcunas_rq_apply(int32_t x, const mcunas_rq *r)
+{
+    x = (int32_t)((uint32_t)x << r->left);
+    const int32_t y = (int32_t)(((int64_t)x * (int64_t)r->multiplier + ((int64_t)1 << 30)) >> 31);
+    /* Halves away from zero: a negative value needs a remainder above half + 1 to round up. */
+    const int32_t threshold = r->half - (y >> 31);
+    return (y >> r->right) + ((y & r->mask) > threshold ? 1 : 0);
+}
+
+/* Whether every accumulator with |acc| <= bound may take mcunas_rq_fast. */
+MCUNAS_INLINE int mcunas_rq_fits(uint32_t bound, const mcunas_rq *r)
+{
+    return r->left < 30 && bound < (1u << (30 - r->left));
+}
+
+/* (a * b + 2^31) >> 32: SMMULR. */
+MCUNAS_INLINE int32_t mcunas_smmulr(int32_t a, int32_t b)
+{
+#if defined(__ARM_FEATURE_DSP)
+    int32_t r;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+#else
+    return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);
+#endif
+}
+
+MCUNAS_INLINE int32_t mcunas_rq_fast(int32_t x, const mcunas_rq *r)
+{
+    /* |2x| < 2^31, so (2x * m + 2^31) >> 32 is floor((x * m + 2^30) / 2^31), the doubling high multiply. */
+    const int32_t y = mcunas_smmulr((int32_t)((uint32_t)x << (r->left + 1)), r->multiplier);
+    /* |y| <= |x| < 2^30: adding the nudge cannot overflow; negatives round with one less. */
+    return (y + r->nudge + ((y >> 31) & r->sign)) >> r->right;
+}
+
+/* (c << 32 + a * b + 2^31) >> 32 = c + SMMULR(a, b): SMMLAR. */
+MCUNAS_INLINE int32_t mcunas_smmlar(int32_t a, int32_t b, int32_t c)
+{
+#if defined(__ARM_FEATURE_DSP)
+    int32_t r;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(c));
+    return r;
+#else
+    return (int32_t)((uint32_t)c + (uint32_t)mcunas_smmulr(a, b));
+#endif
+}
+
+/*
+ * Requantization plus output offset in four instructions, for channels with 1 <= right <= 22 (so left = 0)
+ * and |x| < 2^30: with y the doubling high product (|y| <= |x|), round_half_away(y / 2^right) + offset
+ * = (y + 2^(right-1) - [x < 0] + offset x 2^right) >> right, no term overflowing. The sign is read from x,
+ * not y: x < 0 gives y <= 0, and at y = 0 both forms give 0. nudge_offset = 2^(right-1) + offset x 2^right.
+ */
+MCUNAS_INLINE int mcunas_rq_folds(const mcunas_rq *r) { return r->right >= 1 && r->right <= 22; }
+
+MCUNAS_INLINE int32_t mcunas_rq_nudge_offset(const mcunas_rq *r, int32_t offset)
+{
+    return r->nudge + (int32_t)((uint32_t)offset << r->right);
+}
+
+MCUNAS_INLINE int32_t mcunas_rq_folded(int32_t x, int32_t multiplier, int32_t nudge_offset, int32_t right)
+{
+    return mcunas_smmlar((int32_t)((uint32_t)x << 1), multiplier, nudge_offset + (x >> 31)) >> right;
+}
 
 #endif /* MCUNAS_REQUANT_H */

@@ -27,7 +27,7 @@ const OWN_SOURCES: Record<string, string[]> = {
   conv: ['conv.c'],
   pointwise: ['pointwise.c'],
   depthwise: ['depthwise.c'],
-  fully_connected: ['fc.c', 'pointwise.c'],
+  fully_connected: ['pointwise.c'],
   add: ['add.c'],
   mul: ['mul.c'],
   pool: ['pool.c'],

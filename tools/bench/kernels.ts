@@ -4,7 +4,7 @@
 // is built as a one-op network (seeded weights), compiled with mcu-nas for each backend, run in QEMU, and
 // its op's count read from the per-op SysTick figures (40-instruction granularity). Without a checkout the
 // CMSIS-NN column says so ("-") and only the spec's figures stand beside the own kernels.
-//   node --import tsx tools/bench/kernels.ts [--board mps2-an386] [--cmsis-nn DIR]
+//   node --import tsx tools/bench/kernels.ts [--board mps2-an386] [--cmsis-nn DIR] [--only 0,3 (row numbers)]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -101,7 +101,9 @@ async function main() {
   );
   console.log(`${'layer'.padEnd(46)} ${'own'.padStart(8)} ${'CMSIS-NN'.padStart(9)} ${'spec DSP'.padStart(9)} ${'spec C'.padStart(8)} ${'naive C'.padStart(8)}`);
   try {
+    const only = arg('--only')?.split(',').map(Number);
     for (const [k, c] of CASES.entries()) {
+      if (only && !only.includes(k)) continue;
       const own = await measure(c, k, board, 'own', tmp);
       const cmsis = cmsisRoot ? (await measure(c, k, board, 'cmsis-nn', tmp, cmsisRoot)).toFixed(2) : '-';
       console.log(`${c.label.padEnd(46)} ${own.toFixed(2).padStart(8)} ${cmsis.padStart(9)} ${c.cmsisDsp.toFixed(2).padStart(9)} ${c.cmsisPlain.toFixed(2).padStart(8)} ${c.naive.toFixed(2).padStart(8)}`);
