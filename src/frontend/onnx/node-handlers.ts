@@ -22,7 +22,7 @@ function intsFrom(ctx: ImportContext, n: NodeView, attr: string, inputIndex: num
 }
 
 function passThrough(ctx: ImportContext, n: NodeView): void {
-  for (const o of n.outputs.slice(1)) if (o && (ctx.uses.get(o) ?? 0) > 0) n.fail(`output ${o === '' ? 1 : JSON.stringify(o)} (the mask) is not supported`);
+  for (const o of n.outputs.slice(1)) if (o && (ctx.uses.get(o) ?? 0) > 0) n.fail(`output ${show(o)} (the mask) is not supported`);
   ctx.bind(n.outputs[0], ctx.input(n, 0));
 }
 

@@ -7,6 +7,7 @@
 // dequantized weights) whose quantization is remembered; after a Conv, Gemm, MatMul, Add or Mul is
 // converted, the remembered parameters are attached to the IR constants it made. qdq-quant-graph.ts then
 // turns the float IR plus those records into the int8 graph.
+import { show } from '../../errors.ts';
 import type { Graph, TensorId } from '../../ir/index.ts';
 import { readBytes } from '../../io/read-input.ts';
 import type { QuantGraph, TensorQuant } from '../../quant/quant-graph.ts';
@@ -129,7 +130,7 @@ class QdqHooks {
       return;
     }
     const type = this.actType.get(n.inputs[0]);
-    if (!type) n.fail(`dequantizes ${JSON.stringify(n.inputs[0])}, which no QuantizeLinear produced`);
+    if (!type) n.fail(`dequantizes ${show(n.inputs[0])}, which no QuantizeLinear produced`);
     const p = readQdqParams(ctx, n, x.dims, type);
     const have = this.act.get(x.t);
     if (p.axis !== undefined || !have || p.scale[0] !== have.scale || int8ZeroPoint(p) !== have.zeroPoint)

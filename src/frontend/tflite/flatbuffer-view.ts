@@ -4,7 +4,7 @@
 // read. Each accessor takes the schema path it is reading (`subgraphs[0].tensors[3].shape`) so that a
 // malformed file is reported by field, not by byte offset alone.
 import { ByteBuffer } from 'flatbuffers';
-import { InputError } from '../../errors.ts';
+import { InputError, printable } from '../../errors.ts';
 
 /** A table's position in the file (where its soffset to the vtable is stored) and its schema path. */
 export interface TableRef {
@@ -33,7 +33,8 @@ export class FlatView {
   }
 
   fail(path: string, problem: string): never {
-    throw new InputError(`${this.file}: malformed TFLite model: ${path}: ${problem}`);
+    // A problem may quote the file's own bytes (an identifier, a string): one line, no escape codes.
+    throw new InputError(`${this.file}: malformed TFLite model: ${path}: ${printable(problem)}`);
   }
 
   /** Throws unless [pos, pos + n) lies inside the file. */
