@@ -21,6 +21,7 @@
  *   icache=BYTES:LINE:WAYS   line model of the flash instruction path (ART or L1 I-cache)
  *   dcache=BYTES:LINE:WAYS   line model of the data path for flash (and SRAM when dcache_sram=1)
  *   dcache_sram=0|1
+ *   debug=1             marker events and undecoded or oddly sized instructions on stderr
  *
  * The API declarations below are our own, written from QEMU's documented plugin API (docs/devel/
  * tcg-plugins.rst, include/qemu/qemu-plugin.h of 7.2); the functions are exported by the QEMU binary.
