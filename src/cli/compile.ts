@@ -21,9 +21,10 @@ import { formatPlanTable, misfitReasons } from '../schedule/plan-table.ts';
 import { lowerArch } from '../frontend/arch-to-ir.ts';
 import { log, printJson, printLine, type GlobalFlags } from './output.ts';
 import { intInRange } from './flag-checks.ts';
-import { defineCommand } from './flags.ts';
+import { defineCommand, SUPERNET_FLAGS, supernetRequest, type SupernetFlags } from './flags.ts';
+import { supernetWeights } from '../pipeline/supernet-weights.ts';
 
-interface Args extends GlobalFlags, ModelFileFlags {
+interface Args extends GlobalFlags, ModelFileFlags, SupernetFlags {
   input: string;
   board: string;
   out: string;
@@ -115,6 +116,7 @@ export const compileCommand = defineCommand<Args>({
     kernels: true,
     'cmsis-nn': true,
     ...MODEL_FILE_FLAGS,
+    ...SUPERNET_FLAGS,
     build: true,
   },
   examples: [
@@ -125,6 +127,10 @@ export const compileCommand = defineCommand<Args>({
     const source = sourceName(a.input);
     const patch = parsePatch(a.patch);
     claimOutputFolder(a.out);
+    const trainedRequest = supernetRequest(a);
+    if (trainedRequest && modelFileKind(a.input) !== 'arch') throw new InputError('--supernet: trained weights go with arch configs; a model file brings its own');
+    // Loaded (and checked key by key) before any work: a bad checkpoint is bad input.
+    const supernet = trainedRequest ? supernetWeights(trainedRequest) : undefined;
     const board = loadBoard(a.board, { boardsDir: a['boards-dir'] });
     const cmsisRoot = a.kernels === 'cmsis-nn' ? cmsisNnRoot(a['cmsis-nn']) : undefined;
     let prepared: ReturnType<typeof prepare>;
@@ -181,9 +187,14 @@ export const compileCommand = defineCommand<Args>({
       }
 
       if (!a.json) log(`quantizing ${early.model} (${samples} calibration inputs, seed ${a.seed}) ...`);
-      prepared = prepare(archSource(arch, { seed: a.seed, calibrationSamples: samples, testSets }), board, { patch, backend: a.kernels });
+      const trained = supernet?.graphFor(arch);
+      if (trained && !a.json) for (const n of trained.notes) log(n);
+      prepared = prepare(archSource(arch, { seed: a.seed, calibrationSamples: samples, testSets, trained }), board, { patch, backend: a.kernels });
       if (!a.json) log(a.build ? 'generating C and building ...' : 'generating C ...');
-      outcome = await compileModel(prepared, board, { out: a.out, build: a.build, cmsisRoot, extra: { arch }, references: false });
+      const weights = trained
+        ? { weights: { source: 'supernet', file: supernet!.source, labParams: trained.params, calibration: trained.calibration ?? null } }
+        : { weights: { source: 'seeded', seed: a.seed } };
+      outcome = await compileModel(prepared, board, { out: a.out, build: a.build, cmsisRoot, extra: { arch, ...weights }, references: false });
     }
     const plan = prepared.plan;
     const summary = {

@@ -4,7 +4,9 @@ import { readText, sourceName, writeFileAtomic } from '../io/read-input.ts';
 import { parseArchJson } from '../space/config.ts';
 import { graphMacs, graphParams } from '../ir/index.ts';
 import { printJson, printLine, type GlobalFlags } from './output.ts';
-import { defineCommand } from './flags.ts';
+import { defineCommand, SUPERNET_FLAGS, supernetRequest, type SupernetFlags } from './flags.ts';
+import { supernetWeights } from '../pipeline/supernet-weights.ts';
+import { profileArch } from '../predict/efficiency.ts';
 import { claimOutputFile } from '../io/output-folder.ts';
 
 /** An ONNX file this tool wrote: its producer_name field (ModelProto field 2) is "mcu-nas". */
@@ -12,7 +14,7 @@ function isMcuNasOnnx(bytes: Buffer): boolean {
   return bytes.subarray(0, 64).includes(Buffer.from([0x12, 7, ...Buffer.from('mcu-nas')]));
 }
 
-interface Args extends GlobalFlags {
+interface Args extends GlobalFlags, SupernetFlags {
   input: string;
   onnx: string;
   seed: number;
@@ -21,18 +23,23 @@ interface Args extends GlobalFlags {
 
 export const exportCommand = defineCommand<Args>({
   command: 'export [input]',
-  describe: 'write a float ONNX model (opset 13, NCHW, input "input", output "output") of an arch config with seeded weights',
+  describe: 'write a float ONNX model (opset 13, NCHW, input "input", output "output") of an arch config: seeded weights, or a super network\'s trained ones',
   positionals: { input: { describe: 'arch config JSON file, or - for stdin', required: 'export: give an arch config file, or - for stdin' } },
-  flags: { onnx: true, seed: { describe: 'seed of the weights (same seed, same weights)' }, force: true },
+  flags: { onnx: true, seed: { describe: 'seed of the weights (same seed, same weights)' }, force: true, ...SUPERNET_FLAGS },
   examples: [['$0 export best.json --onnx best.onnx', 'the subnet as an ONNX model onnxruntime runs']],
   run: (a) => {
     const out = claimOutputFile(a.onnx, '--onnx', isMcuNasOnnx, a.force);
+    const request = supernetRequest(a);
     const arch = parseArchJson(readText(a.input), sourceName(a.input));
-    const graph = lowerArch(arch, { seed: a.seed });
+    const trained = request ? supernetWeights(request).graphFor(arch) : undefined;
+    const graph = trained?.graph ?? lowerArch(arch, { seed: a.seed });
     const bytes = exportOnnx(graph);
     writeFileAtomic(out, bytes);
-    const summary = { onnx: a.onnx, bytes: bytes.length, graph: graph.name, ops: graph.ops.length, macs: graphMacs(graph), params: graphParams(graph), seed: a.seed };
+    const weights = trained ? { supernet: a.supernet, calibration: trained.calibration ?? null } : { seed: a.seed };
+    // params: the lab's count_parameters (BN counted as the lab's subnet has it), as profile and compile print it.
+    const summary = { onnx: a.onnx, bytes: bytes.length, graph: graph.name, ops: graph.ops.length, macs: graphMacs(graph), params: profileArch(arch).params, onnxParams: graphParams(graph), ...weights };
     if (a.json) return printJson(summary);
-    printLine(`wrote ${a.onnx} (${bytes.length} bytes): ${graph.name}, ${graph.ops.length} ops, ${summary.macs} MACs, seed ${a.seed}`);
+    printLine(`wrote ${a.onnx} (${bytes.length} bytes): ${graph.name}, ${graph.ops.length} ops, ${summary.macs} MACs, ${summary.params} params (lab count), ${trained ? `weights from ${a.supernet}` : `seed ${a.seed}`}`);
+    for (const n of trained?.notes ?? []) printLine(`  ${n}`);
   },
 });

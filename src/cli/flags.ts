@@ -9,6 +9,7 @@ import { InputError } from '../errors.ts';
 import { DEFAULT_WORST_IMAGES } from '../pipeline/evaluate.ts';
 import { SCHEDULES, TRAIN_DEFAULTS } from '../predict/train.ts';
 import { LAB_EVOLUTION_DEFAULTS as EVO } from '../search/evolution.ts';
+import type { SupernetRequest } from '../pipeline/supernet-weights.ts';
 import type { GlobalFlags } from './output.ts';
 
 export interface FlagSpec {
@@ -49,6 +50,12 @@ export const FLAGS = {
   std: { type: 'string', describe: 'per-channel std, one value or comma-separated (model channel order)' },
   reference: { type: 'string', describe: 'model files: a float model (.onnx or .tflite) whose outputs on the same inputs are the reference' },
   seed: { type: 'number', describe: 'seed of the weights and of the synthetic inputs', default: 0, int: true, min: 0, max: SEED_MAX },
+  // trained weights (the lab's once-for-all super network)
+  supernet: { type: 'string', describe: "the lab's super-network checkpoint (.pth, OFAMCUNets state_dict): arch configs get its subnet's trained weights instead of seeded ones" },
+  'calib-bn': { type: 'string', describe: 'with --supernet: re-calibrate BatchNorm statistics on this dataset (mnist or an ImageFolder; its odd-index half, every image), as the lab\'s calib_bn' },
+  'calib-bn-batch': { type: 'number', describe: 'with --calib-bn: batch size of the re-calibration, in images', default: 32, int: true, min: 1, max: 512 },
+  'calib-bn-resolution': { type: 'number', describe: "with --calib-bn: image side of the re-calibration, in pixels (default: the config's image_size)", int: true, min: 32, max: 512 },
+  'lab-calib-bn-quirk': { type: 'boolean', describe: "with --calib-bn: reproduce the lab notebook's swapped arguments (resolution = batch size and batch size = resolution)", default: false },
   // search
   'max-macs': { type: 'number', describe: "budget in million MACs (the lab's millionMACs)", above: 0, max: 1e6 },
   'max-peak-kb': { type: 'number', describe: "budget of peak activation in KB (the lab's KBPeakMemory)", above: 0, max: 1e7 },
@@ -101,6 +108,26 @@ export const FLAGS = {
 } as const satisfies Record<string, FlagSpec>;
 
 export type FlagName = keyof typeof FLAGS;
+
+/** The flags of trained weights, together (compile, validate, export). */
+export const SUPERNET_FLAGS = { supernet: true, 'calib-bn': true, 'calib-bn-batch': true, 'calib-bn-resolution': true, 'lab-calib-bn-quirk': true } as const;
+
+export interface SupernetFlags {
+  supernet?: string;
+  'calib-bn'?: string;
+  'calib-bn-batch': number;
+  'calib-bn-resolution'?: number;
+  'lab-calib-bn-quirk': boolean;
+}
+
+/** The supernet request from its flags; the calibration flags without --supernet are an error. */
+export function supernetRequest(a: SupernetFlags): SupernetRequest | undefined {
+  if (a.supernet === undefined) {
+    if (a['calib-bn'] !== undefined) throw new InputError('--calib-bn re-calibrates the trained weights of --supernet FILE: give --supernet too');
+    return undefined;
+  }
+  return { file: a.supernet, calibBn: a['calib-bn'], calibBnBatch: a['calib-bn-batch'], calibBnResolution: a['calib-bn-resolution'], labQuirk: a['lab-calib-bn-quirk'] };
+}
 
 /** Flags every command takes (main.ts registers them globally). */
 export const GLOBAL_FLAGS: Record<string, FlagSpec> = {

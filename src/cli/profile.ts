@@ -1,6 +1,6 @@
 import { parseArchConfig, parseArchJson } from '../space/config.ts';
 import { profileArch, type Efficiency } from '../predict/efficiency.ts';
-import { readText, sourceName } from '../io/read-input.ts';
+import { parseJson, readText, sourceName } from '../io/read-input.ts';
 import { InputError, isUserError } from '../errors.ts';
 import { printJson, printLine, type GlobalFlags } from './output.ts';
 import { defineCommand } from './flags.ts';
@@ -28,12 +28,7 @@ function profileLines(text: string, source: string): { lines: string[]; bad: num
     const where = `${source} line ${i + 1}`;
     try {
       if (line.trim() === '') throw new InputError(`${where}: empty line`);
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (e) {
-        throw new InputError(`${where}: not valid JSON (${(e as Error).message})`);
-      }
+      const value = parseJson(line, where);
       return JSON.stringify(labFigures(profileArch(parseArchConfig(value, where))));
     } catch (e) {
       if (!isUserError(e)) throw e;

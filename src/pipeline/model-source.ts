@@ -43,6 +43,8 @@ export interface ArchSourceOptions {
   seed: number;
   calibrationSamples: number;
   testSets: number;
+  /** Trained weights (the super network's subnet) instead of seeded ones, with notes on where they came from. */
+  trained?: { graph: Graph; notes: string[] };
 }
 
 /**
@@ -51,7 +53,7 @@ export interface ArchSourceOptions {
  * tests never reuse a calibration input.
  */
 export function archSource(arch: ArchConfig, opts: ArchSourceOptions): ModelSource {
-  const graph = lowerArch(arch, { seed: opts.seed });
+  const graph = opts.trained?.graph ?? lowerArch(arch, { seed: opts.seed });
   const all = syntheticInputs(graph, opts.calibrationSamples + opts.testSets, opts.seed).map((s) => s[0]);
   return {
     name: graph.name,
@@ -59,7 +61,9 @@ export function archSource(arch: ArchConfig, opts: ArchSourceOptions): ModelSour
     calibration: all.slice(0, opts.calibrationSamples),
     tests: all.slice(opts.calibrationSamples).map((input) => ({ input })),
     notes: [
-      `weights are seeded (seed ${opts.seed}) with BatchNorm statistics folded in: no trained super network is available, so accuracy figures are not meaningful; bit-exactness and cost are`,
+      ...(opts.trained?.notes ?? [
+        `weights are seeded (seed ${opts.seed}) with BatchNorm statistics folded in: no trained super network was given (--supernet), so accuracy figures are not meaningful; bit-exactness and cost are`,
+      ]),
       `calibrated on ${opts.calibrationSamples} seeded synthetic inputs (ImageNet-normalised uniform noise)`,
     ],
     calibrationSource: 'random',
