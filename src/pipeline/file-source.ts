@@ -25,7 +25,7 @@ import type { Graph } from '../ir/graph.ts';
 import { elementCount } from '../ir/tensors.ts';
 import { readBytes } from '../io/read-input.ts';
 import { openOnnx } from '../oracle/onnxruntime.ts';
-import { runFloat, runInt8, syntheticInputs, type QuantGraph, type TensorQuant } from '../quant/index.ts';
+import { firstNonFinite, nonFiniteSummary, runFloat, runInt8, syntheticInputs, type QuantGraph, type TensorQuant } from '../quant/index.ts';
 import type { ModelSource, SourceKind, TestInput } from './model-source.ts';
 import { structuredImages } from './synthetic-images.ts';
 
@@ -138,8 +138,11 @@ function calibrationInputs(g: Graph, file: string, opts: FileSourceOptions, from
   return { inputs, source: `${ds.name} (${inputs.length} images)` };
 }
 
+/** A test-data tensor of the size the model needs, every value a finite number (a NaN would quantize to 0 unseen). */
 function checkLength(t: { data: Float32Array; dims: readonly number[] }, want: number, where: string, what: string): Float32Array {
   if (t.data.length !== want) throw new InputError(`${where}: ${what} holds ${t.data.length} values ([${t.dims.join(',')}]); the model needs ${want}`);
+  const k = firstNonFinite(t.data);
+  if (k >= 0) throw new InputError(`${where}: ${what} holds ${nonFiniteSummary(t.data, k)}`);
   return t.data;
 }
 

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadBoard } from '../../src/board/index.ts';
 import { InputError } from '../../src/errors.ts';
 import { importOnnx } from '../../src/frontend/onnx/index.ts';
+import { onnx } from '../../src/frontend/onnx/proto.ts';
 import { importTflite } from '../../src/frontend/tflite/index.ts';
 import { GraphBuilder } from '../../src/ir/index.ts';
 import { fileSource } from '../../src/pipeline/file-source.ts';
@@ -169,6 +170,18 @@ describe('calibration data', () => {
     const x = values(64, 8);
     const c = calibrate(g, [x]);
     expect(c.ranges.get(g.inputs[0])).toEqual({ min: Math.min(...x), max: Math.max(...x), meanMin: Math.min(...x), meanMax: Math.max(...x) });
+  });
+});
+
+describe('test data', () => {
+  it('a NaN in input_0.pb is refused naming the folder and file (it would quantize to 0 unseen)', async () => {
+    const file = write('td.onnx', convModel(goodWeights));
+    const data = path.join(dir, 'td-data');
+    fs.mkdirSync(data);
+    const x = values(64, 2);
+    x[10] = NaN;
+    fs.writeFileSync(path.join(data, 'input_0.pb'), onnx.TensorProto.encode(onnx.TensorProto.create({ dims: [1, 1, 8, 8], dataType: 1, floatData: Array.from(x) })).finish());
+    expect(await asyncMessageOf(() => fileSource(file, { seed: 0, calibrationSamples: 1, testSets: 1, testData: data }))).toBe(`${data} (pair 0): input_0.pb holds NaN (1 of 64 values is not finite)`);
   });
 });
 
