@@ -9,7 +9,8 @@ import type { Measure } from '../search/candidate.ts';
 import { boardMeasure } from '../predict/board-efficiency.ts';
 import { loadBoard } from '../board/index.ts';
 import { parsePatch } from './compile.ts';
-import { defineCommand } from './flags.ts';
+import { defineCommand, SUPERNET_FLAGS, supernetRequest, type SupernetFlags } from './flags.ts';
+import { supernetWeights } from '../pipeline/supernet-weights.ts';
 import { claimOutputFile } from '../io/output-folder.ts';
 import { parseArchJson } from '../space/config.ts';
 import { paretoOf, summarize } from '../search/report.ts';
@@ -28,7 +29,7 @@ function isArchFile(bytes: Buffer): boolean {
   }
 }
 
-interface Args extends GlobalFlags {
+interface Args extends GlobalFlags, SupernetFlags {
   board?: string;
   'boards-dir'?: string;
   patch: string;
@@ -77,6 +78,7 @@ export const searchCommand = defineCommand<Args>({
     force: true,
     'verify-top': true,
     'max-latency-ms': true,
+    ...SUPERNET_FLAGS,
   },
   examples: [
     ['$0 search --max-macs 60 --max-peak-kb 250 --population 50 --generations 20 --out best.json', "the lab's evolution under its budgets"],
@@ -90,6 +92,9 @@ export const searchCommand = defineCommand<Args>({
       throw new InputError('--max-latency-ms is measured in the emulator: give --verify-top K too');
 
     const out = a.out === undefined ? undefined : claimOutputFile(a.out, '--out', isArchFile, a.force);
+    const trainedRequest = supernetRequest(a);
+    if (trainedRequest && a['verify-top'] === undefined) throw new InputError('--supernet gives the verified candidates trained weights: give --verify-top K too');
+    const supernet = trainedRequest ? supernetWeights(trainedRequest) : undefined;
     const constraints: Constraints = { millionMACs: a['max-macs'], KBPeakMemory: a['max-peak-kb'] };
     let measure: Measure = analyticMeasure;
     const patch = parsePatch(a.patch);
@@ -127,6 +132,7 @@ export const searchCommand = defineCommand<Args>({
         patch,
         seed: a.seed,
         log: a.json ? undefined : log,
+        trained: supernet ? (arch) => supernet.graphFor(arch) : undefined,
       });
       // The measured firmware, not the prediction, decides: the best candidate that passed wins.
       const winner = verified.find((v) => v.ok);

@@ -11,12 +11,13 @@ import { parseArchJson } from '../space/config.ts';
 import { fileSource, modelFileKind } from '../pipeline/file-source.ts';
 import type { ModelSource } from '../pipeline/model-source.ts';
 import { fileSourceOptions, MODEL_FILE_FLAGS, parsePatch } from './compile.ts';
-import { defineCommand } from './flags.ts';
+import { defineCommand, SUPERNET_FLAGS, supernetRequest, type SupernetFlags } from './flags.ts';
+import { supernetWeights } from '../pipeline/supernet-weights.ts';
 import { claimOutputFolder } from '../io/output-folder.ts';
 import { intInRange } from './flag-checks.ts';
 import { log, printJson, printLine, type GlobalFlags } from './output.ts';
 
-interface Args extends GlobalFlags {
+interface Args extends GlobalFlags, SupernetFlags {
   input: string;
   board: string;
   kernels: KernelBackend;
@@ -54,6 +55,7 @@ export const validateCommand = defineCommand<Args>({
     ...MODEL_FILE_FLAGS,
     'test-sets': { default: 3, describe: 'seeded synthetic test inputs (arch config, or a model file without --test-data)' },
     reference: true,
+    ...SUPERNET_FLAGS,
     'min-cosine': true,
     out: { describe: 'keep the compiled folder here (absent, empty, or an earlier mcu-nas output)' },
   },
@@ -62,6 +64,9 @@ export const validateCommand = defineCommand<Args>({
     const source = sourceName(a.input);
     const patch = parsePatch(a.patch);
     if (a.out !== undefined) claimOutputFolder(a.out);
+    const trainedRequest = supernetRequest(a);
+    if (trainedRequest && modelFileKind(a.input) !== 'arch') throw new InputError('--supernet: trained weights go with arch configs; a model file brings its own');
+    const supernet = trainedRequest ? supernetWeights(trainedRequest) : undefined;
     const board = loadBoard(a.board, { boardsDir: a['boards-dir'] });
     const cmsisRoot = a.kernels === 'cmsis-nn' ? cmsisNnRoot(a['cmsis-nn']) : undefined;
     let src: ModelSource;
@@ -71,7 +76,7 @@ export const validateCommand = defineCommand<Args>({
       if (a.reference !== undefined) throw new InputError('--reference: a reference model goes with model files (ONNX/TFLite), not arch configs');
       if (a.calibration !== undefined && a.calibration !== 'random') throw new InputError(`--calibration: only "random" is supported for an arch config, got "${a.calibration}"`);
       const arch = parseArchJson(readText(a.input), source);
-      src = archSource(arch, { seed: a.seed, calibrationSamples: intInRange('calibration-samples', a['calibration-samples'], 1, 256), testSets: a['test-sets'] });
+      src = archSource(arch, { seed: a.seed, calibrationSamples: intInRange('calibration-samples', a['calibration-samples'], 1, 256), testSets: a['test-sets'], trained: supernet?.graphFor(arch) });
     }
     if (!a.json) log(`validating ${src.name} on ${board.name} ...`);
     const r = await validateModel(src, board, { backend: a.kernels, patch, cmsisRoot, out: a.out, minCosine: a['min-cosine'] });
