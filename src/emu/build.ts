@@ -30,6 +30,8 @@ export interface BuildOptions {
   toolchain?: ArmToolchain;
   /** Rebuild even when the outputs are newer than every input. */
   force?: boolean;
+  /** Build the board link alone (what is flashed; e.g. to measure it), always rebuilt. */
+  boardOnly?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -82,8 +84,9 @@ export async function buildFirmware(projectOrDir: FirmwareProject | string, opts
   const { recipe, dir } = project;
   const started = performance.now();
   let built = false;
-  if (opts.force || needsBuild(project)) {
-    const links = [recipe.board, ...(recipe.qemu ? [recipe.qemu] : [])];
+  const withQemu = recipe.qemu !== null && !opts.boardOnly;
+  if (opts.force || opts.boardOnly || needsBuild(project)) {
+    const links = [recipe.board, ...(recipe.qemu && withQemu ? [recipe.qemu] : [])];
     const results = await Promise.all(
       links.map((l) => execa(tools.gcc, linkArguments(recipe, l), { cwd: dir, reject: false, all: true, env: opts.env })),
     );
@@ -107,10 +110,10 @@ export async function buildFirmware(projectOrDir: FirmwareProject | string, opts
     elf: at(recipe.board.elf),
     bin: at(recipe.board.bin),
     hex: at(recipe.board.hex),
-    qemuElf: recipe.qemu ? at(recipe.qemu.elf) : null,
+    qemuElf: recipe.qemu && withQemu ? at(recipe.qemu.elf) : null,
     size: {
       board: measureFirmware(at(recipe.board.elf), project.layouts.board),
-      qemu: recipe.qemu && project.layouts.qemu ? measureFirmware(at(recipe.qemu.elf), project.layouts.qemu) : null,
+      qemu: recipe.qemu && withQemu && project.layouts.qemu ? measureFirmware(at(recipe.qemu.elf), project.layouts.qemu) : null,
     },
     seconds: built ? (performance.now() - started) / 1000 : 0,
     flashCommands: project.flashCommands,

@@ -1,6 +1,7 @@
 // report.json of a compiled model: DESIGN.md's fields first (board, model, macs, params, flash, sram, fits,
 // patch, layers), then the plan's detail, then what code generation and the build produced.
 import { liveBuffersAt, type Plan } from '../schedule/index.ts';
+import { misfitReasons } from '../schedule/plan-table.ts';
 import type { MemoryReport } from '../report/index.ts';
 
 export const REPORT_FILE = 'report.json';
@@ -20,6 +21,8 @@ export function planReport(plan: Plan, patchFile: string | null) {
     flash,
     sram,
     fits,
+    /** Why it does not fit (a line per region and its overflow); empty when it fits. */
+    fitReasons: misfitReasons(plan),
     patch: patch ? { ...patch, geometryFile: patchFile } : null,
     layers,
     ...rest,

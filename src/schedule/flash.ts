@@ -10,8 +10,41 @@
 // one kernel body per distinct op kind and window (shape-specialised C, as TinyEngine generates) plus a
 // call site per op. CMSIS-NN: the library as linked (../shared/spec/toolchain.md: about 21 KB on M4 with
 // DSP at -O3, 13 KB without DSP) plus the runtime and a call site per op.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { KernelBackend } from './inplace.ts';
 import type { Step } from './steps.ts';
+
+/** Measured code sizes (tools/bench/code-size.ts writes it; re-run it after changing kernels or runtime). */
+export const CODE_SIZE_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'code-size.json');
+
+export interface CodeSizeTable {
+  /** arm-none-eabi-gcc version the sizes were measured with. */
+  toolchain: string;
+  /** Per CPU flag set: each kernel function or table, its bytes and what it references. */
+  kernels: Record<string, Record<string, { bytes: number; calls: string[] }>>;
+  /** Board name -> its CPU flag set (a key of `kernels`). */
+  boardFlags: Record<string, string>;
+  /** Board name -> flash of the board link around a stub model: vectors, start-up, console, main, libc. */
+  runtime: Record<string, number>;
+  /** Board name -> the libgcc members ("libgcc:<member>") the runtime already holds. */
+  runtimeHas: Record<string, string[]>;
+}
+
+/** What the flash estimate needs to know of a board. */
+export interface CodeTarget {
+  name: string;
+  core: string;
+  dsp: boolean;
+  fpu?: string;
+}
+
+let sizes: CodeSizeTable | null | undefined;
+function codeSizes(): CodeSizeTable | null {
+  if (sizes === undefined) sizes = fs.existsSync(CODE_SIZE_FILE) ? (JSON.parse(fs.readFileSync(CODE_SIZE_FILE, 'utf8')) as CodeSizeTable) : null;
+  return sizes;
+}
 
 export interface FlashBreakdown {
   weights: number;
@@ -64,7 +97,64 @@ function kernelKey(s: Step): string {
   return s.kind;
 }
 
-export function codeEstimate(steps: readonly Step[], backend: KernelBackend, dsp: boolean): number {
+// The own kernel function each step kind calls (templates/model/own/*.hbs); the table knows what each
+// function pulls in (gemm, im2col, ...), and a helper two ops share is counted once.
+const KERNEL_FUNCTION: Record<Step['kind'], string | null> = {
+  conv2d: 'mcunas_conv_s8',
+  depthwise: 'mcunas_depthwise_s8',
+  pointwise: 'mcunas_pointwise_s8',
+  fully_connected: 'mcunas_fully_connected_s8',
+  add: 'mcunas_add_s8',
+  mul: 'mcunas_mul_s8',
+  global_avg_pool: 'mcunas_global_avgpool_s8',
+  avg_pool: 'mcunas_avgpool_s8',
+  max_pool: 'mcunas_maxpool_s8',
+  pad: 'mcunas_pad_s8',
+  reshape: null,
+  activation: 'mcunas_lut_s8',
+  softmax: 'mcunas_softmax_s8',
+  concat: 'mcunas_requant_copy_s8',
+};
+// Per op beyond its kernel: the op's code in mcunas_model_run (op functions are inlined there), its
+// parameter struct and shapes in .rodata. Fitted on board ELFs of the real models and arch configs
+// (tools/bench/fit.ts).
+const MEASURED_CALL_SITE_BYTES = 190;
+
+/** The flag set of a board in the table: its own, else a measured board with the same core, FPU and DSP. */
+function flagsOf(t: CodeSizeTable, target: CodeTarget): string | undefined {
+  return t.boardFlags[target.name];
+}
+
+/** Code bytes from measured sizes, or undefined when the table does not know the board. */
+function measuredCode(steps: readonly Step[], target: CodeTarget): number | undefined {
+  const t = codeSizes();
+  if (!t) return undefined;
+  const key = flagsOf(t, target);
+  const runtime = t.runtime[target.name];
+  if (key === undefined || runtime === undefined) return undefined;
+  const fns = t.kernels[key];
+  const seen = new Set<string>(t.runtimeHas[target.name] ?? []);
+  const inRuntime = seen.size;
+  const visit = (name: string) => {
+    if (seen.has(name) || !fns[name]) return;
+    seen.add(name);
+    for (const c of fns[name].calls) visit(c);
+  };
+  for (const s of steps) {
+    const f = KERNEL_FUNCTION[s.kind];
+    if (f) visit(f);
+  }
+  let kernels = 0;
+  // Functions are placed at 4-byte boundaries at most.
+  for (const n of [...seen].slice(inRuntime)) kernels += (fns[n].bytes + 3) & ~3;
+  return runtime + kernels + steps.filter((s) => s.kind !== 'reshape').length * MEASURED_CALL_SITE_BYTES;
+}
+
+export function codeEstimate(steps: readonly Step[], backend: KernelBackend, dsp: boolean, target?: CodeTarget): number {
+  if (backend === 'own' && target) {
+    const measured = measuredCode(steps, target);
+    if (measured !== undefined) return measured;
+  }
   const calls = steps.filter((s) => s.kind !== 'reshape').length;
   if (backend === 'cmsis-nn') return RUNTIME_BYTES + (dsp ? CMSIS_NN_LIBRARY_BYTES.dsp : CMSIS_NN_LIBRARY_BYTES.plain) + calls * CMSIS_CALL_SITE_BYTES;
   const kinds = new Map<string, number>();
@@ -74,7 +164,7 @@ export function codeEstimate(steps: readonly Step[], backend: KernelBackend, dsp
   return RUNTIME_BYTES + bodies + calls * CALL_SITE_BYTES;
 }
 
-export function flashBreakdown(steps: readonly Step[], backend: KernelBackend, dsp: boolean, patchTables = 0): FlashBreakdown {
+export function flashBreakdown(steps: readonly Step[], backend: KernelBackend, dsp: boolean, patchTables = 0, target?: CodeTarget): FlashBreakdown {
   let weights = 0;
   let biases = 0;
   let channels = 0;
@@ -85,6 +175,6 @@ export function flashBreakdown(steps: readonly Step[], backend: KernelBackend, d
   }
   const bias = biases * 4;
   const quantParams = channels * 8;
-  const code = codeEstimate(steps, backend, dsp);
+  const code = codeEstimate(steps, backend, dsp, target);
   return { weights, bias, quantParams, code, patchTables, total: weights + bias + quantParams + code + patchTables, codeIsEstimate: true };
 }

@@ -272,7 +272,7 @@ function figures(g: StepGraph, board: Board, opts: PlanOptions) {
   const placement = place(c, alignment);
   const layout = sramLayout(board, placement.arena, c.assignment.buffers, alignment);
   const patchTables = c.geo ? patchTableBytes(c.geo) : 0;
-  const flash = flashBreakdown(g.steps, backend, board.dsp, patchTables);
+  const flash = flashBreakdown(g.steps, backend, board.dsp, patchTables, board);
   // Split across runs, the arena is the sum of what each run holds.
   const arena = layout.mode === 'split' ? layout.spans.reduce((n, s) => n + s.arena, 0) : placement.arena;
   const sramBytes = arena + STACK_BYTES + RUNTIME_BYTES;

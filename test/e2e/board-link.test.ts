@@ -1,0 +1,86 @@
+// The board link of every board in boards/: the image to flash is the application (model, kernels,
+// runtime, main), with no test data, a vector table at the board's flash base, and the flash the plan
+// says (within 2%). A small real model (onnx-mnist8) is planned, generated and linked at each board's
+// own addresses; only the board link is built (the emulator link is what the QEMU tests run).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listBoards } from '../../src/board/index.ts';
+import type { Board } from '../../src/board/schema.ts';
+import { findExecutable, parseElf, VECTOR_TABLE_BYTES } from '../../src/emu/index.ts';
+import { measureBoardFit, type BoardFit } from '../../src/pipeline/board-fit.ts';
+import { fileSource } from '../../src/pipeline/file-source.ts';
+import { prepare } from '../../src/pipeline/prepare.ts';
+import { sharedPath } from '../helpers/shared.ts';
+import { pool } from '../helpers/pool.ts';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-board-link-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const boards = listBoards();
+const results = new Map<string, { fit: BoardFit; board: Board; image: Buffer }>();
+
+describe.skipIf(!findExecutable('arm-none-eabi-gcc'))('the board link of every board is the application, as planned', () => {
+  beforeAll(async () => {
+    const src = await fileSource(sharedPath('data/onnx-mnist8/model.onnx'), { seed: 0, calibrationSamples: 2, testSets: 0, testData: sharedPath('data/onnx-mnist8') });
+    await pool(
+      boards.map((board) => async () => {
+        const p = prepare(src, board, { patch: 'off', backend: 'own' });
+        const fit = await measureBoardFit(p, board, path.join(tmp, board.name));
+        results.set(board.name, { fit, board, image: fs.readFileSync(fit.elf) });
+      }),
+      2,
+    );
+    for (const { fit } of results.values())
+      console.log(`${fit.board}: flash ${fit.flash.elf} B (planned ${fit.flash.planned} B, ${fit.flash.errorPercent.toFixed(2)}%), static SRAM ${fit.staticSram.elf} B (planned ${fit.staticSram.planned} B)`);
+  }, 240_000);
+
+  it('covers every board in boards/', () => {
+    expect(boards.length).toBeGreaterThanOrEqual(10);
+    expect([...results.keys()].sort()).toEqual(boards.map((b) => b.name).sort());
+  });
+
+  it.each(boards.map((b) => b.name))('%s: vector table at the flash base, initial SP at the top of the stack in SRAM, reset vector a Thumb address in flash', (name) => {
+    const { fit, board, image } = results.get(name)!;
+    const elf = parseElf(image);
+    const table = elf.sections.find((s) => s.name === '.isr_vector')!;
+    const flashBase = board.flash.base;
+    expect(table.address).toBe(flashBase);
+    const word = (i: number) => image.readUInt32LE(table.offset + 4 * i);
+    const symbol = (n: string) => elf.symbols.find((s) => s.name === n);
+    expect(word(0)).toBe(symbol('__stack_top')!.value);
+    const inSram = board.sram.some((r) => word(0) > r.base && word(0) <= r.base + r.size);
+    expect(inSram, `initial SP 0x${word(0).toString(16)}`).toBe(true);
+    expect(word(1) & 1).toBe(1);
+    expect(word(1) & ~1).toBe(symbol('Reset_Handler')!.value & ~1);
+    expect(word(1)).toBeGreaterThan(flashBase);
+    expect(word(1)).toBeLessThan(flashBase + board.flash.size);
+    expect(elf.entry & ~1).toBe(word(1) & ~1);
+    // Every fault vector goes somewhere in flash; reserved slots 8-10 and 13 are 0.
+    for (const i of [2, 3, 15, 16, 47]) expect(word(i) & ~1, `vector ${i}`).toBeGreaterThan(flashBase);
+    expect([8, 9, 10, 13].map(word)).toEqual([0, 0, 0, 0]);
+    // The word a test bench may fill sits right after the table, and is 0: the board runs the application.
+    expect(symbol('mcunas_vectors_at')!.value).toBe(flashBase + VECTOR_TABLE_BYTES);
+    expect(word(VECTOR_TABLE_BYTES / 4)).toBe(0);
+    expect(fit.size.stackReserveBytes).toBe(2048);
+  });
+
+  it.each(boards.map((b) => b.name))('%s: no test data in the image (no .mcunas_test section, no test-vector symbols)', (name) => {
+    const { fit, image } = results.get(name)!;
+    const elf = parseElf(image);
+    expect(elf.sections.map((s) => s.name)).not.toContain('.mcunas_test');
+    expect(elf.symbols.filter((s) => /test_blob|test_set|mcunas_test|expected_\d|input_\d/.test(s.name)).map((s) => s.name)).toEqual([]);
+    expect(fit.size.testDataBytes).toBe(0);
+    // The application's pieces are there: the weak hooks and the model.
+    for (const s of ['mcunas_fill_input', 'mcunas_output_ready', 'mcunas_model_run', 'main']) expect(elf.symbols.some((x) => x.name === s), s).toBe(true);
+  });
+
+  it.each(boards.map((b) => b.name))('%s: flash measured on the ELF is within 2% of the plan', (name) => {
+    const { fit } = results.get(name)!;
+    expect(fit.fits).toBe(true);
+    expect(Math.abs(fit.flash.planned - fit.flash.elf) / fit.flash.elf).toBeLessThanOrEqual(0.02);
+    // The model's constants are in it, byte for byte what the plan counts.
+    expect(fit.flash.elf).toBeGreaterThan(6368);
+  });
+});
