@@ -39,6 +39,16 @@ function minus(a: MixCounts, b: MixCounts): MixCounts {
   };
 }
 
+/** The mix-loop fixture built and run on `boardName`. */
+async function runMixLoop(boardName: string): Promise<ProjectRun> {
+  const board = loadBoard(boardName);
+  const dir = path.join(tmp, `mix-loop-${boardName}`);
+  const input = Int8Array.from([0, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0]);
+  writeFirmwareProject(dir, { board, modelName: 'mix loop', sources: ['model.c'], testSets: [{ input }] });
+  for (const f of ['model.h', 'model.c']) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
+  return runProject(dir, { timeoutMs: 20_000 });
+}
+
 const nonZero = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== 0));
 
 describe.skipIf(!haveBuildAndQemu() || !haveCc)('instruction-mix plugin on QEMU', () => {
@@ -112,12 +122,7 @@ describe.skipIf(!haveBuildAndQemu() || !haveCc)('instruction-mix plugin on QEMU'
   describe('hand-written loop with a known mix (mps2-an386, Cortex-M4)', () => {
     let r: ProjectRun;
     beforeAll(async () => {
-      const board = loadBoard('mps2-an386');
-      const dir = path.join(tmp, 'mix-loop');
-      const input = Int8Array.from([0, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0]);
-      writeFirmwareProject(dir, { board, modelName: 'mix loop', sources: ['model.c'], testSets: [{ input }] });
-      for (const f of ['model.h', 'model.c']) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
-      r = await runProject(dir, { timeoutMs: 20_000 });
+      r = await runMixLoop('mps2-an386');
     }, 120_000);
 
     it('gives exactly the per-iteration classes the source lists, x 100', () => {
@@ -149,6 +154,33 @@ describe.skipIf(!haveBuildAndQemu() || !haveCc)('instruction-mix plugin on QEMU'
       expect(c.cycles).toBe(5000);
       expect(Object.values(c.classes).reduce((a, x) => a + x.cycles, 0)).toBe(c.cycles);
       expect(r.timing.perOp[1].cycles! - r.timing.perOp[0].cycles!).toBe(5000);
+    });
+  });
+
+  describe('the same loop on stm32f746 (Cortex-M7 dual issue)', () => {
+    let r: ProjectRun;
+    beforeAll(async () => {
+      r = await runMixLoop('stm32f746');
+    }, 120_000);
+
+    it('pairs what the M7 rules pair, worked by hand: 7 of the 30, and 34 cycles an iteration', () => {
+      // Greedy in order: ldr after the taken bne; smlad after ldrh; vldr after sxtb16; cmp after vmla;
+      // moveq after it; cmp after b; subs after the not-taken beq. Loads never pair with loads, stores
+      // with stores, multiplies with multiplies; push/pop and sdiv pair with nothing; ldrh (offset from
+      // ldrb), str (address from adds) and the shift chain wait on their producers.
+      const [op0, op1] = r.timing.mix!.sets[0].ops;
+      const d = minus(op1, op0);
+      expect(nonZero(d.paired)).toEqual({ load_word: 100, dsp_mac: 100, fp_mem: 100, alu: 400 });
+      // 30 - 7 single issues, with div 7, fp_mac 3, push/pop ceil(3/2) = 2 each, load-use of the LDRB 1:
+      // 23 ones + 6 (div) + 2 (vmla) + 2 (push, pop: 2 each instead of 1) + 1 = 34.
+      expect(d.stalls).toMatchObject({ load_use: 100, agu_dependency: 100, mul_use: 0, mispredict: 0, dflash_miss: 0, dsram_miss: 0 });
+      // Op 0 brings the code into the 4 KB I-cache (cold misses at 7 wait states); op 1 misses nothing.
+      expect(op1.stalls.ifetch_miss_branch + op1.stalls.ifetch_miss_seq).toBe(0);
+      const cold = 7 * op0.stalls.ifetch_miss_branch;
+      expect(cold).toBeGreaterThan(0);
+      const c = countCycles(d, loadCoreTable('cortex-m7'), { flashPenalty: 7, flashSequentialPenalty: 0, sramMissPenalty: 6 });
+      expect(c.cycles).toBe(3400 - cold);
+      expect(r.timing.perOp[1].cycles! - r.timing.perOp[0].cycles!).toBe(3400 - cold);
     });
   });
 });
