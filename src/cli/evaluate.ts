@@ -10,9 +10,11 @@ import { InputError } from '../errors.ts';
 import { checkEmulated, DEFAULT_WORST_IMAGES, evaluateModel, writeEvaluateReport } from '../pipeline/evaluate.ts';
 import type { KernelBackend } from '../schedule/index.ts';
 import { log, printJson, printLine, type GlobalFlags } from './output.ts';
-import { defineCommand } from './flags.ts';
+import { defineCommand, SUPERNET_FLAGS, supernetRequest, type SupernetFlags } from './flags.ts';
+import { supernetWeights } from '../pipeline/supernet-weights.ts';
+import { modelFileKind } from '../pipeline/file-source.ts';
 
-interface Args extends GlobalFlags {
+interface Args extends GlobalFlags, SupernetFlags {
   model: string;
   dataset: string;
   limit?: number;
@@ -90,6 +92,7 @@ export const evaluateCommand = defineCommand<Args>({
     'boards-dir': true,
     report: true,
     'report-images': true,
+    ...SUPERNET_FLAGS,
   },
   examples: [['$0 evaluate model.onnx --dataset mnist --limit 1000 --emulated 4 --report acc', 'float vs int8 accuracy on 1,000 digits, 4 confirmed in QEMU, an HTML report']],
   run: async (a) => {
@@ -104,6 +107,9 @@ export const evaluateCommand = defineCommand<Args>({
     };
     const worst = a['report-images'];
     if (a.report !== undefined) claimOutputFolder(a.report, '--report');
+    const trainedRequest = supernetRequest(a);
+    if (trainedRequest && modelFileKind(a.model) !== 'arch') throw new InputError('--supernet: trained weights go with arch configs; a model file brings its own');
+    const supernet = trainedRequest ? supernetWeights(trainedRequest) : undefined;
     const board = emulatedCount > 0 ? loadBoard(a.board, { boardsDir: a['boards-dir'] }) : undefined;
 
     const bar = progressBar();
@@ -114,6 +120,7 @@ export const evaluateCommand = defineCommand<Args>({
         dataset: a.dataset,
         preprocess,
         seed,
+        trained: supernet ? (arch) => supernet.graphFor(arch) : undefined,
         limit,
         split: a.split,
         calibration: a.calibration,

@@ -3,8 +3,9 @@
 // with the firmware), the drop between them, confusion matrices, the worst-classified images, and
 // optionally a confirmation that N images give the same int8 bytes when the compiled firmware runs in the
 // emulator. src/cli/evaluate.ts only parses flags and prints; writeEvaluateReport() writes the report folder.
+import { addToOutputFolder, claimOutputFolder } from '../io/output-folder.ts';
+import { makeTempDir, removeTracked } from '../io/cleanup.ts';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Board } from '../board/schema.ts';
 import {
@@ -31,7 +32,7 @@ import { openOnnx } from '../oracle/onnxruntime.ts';
 import { argmax, calibrate, dequantizeOutput, quantize, quantizeInput, runFloat, runInt8, type QuantGraph } from '../quant/index.ts';
 import { renderAccuracyHtml, WorstExamples, type AccuracyReport, type ExampleKind, type ExampleScores, type InputPicture } from '../report/index.ts';
 import type { KernelBackend } from '../schedule/index.ts';
-import { parseArchJson } from '../space/config.ts';
+import { parseArchJson, type ArchConfig } from '../space/config.ts';
 import { compileModel } from './compile.ts';
 import type { ModelSource } from './model-source.ts';
 import { prepare } from './prepare.ts';
@@ -58,7 +59,7 @@ export interface EvaluatedModel {
   close(): Promise<void>;
 }
 
-export async function loadEvaluatedModel(file: string, seed: number): Promise<EvaluatedModel> {
+export async function loadEvaluatedModel(file: string, seed: number, trained?: (arch: ArchConfig) => { graph: Graph }): Promise<EvaluatedModel> {
   const source = sourceName(file);
   if (file.toLowerCase().endsWith('.onnx')) {
     const imp = importOnnxFile(file);
@@ -87,7 +88,8 @@ export async function loadEvaluatedModel(file: string, seed: number): Promise<Ev
     };
   }
   if (file.toLowerCase().endsWith('.tflite')) throw new InputError(`${source}: evaluate reads ONNX models and arch configs, not TFLite files yet`);
-  const graph = lowerArch(parseArchJson(readText(file), source), { seed });
+  const arch = parseArchJson(readText(file), source);
+  const graph = trained ? trained(arch).graph : lowerArch(arch, { seed });
   const input = graph.tensors[graph.inputs[0]];
   const output = graph.tensors[graph.outputs[0]];
   return {
@@ -193,7 +195,7 @@ export async function emulateImages(model: EvaluatedModel, q: QuantGraph, calibr
     if (Buffer.compare(Buffer.from(mine.buffer, mine.byteOffset, mine.length), Buffer.from(t.golden.buffer, t.golden.byteOffset, t.golden.length)) !== 0)
       throw new Error('bug: the compiled int8 model differs from the evaluated one');
   });
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-evaluate-'));
+  const tmp = makeTempDir('mcunas-evaluate-');
   try {
     const out = path.join(tmp, 'model');
     const compiled = await compileModel(prepared, board, { out, build: true });
@@ -209,7 +211,7 @@ export async function emulateImages(model: EvaluatedModel, q: QuantGraph, calibr
       sources: samples.map((s) => s.source),
     };
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    removeTracked(tmp);
   }
 }
 
@@ -218,6 +220,8 @@ export async function emulateImages(model: EvaluatedModel, q: QuantGraph, calibr
 
 export interface EvaluateRequest {
   /** ONNX model (.onnx) or arch config (JSON). */
+  /** Trained weights for an arch config (--supernet) instead of seeded ones. */
+  readonly trained?: (arch: ArchConfig) => { graph: Graph };
   readonly model: string;
   /** 'mnist' or an ImageFolder path. */
   readonly dataset: string;
@@ -301,7 +305,7 @@ export function describePreprocessing(spec: InputSpec, p: Preprocess, dataset: s
 
 export async function evaluateModel(req: EvaluateRequest): Promise<Evaluation> {
   const started = Date.now();
-  const model = await loadEvaluatedModel(req.model, req.seed);
+  const model = await loadEvaluatedModel(req.model, req.seed, req.trained);
   try {
     const dataset = openDataset(req.dataset, model.spec, req.preprocess);
     if (dataset.classes.length > model.classCount)
@@ -431,21 +435,13 @@ export function accuracyReport(e: Evaluation, memoryReport?: string): AccuracyRe
  * Sets `summary.report` to the two paths.
  */
 export function writeEvaluateReport(dir: string, e: Evaluation): { json: string; html: string } {
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    throw new InputError(`--report: cannot create ${dir} (${(err as Error).message})`);
-  }
+  claimOutputFolder(dir, '--report');
   const existing = path.join(dir, REPORT_HTML);
   const keepMemory = fs.existsSync(existing) && !isEvaluateReport(existing);
-  const files = { json: path.join(dir, EVALUATE_JSON), html: path.join(dir, keepMemory ? ACCURACY_HTML : REPORT_HTML) };
+  const htmlName = keepMemory ? ACCURACY_HTML : REPORT_HTML;
+  const files = { json: path.join(dir, EVALUATE_JSON), html: path.join(dir, htmlName) };
   e.summary.report = files;
   const html = renderAccuracyHtml(accuracyReport(e, keepMemory ? REPORT_HTML : undefined));
-  try {
-    fs.writeFileSync(files.json, `${JSON.stringify(e.summary, null, 2)}\n`);
-    fs.writeFileSync(files.html, html);
-  } catch (err) {
-    throw new InputError(`--report: cannot write into ${dir} (${(err as Error).message})`);
-  }
+  addToOutputFolder(dir, { [EVALUATE_JSON]: `${JSON.stringify(e.summary, null, 2)}\n`, [htmlName]: html }, '--report');
   return files;
 }
