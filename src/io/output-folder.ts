@@ -14,6 +14,15 @@ interface Marker {
   files: string[];
 }
 
+/** The path's stat, or undefined when there is nothing there. */
+function statOf(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
 function readMarker(dir: string): Marker | null {
   const file = path.join(dir, OUTPUT_MARKER);
   try {
@@ -38,20 +47,10 @@ function isInside(rel: string): boolean {
  */
 export function claimOutputFolder(dir: string, flag = '--out'): string {
   const abs = path.resolve(dir);
-  let st: fs.Stats | undefined;
-  try {
-    st = fs.statSync(abs);
-  } catch {
-    st = undefined;
-  }
+  const st = statOf(abs);
   if (st === undefined) {
     const parent = path.dirname(abs);
-    let ok = false;
-    try {
-      ok = fs.statSync(parent).isDirectory();
-    } catch {
-      ok = false;
-    }
+    const ok = statOf(parent)?.isDirectory() ?? false;
     // A missing parent is created (mkdir -p), but not through a file.
     if (!ok && fs.existsSync(parent)) throw new InputError(`${flag}: cannot create ${dir}: ${parent} is not a folder`);
     return abs;
@@ -156,12 +155,7 @@ function removeEmptyFolders(out: string, oldFiles: string[]): void {
  */
 export function claimOutputFile(file: string, flag: string, isOurs: (bytes: Buffer) => boolean, force: boolean): string {
   const abs = path.resolve(file);
-  let st: fs.Stats | undefined;
-  try {
-    st = fs.statSync(abs);
-  } catch {
-    st = undefined;
-  }
+  const st = statOf(abs);
   if (st === undefined) {
     if (!fs.existsSync(path.dirname(abs))) throw new InputError(`${flag}: cannot write ${file}: folder ${path.dirname(file)} does not exist`);
     return abs;
