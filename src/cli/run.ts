@@ -16,7 +16,7 @@ export function printRun(r: RunReport): void {
   printLine(`  outputs         ${r.outputsMatch ? 'bit-exact with the TypeScript int8 model' : 'DIFFER from the TypeScript int8 model'} (${r.sets.length} test set(s))`);
   printLine(`  instructions    ${r.instructions} (${r.instructionsPerMac.toFixed(2)} per MAC, ${r.macs} MACs)`);
   if (r.latencyMs === null || r.cycles === null) printLine(`  latency         not modelled: ${r.latency.derivation}`);
-  else printLine(`  latency         ${r.latencyMs.toFixed(2)} ms, ${r.cycles} cycles: ${r.latency.derivation}`);
+  else printLine(`  latency         ${r.latencyMs.toFixed(2)} ms: ${r.latency.derivation}`);
   printLine(`  SRAM            ${r.sramUsedBytes} B measured (static + stack ${r.stackUsedBytes} B), ${r.predicted.sramBytes} B planned (${r.predicted.sramErrorPercent.toFixed(2)}%)`);
   printLine(`  flash           ${r.flashUsedBytes} B measured, ${r.predicted.flashBytes} B planned (${r.predicted.flashErrorPercent.toFixed(2)}%)`);
   // Ranked by cycles when the cycle model ran: a kernel with more instructions can still be the faster one.
