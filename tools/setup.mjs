@@ -29,6 +29,8 @@ if (!fs.existsSync(marker) || fs.statSync(marker).mtimeMs < fs.statSync(lock).mt
 const apt = [];
 if (!has('arm-none-eabi-gcc')) apt.push('gcc-arm-none-eabi', 'libnewlib-arm-none-eabi');
 if (!has('qemu-system-arm')) apt.push('qemu-system-arm');
+// The host C compiler: host builds of the generated C (tests) and the QEMU cycle plugin.
+if (!has('gcc')) apt.push('gcc', 'libc6-dev');
 if (apt.length) {
   const cmd = `apt-get install -y --no-install-recommends ${apt.join(' ')}`;
   if (process.getuid?.() === 0 && has('apt-get')) {
