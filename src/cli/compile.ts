@@ -176,7 +176,7 @@ export const compileCommand = defineCommand<Args>({
         });
         const why = misfitMessage(early, autoPlan, patch);
         if (!a.json) for (const line of formatPlanTable(early)) printLine(line);
-        throw new CheckFailure(`${early.model} does not fit ${early.board}: ${why.text}. report.json written with fits: false`, {
+        throw new CheckFailure(`${early.model} does not fit ${early.board}: ${why.text}; stopped before gcc. report.json written with fits: false`, {
           board: early.board,
           model: early.model,
           fits: false,

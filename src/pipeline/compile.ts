@@ -6,8 +6,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Board } from '../board/schema.ts';
 import { writeModelProject } from '../codegen/index.ts';
+import { renderReadme } from '../codegen/readme.ts';
+import { consoleFor } from '../emu/console.ts';
+import { misfitReasons } from '../schedule/plan-table.ts';
 import { buildFirmware, type Firmware } from '../emu/build.ts';
-import { CheckFailure, InputError } from '../errors.ts';
+import { CheckFailure } from '../errors.ts';
+import { writeOutputFolder } from '../io/output-folder.ts';
 import { renderHtmlReport } from '../report/index.ts';
 import type { Prepared } from './prepare.ts';
 import { errorPercent, hex, memoryReport, PATCH_FILE, planReport, REPORT_FILE, TEST_VECTORS_FILE, type CompileStatus, type TestVectorsFile } from './report.ts';
@@ -26,12 +30,14 @@ export interface CompileOptions {
 }
 
 export interface FirmwareFigures {
-  /** Bytes the linked ELF puts in the board's flash (test vectors apart). */
+  /** Bytes the board ELF (the application, no test data) puts in the board's flash. */
   flashBytes: number;
   flashPredicted: number;
   flashErrorPercent: number;
-  /** .data + .bss + arena sections. */
+  /** .data + .bss + arena sections of the board ELF. */
   staticSramBytes: number;
+  /** The emulator ELF's flash (its own main, semihosting) and its test data, apart. */
+  emulator: { flashBytes: number; testDataBytes: number } | null;
   buildSeconds: number;
 }
 
@@ -40,31 +46,20 @@ export interface CompileOutcome {
   status: CompileStatus;
   report: Record<string, unknown>;
   firmware: FirmwareFigures | null;
-  /** The linker's one-line verdict when the model does not fit. */
+  /** The linker's one-line verdict when the plan said it fits and the link said no. */
   linkFailure: CheckFailure | null;
+  /** One verdict: the plan's, or the linker's when it overrules the plan. */
+  fits: boolean;
+  /** Why it does not fit, one line per region with its overflow; empty when it fits. */
+  fitReasons: string[];
   flashCommands: string[];
-}
-
-function replaceDir(tmp: string, out: string): void {
-  if (fs.existsSync(out)) {
-    const entries = fs.readdirSync(out);
-    const ours = entries.length === 0 || entries.includes(REPORT_FILE) || entries.includes('firmware.json');
-    if (!ours) throw new InputError(`--out: ${out} exists and is not an mcu-nas output folder; choose another or empty it`);
-    fs.rmSync(out, { recursive: true, force: true });
-  }
-  fs.renameSync(tmp, out);
 }
 
 export async function compileModel(p: Prepared, board: Board, opts: CompileOptions): Promise<CompileOutcome> {
   const out = path.resolve(opts.out);
-  const tmp = `${out}.partial-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  try {
-    fs.mkdirSync(tmp, { recursive: true });
-  } catch (e) {
-    throw new InputError(`--out: cannot create ${out} (${(e as Error).message})`);
-  }
-  try {
+  // The folder is the tool's own (claimed before any work by the caller too); written under a temporary
+  // name and swapped in at the end, so a failed compile leaves the old folder as it was.
+  return writeOutputFolder(opts.out, async (tmp) => {
     const { project, model } = writeModelProject(tmp, {
       board,
       q: p.q,
@@ -90,30 +85,59 @@ export async function compileModel(p: Prepared, board: Board, opts: CompileOptio
     }
     fs.writeFileSync(path.join(tmp, 'report.html'), renderHtmlReport(memoryReport(p.plan)));
 
-    let status: CompileStatus = 'generated';
+    // One fit decision: the planner's. A plan that does not fit never reaches gcc; a link that fails
+    // although the plan fits (the estimate was wrong) overrules it, with the linker's regions and overflows.
+    let status: CompileStatus = p.plan.fits ? 'generated' : 'does-not-fit';
     let firmware: FirmwareFigures | null = null;
     let linkFailure: CheckFailure | null = null;
     let fw: Firmware | null = null;
-    if (opts.build) {
+    let fitReasons = misfitReasons(p.plan);
+    if (opts.build && p.plan.fits) {
       try {
         fw = await buildFirmware(project, { env: opts.env, force: true });
         status = 'built';
-        const size = fw.size.qemu ?? fw.size.board;
+        const size = fw.size.board;
         firmware = {
           flashBytes: size.flashBytes,
           flashPredicted: p.plan.flash.total,
           flashErrorPercent: errorPercent(p.plan.flash.total, size.flashBytes),
           staticSramBytes: size.staticSramBytes,
+          emulator: fw.size.qemu ? { flashBytes: fw.size.qemu.flashBytes, testDataBytes: fw.size.qemu.testDataBytes } : null,
           buildSeconds: fw.seconds,
         };
       } catch (e) {
         if (!(e instanceof CheckFailure)) throw e;
         status = 'does-not-fit';
         linkFailure = e;
+        fitReasons = [`link: ${e.message}`];
       }
     }
+    const fits = p.plan.fits && linkFailure === null;
+    if (!fits && fitReasons.length === 0) throw new Error('bug: a model that does not fit without a reason');
+    fs.writeFileSync(
+      path.join(tmp, 'README.md'),
+      renderReadme({
+        board,
+        plan: p.plan,
+        model,
+        modelName: p.q.name,
+        testSets: p.tests.length,
+        kernelDirs: project.recipe.includeDirs.filter((d) => d !== '.' && d !== 'runtime'),
+        cpuFlags: project.recipe.cpuFlags,
+        flashCommands: project.flashCommands,
+        qemuMachine: project.qemu?.machine ?? null,
+        renode: project.renode !== null,
+        console: consoleFor(board, 'board').note,
+        build: fw ? { flashBytes: fw.size.board.flashBytes, staticSramBytes: fw.size.board.staticSramBytes, stackReserveBytes: fw.size.board.stackReserveBytes } : null,
+        fits,
+        reasons: fitReasons,
+      }),
+    );
     const report = {
       ...planReport(p.plan, patchFile),
+      fits,
+      fitReasons,
+      fitDecidedBy: linkFailure ? 'linker' : 'plan',
       status,
       codegen: {
         kernels: p.backend,
@@ -132,12 +156,8 @@ export async function compileModel(p: Prepared, board: Board, opts: CompileOptio
       ...opts.extra,
     };
     fs.writeFileSync(path.join(tmp, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
-    replaceDir(tmp, out);
-    return { dir: out, status, report, firmware, linkFailure, flashCommands: fw?.flashCommands ?? project.flashCommands };
-  } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
+    return { dir: out, status, report, firmware, linkFailure, fits, fitReasons, flashCommands: fw?.flashCommands ?? project.flashCommands };
+  });
 }
 
 /** Real-valued output of a test set from its int8 bytes (validate compares these with the references). */

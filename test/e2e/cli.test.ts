@@ -1,9 +1,9 @@
 // compile, run and validate as a user runs them (bin/mcu-nas.js): a small model builds and runs
 // bit-exact with `run --json` reporting instructions per MAC; the lab's largest subnet at 160 px with
-// --patch off fails AT LINK TIME for stm32f746 with one error line naming the regions and the overflow in
-// KB (its ~2.6 MB of int8 weights also overflow the F746's 1 MB flash, so --patch auto, which fixes its
-// SRAM, cannot make it fit either: the planner says so); a subnet whose layer-by-layer SRAM overflows
-// but whose weights fit runs with --patch auto.
+// --patch off is stopped by the planner before gcc for stm32f746, with one error line naming SRAM and
+// flash and their overflows (its ~2.6 MB of int8 weights overflow the F746's 1 MB flash, so --patch auto,
+// which fixes its SRAM, cannot make it fit either); a subnet whose layer-by-layer SRAM overflows but whose
+// weights fit runs with --patch auto.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,15 +61,19 @@ describe.skipIf(!haveBuildAndQemu())('compile / run / validate', () => {
     expect(errors(r.stderr)).toHaveLength(1);
   });
 
-  it("the lab's largest subnet at 160 px, --patch off: one link-time error naming the regions and the overflow in KB", async () => {
+  it("the lab's largest subnet at 160 px, --patch off: the planner stops it before gcc, one error line naming each region and its overflow", async () => {
     const big = write('largest160.json', largestArch(160));
     const r = await runCli(['compile', big, '--board', 'stm32f746', '--patch', 'off', '--out', path.join(tmp, 'big'), '--calibration-samples', '1', '--test-sets', '1']);
     expect(r.code).toBe(1);
     const lines = errors(r.stderr);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/does not fit stm32f746: .*SRAM region DTCM_SRAM1_SRAM2 \(DTCM\+SRAM1\+SRAM2, 320 KB\) overflowed by [\d.]+ KB/);
-    expect(lines[0]).toMatch(/flash region FLASH \(1 MB\) overflowed by [\d.]+ KB/);
-    expect(JSON.parse(fs.readFileSync(path.join(tmp, 'big', 'report.json'), 'utf8')).status).toBe('does-not-fit');
+    expect(lines[0]).toMatch(/does not fit stm32f746: SRAM: needs [\d,]+ B .*offers 327,680 B: [\d,]+ B over/);
+    expect(lines[0]).toMatch(/flash: needs [\d,]+ B .* has 1,048,576 B: [\d,]+ B over/);
+    expect(lines[0]).toContain('stopped before gcc');
+    const report = JSON.parse(fs.readFileSync(path.join(tmp, 'big', 'report.json'), 'utf8'));
+    expect(report).toMatchObject({ status: 'planned', fits: false });
+    expect(report.fitReasons).toHaveLength(2);
+    expect(fs.existsSync(path.join(tmp, 'big', 'firmware.elf'))).toBe(false);
     // --patch auto lowers its SRAM below 320 KB, but its weights still need about 2.6 MB of flash.
     const auto = await runCli(['compile', big, '--board', 'stm32f746', '--patch', 'auto', '--out', path.join(tmp, 'big-auto'), '--no-build', '--json']);
     expect(auto.code).toBe(1);
