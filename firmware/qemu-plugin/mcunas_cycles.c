@@ -22,6 +22,7 @@
  *   dcache=BYTES:LINE:WAYS   line model of the data path for flash (and SRAM when dcache_sram=1)
  *   dcache_sram=0|1
  *   debug=1             marker events and undecoded or oddly sized instructions on stderr
+ *   insns=FILE          each translated instruction's address, length and static class (for tests)
  *
  * The API declarations below are our own, written from QEMU's documented plugin API (docs/devel/
  * tcg-plugins.rst, include/qemu/qemu-plugin.h of 7.2); the functions are exported by the QEMU binary.
@@ -540,6 +541,7 @@ static void on_insn(unsigned int vcpu, void *udata) {
 }
 
 static bool debug;
+static FILE *insns_out;
 static void begin_set(void) {
   if (debug) fprintf(stderr, "mcunas_cycles: set %d starts\n", n_sets + 1);
   if (n_sets + 1 >= MAX_SETS) return;
@@ -630,6 +632,7 @@ static void on_exit_cb(qemu_plugin_id_t id, void *udata) {
   (void)id;
   (void)udata;
   close_set();
+  if (insns_out) fclose(insns_out);
   out = fopen(out_path, "w");
   if (!out) return;
   fprintf(out, "mcunas-cycles 1\nclasses");
@@ -689,6 +692,7 @@ static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
     }
     if (debug && (d->cls == C_VECTOR || d->cls == C_OTHER || have != size))
       fprintf(stderr, "mcunas_cycles: %s at %x (%zu bytes given): %02x%02x %02x%02x\n", class_names[d->cls], d->pc, have, b[1], b[0], b[3], b[2]);
+    if (insns_out) fprintf(insns_out, "%x %zu %s\n", d->pc, size, class_names[d->cls]);
     qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, QEMU_PLUGIN_CB_NO_REGS, d);
     qemu_plugin_register_vcpu_mem_cb(insn, on_mem, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, d);
   }
@@ -729,6 +733,7 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
     else if (k == 6 && !strncmp(argv[i], "dcache", k)) ok = parse_cache(v, &dcache);
     else if (k == 11 && !strncmp(argv[i], "dcache_sram", k)) dcache_sram = v[0] == '1';
     else if (k == 5 && !strncmp(argv[i], "debug", k)) debug = v[0] == '1';
+    else if (k == 5 && !strncmp(argv[i], "insns", k)) ok = (insns_out = fopen(v, "w")) != NULL;
     else ok = false;
     if (!ok) { fprintf(stderr, "mcunas_cycles: bad argument %s\n", argv[i]); return -1; }
   }

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBoard } from '../../src/board/index.ts';
 import {
@@ -16,6 +17,7 @@ import {
   loadCoreTable,
   mixInstructions,
   runProject,
+  runQemu,
   writeFirmwareProject,
   type MixCounts,
   type ProjectRun,
@@ -47,6 +49,48 @@ async function runMixLoop(boardName: string): Promise<ProjectRun> {
   writeFirmwareProject(dir, { board, modelName: 'mix loop', sources: ['model.c'], testSets: [{ input }] });
   for (const f of ['model.h', 'model.c']) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
   return runProject(dir, { timeoutMs: 20_000 });
+}
+
+
+/**
+ * The class an instruction should get, from objdump's mnemonic and operands: an independent reading of
+ * the same bytes (the plugin decodes encodings, this reads GNU's disassembly).
+ */
+function classOfMnemonic(mnemonic: string, operands: string): string {
+  const plain = classOfBase(mnemonic.split('.')[0], operands);
+  // Inside an IT block objdump appends the condition (moveq, ldrne); "lsls" must not lose its "ls".
+  const base = mnemonic.split('.')[0].replace(/(eq|ne|cs|hs|cc|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al)$/, '');
+  return plain !== 'alu' ? plain : classOfBase(base, operands);
+}
+
+function classOfBase(x: string, operands: string): string {
+  const is = (re: RegExp) => re.test(x);
+  if (x === 'b' || x === 'bl') return 'branch';
+  if (x === 'bx' || x === 'blx') return 'branch_indirect';
+  if (is(/^b(eq|ne|cs|hs|cc|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le)$/) || x === 'cbz' || x === 'cbnz') return 'branch_cond_taken';
+  if (x === 'tbb' || x === 'tbh') return 'table_branch';
+  if (is(/^it[te]{0,3}$/)) return 'it';
+  if (is(/^(push|stm|stmia|stmdb|stmea|stmfd)$/)) return 'store_multiple';
+  if (is(/^(pop|ldm|ldmia|ldmdb|ldmfd)$/)) return 'load_multiple';
+  const direct: Record<string, string> = {
+    ldrd: 'load_double', strd: 'store_double', ldr: 'load_word', ldrb: 'load_byte', ldrsb: 'load_byte', ldrh: 'load_half',
+    ldrsh: 'load_half', str: 'store_word', strb: 'store_byte', strh: 'store_half', mul: 'mul', muls: 'mul', mla: 'mac',
+    mls: 'mac', sdiv: 'div', udiv: 'div', nop: 'alu', pld: 'alu', pli: 'alu',
+  };
+  if (direct[x]) return direct[x];
+  if (is(/^(ldrex|strex)[bh]?$|^(mrs|msr|cpsid|cpsie|dmb|dsb|isb|bkpt|svc|wfi|wfe|sev|udf)$/)) return 'system';
+  if (is(/^(smull|umull|smlal|umlal|smlald|smlaldx|smlsld|smlsldx|umaal|smlal[bt][bt])$/)) return 'mul_long';
+  if (is(/^(smladx?|smlsdx?|smuadx?|smusdx?|smla[bt][bt]|smul[bt][bt]|smulw[bt]|smlaw[bt]|smmulr?|smmlar?|smmlsr?)$/)) return 'dsp_mac';
+  if (is(/^(sxtb16|uxtb16|sxtab16|uxtab16|pkhbt|pkhtb|sel|usada?8|[su]sat16|qd?(add|sub)|[su]?[qh]?(add|sub|asx|sax)(8|16)|q(asx|sax))$/)) return 'dsp';
+  if (is(/^(lsls?|lsrs?|asrs?|rors?|rrxs?|sxt[bh]|uxt[bh]|sxta[bh]|uxta[bh]|rev|rev16|revsh|rbit|clz|ubfx|sbfx|bfi|bfc|ssat|usat)$/)) return 'alu_shift';
+  if (x.startsWith('v')) {
+    if (is(/^v(ldr|str|ldm|stm|push|pop)/)) return 'fp_mem';
+    if (is(/^v(n?ml[as]|f?n?fm[as])/)) return 'fp_mac';
+    if (is(/^v(div|sqrt)/)) return 'fp_div';
+    return 'fp';
+  }
+  if (/,\s*(lsl|lsr|asr|ror)\s*#|,\s*rrx/.test(operands)) return 'alu_shift';
+  return 'alu';
 }
 
 const nonZero = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== 0));
@@ -162,6 +206,33 @@ describe.skipIf(!haveBuildAndQemu() || !haveCc)('instruction-mix plugin on QEMU'
     beforeAll(async () => {
       r = await runMixLoop('stm32f746');
     }, 120_000);
+
+    it('decodes every executed instruction into the class objdump\'s mnemonic names', async () => {
+      const plugin = ensurePlugin().path!;
+      const insns = path.join(tmp, 'insns.txt');
+      const elf = r.firmware.qemuElf!;
+      await runQemu(elf, loadBoard('stm32f746'), { timeoutMs: 20_000, plugin: `${plugin},out=${path.join(tmp, 'mix.txt')},insns=${insns}` });
+      const objdump = (process.env.MCUNAS_ARM_PREFIX || 'arm-none-eabi-') + 'objdump';
+      const listing = (await execa(objdump, ['-d', '--no-show-raw-insn', elf])).stdout;
+      const byPc = new Map<number, [string, string]>();
+      for (const line of listing.split('\n')) {
+        const m = /^\s+([0-9a-f]+):\s+(\S+)\s*(.*)$/.exec(line);
+        if (m) byPc.set(Number.parseInt(m[1], 16), [m[2], m[3]]);
+      }
+      const checked = new Set<number>();
+      const wrong: string[] = [];
+      for (const line of fs.readFileSync(insns, 'utf8').trim().split('\n')) {
+        const [pcHex, , got] = line.split(' ');
+        const pc = Number.parseInt(pcHex, 16);
+        const d = byPc.get(pc);
+        if (!d || checked.has(pc)) continue;
+        checked.add(pc);
+        const want = classOfMnemonic(d[0], d[1]);
+        if (want !== got) wrong.push(`${pcHex} ${d[0]} ${d[1]}: plugin ${got}, objdump ${want}`);
+      }
+      expect(checked.size).toBeGreaterThan(400);
+      expect(wrong).toEqual([]);
+    }, 60_000);
 
     it('pairs what the M7 rules pair, worked by hand: 7 of the 30, and 34 cycles an iteration', () => {
       // Greedy in order: ldr after the taken bne; smlad after ldrh; vldr after sxtb16; cmp after vmla;
