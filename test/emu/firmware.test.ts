@@ -153,7 +153,7 @@ describe.skipIf(!haveBuildAndQemu())('firmware on QEMU', () => {
     expect(r.run.pass).toBe(true);
     expect(hex(r.run.output)).toBe(hex(asBytes(toyOutput(toyInput(0)))));
     expect(r.run.instructions.total).toBeGreaterThan(0);
-    expect(r.sramUsedBytes).toBe(r.firmware.size.qemu!.staticSramBytes + r.run.stackBytes!);
+    expect(r.sramUsedBytes).toBe(r.firmware.size.board.staticSramBytes + r.run.stackBytes!);
     expect(r.timing.derivation).toContain('cycles/instruction from the mix');
     expect(r.timing.derivation).toContain('cortex-m4');
     console.log(`mps2-an386 toy model: ${r.run.instructions.total} instructions; ${r.timing.derivation}`);
