@@ -7,7 +7,8 @@ import { loadBoard } from '../../src/board/index.ts';
 import { CORES } from '../../src/board/schema.ts';
 import { boardPenalties, countCycles, cycleModel } from '../../src/emu/cycle-model.ts';
 import { loadCoreTable } from '../../src/emu/cycle-table.ts';
-import { parseMix, PLUGIN_SOURCE, type MixCounts } from '../../src/emu/plugin.ts';
+import { parseMix, pluginArgument, PLUGIN_SOURCE, type MixCounts } from '../../src/emu/plugin.ts';
+import type { ElfFile } from '../../src/emu/elf.ts';
 import { InputError } from '../../src/errors.ts';
 
 /** The name lists the plugin prints, read from its C source. */
@@ -112,5 +113,37 @@ describe('parseMix', () => {
   it('rejects another format and short blocks', () => {
     expect(() => parseMix('something else\n')).toThrow(/unknown header/);
     expect(() => parseMix([...header, 'set 0 total 1 2 3'].join('\n'))).toThrow(/3 numbers, expected 10/);
+  });
+});
+
+describe('pluginArgument', () => {
+  const elf = (symbols: { name: string; value: number; size: number }[]) => ({ entry: 0, sections: [], segments: [], symbols }) as unknown as ElfFile;
+  const markers = [
+    { name: 'mcunas_op_ticks', value: 0x20000810, size: 4 * 12 },
+    { name: 'mcunas_op_started', value: 0x20000808, size: 8 },
+  ];
+
+  it('passes the markers, the regions at their emulator addresses (TCM apart) and the line models of the board', () => {
+    const arg = pluginArgument('/p/mcunas_cycles.so', elf(markers), loadBoard('stm32f746'), '/tmp/x/mix.txt')!;
+    expect(arg.split(',')).toEqual([
+      '/p/mcunas_cycles.so',
+      'out=/tmp/x/mix.txt',
+      'ops=0x20000810:12',
+      'begin=0x20000808',
+      'flash=0x0:0x100000',
+      'tcm=0x20000000:0x10000',
+      'sram=0x20010000:0x3c000',
+      'sram=0x2004c000:0x4000',
+      'icache=4096:32:2',
+      'dcache=4096:32:4',
+      'dcache_sram=1',
+    ]);
+    // No line store in front of the mps2 code memory: line size only.
+    expect(pluginArgument('/p.so', elf(markers), loadBoard('mps2-an386'), '/o')).toContain('icache=0:16:1,dcache=0:16:1,dcache_sram=0');
+  });
+
+  it('gives up (null) without the op markers or with a comma in the output path', () => {
+    expect(pluginArgument('/p.so', elf([]), loadBoard('stm32f746'), '/o')).toBeNull();
+    expect(pluginArgument('/p.so', elf(markers), loadBoard('stm32f746'), '/a,b/o')).toBeNull();
   });
 });
