@@ -43,13 +43,13 @@ export function boardPenalties(board: Board): { penalties: Record<BoardPenalty, 
   const flashPenalty = t.flashWaitStates + (t.flashBusCycles ?? 0);
   const penalties = {
     flashPenalty,
-    flashSequentialPenalty: t.instructionPath.prefetch ? 0 : t.flashWaitStates,
+    flashSequentialPenalty: t.instructionPath.prefetch ? 0 : flashPenalty,
     sramMissPenalty: t.dataPath.sramMissCycles ?? 0,
   };
   const path = (p: { kind: string; bytes?: number }) => (p.kind === 'none' ? 'no cache' : `${p.kind} ${p.bytes ? `${p.bytes / 1024} KB` : ''}`.trim());
   return {
     penalties,
-    note: `${t.flashWaitStates} flash wait states, instruction path ${path(t.instructionPath)}${t.instructionPath.prefetch ? ' + prefetch' : ''}, data path ${path(t.dataPath)}`,
+    note: `${t.flashWaitStates} flash wait states${t.flashBusCycles ? ` + ${t.flashBusCycles} bus cycles a line read` : ''}, instruction path ${path(t.instructionPath)}${t.instructionPath.prefetch ? ' + prefetch' : ''}, data path ${path(t.dataPath)}`,
   };
 }
 
