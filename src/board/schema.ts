@@ -97,37 +97,6 @@ const MemoryTiming = z.strictObject({
   source: z.string().min(1),
 });
 
-/** A line store in front of a memory (ART accelerator or L1 cache): what the cycle model's line misses see. */
-const LinePath = z.strictObject({
-  kind: z.enum(['none', 'art', 'cache']),
-  /** Capacity; absent for 'none'. */
-  bytes: Size.optional(),
-  lineBytes: z.number().int().positive(),
-  ways: z.number().int().positive().optional(),
-  /** Sequential flash lines are fetched ahead (their wait states hidden). */
-  prefetch: z.boolean().optional(),
-  /** The data cache also holds (non-TCM) SRAM lines (Cortex-M7 AXI SRAM). */
-  cachesSram: z.boolean().optional(),
-  /** Cycles of an SRAM line fill behind the data cache. */
-  sramMissCycles: z.number().min(0).optional(),
-});
-
-/**
- * Memory timing at `clockHz`, for the cycle model (src/emu/cycle-model.ts). Optional: a board without it
- * is modelled with zero-wait memories, and the model says so.
- */
-const MemoryTiming = z.strictObject({
-  /** Flash wait states at clockHz (the value start-up code programs into the flash controller's latency field). */
-  flashWaitStates: z.number().int().min(0),
-  /** Extra cycles of a flash line read beyond the wait states (bus, e.g. AXI). */
-  flashBusCycles: z.number().int().min(0).optional(),
-  instructionPath: LinePath,
-  dataPath: LinePath,
-  /** SRAM regions (names from "sram") that are tightly coupled: zero wait and not behind the data cache. */
-  tcm: z.array(z.string()).optional(),
-  source: z.string().min(1),
-});
-
 export const BoardSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be lower-case letters, digits, ".", "_" or "-"' }).max(64),
@@ -140,7 +109,6 @@ export const BoardSchema = z
     /** Helium (M-profile vector extension). */
     mve: z.boolean().optional(),
     cache: z.strictObject({ instruction: Size, data: Size }).optional(),
-    memoryTiming: MemoryTiming.optional(),
     memoryTiming: MemoryTiming.optional(),
     /** True for the emulator targets themselves (mps2/mps3): there is no hardware to flash. */
     emulated: z.boolean().optional(),
@@ -176,5 +144,4 @@ export const BoardSchema = z
 export type Board = z.output<typeof BoardSchema>;
 export type SramRegion = Board['sram'][number];
 export type QemuStandIn = NonNullable<Board['emulator']['qemu']>;
-export type MemoryTimingSpec = NonNullable<Board['memoryTiming']>;
 export type MemoryTimingSpec = NonNullable<Board['memoryTiming']>;
