@@ -1,12 +1,15 @@
 /*
- * Any convolution (groups allowed): gathers each output pixel's window into an int16 column with the input
- * offset added (padding positions are 0, i.e. contribute nothing, as in TFLite), two pixels at a time so
- * each weight load serves two outputs. With DSP the column holds each group of 4 values in the order
- * (0, 2, 1, 3): SXTB16 on 4 weight bytes yields the pairs (w0, w2) and (w1, w3), which then meet their
- * inputs in one SMLAD each. The scratch layout is the planner's (src/schedule/scratch.ts: own conv2d).
+ * Any convolution (groups allowed), as im2col + a 2x2-blocked product: the windows of two output pixels
+ * are gathered as int16 with the input offset added (padding positions are 0, i.e. contribute nothing, as
+ * in TFLite), interleaved in groups of 4 (pixel 0's four values, then pixel 1's), and two output channels
+ * at a time run over them, so each loaded word serves two products. With DSP the four values of a group
+ * are stored in the order (0, 2, 1, 3): SXTB16 on four weight bytes yields the pairs (w0, w2) and (w1, w3),
+ * which meet them in one SMLAD each; two LDRD fetch a group of both pixels. The scratch size is the
+ * planner's (src/schedule/scratch.ts: own conv2d): two columns of round_up4(KH x KW x Cin) int16.
  */
 #include "mcunas_kernels.h"
 #include "requant.h"
+#include <string.h>
 
 static int32_t round_up4(int32_t n) { return (n + 3) & ~3; }
 
@@ -15,55 +18,246 @@ int32_t mcunas_conv_s8_scratch_bytes(int32_t kernel_h, int32_t kernel_w, int32_t
     return 2 * round_up4(kernel_h * kernel_w * in_c) * (int32_t)sizeof(int16_t);
 }
 
-/* The window of output pixel (oy, ox) for one group, cpg channels per tap, into col[0..k). */
-static void im2col(const int8_t *in, mcunas_shape s, int32_t oy, int32_t ox, int32_t c0, int32_t cpg,
-                   const mcunas_conv_params *p, int16_t *col)
-{
-    int32_t k = 0;
-    for (int32_t ky = 0; ky < p->kernel_h; ky++) {
-        const int32_t iy = oy * p->stride_h - p->pad_top + ky;
-        for (int32_t kx = 0; kx < p->kernel_w; kx++) {
-            const int32_t ix = ox * p->stride_w - p->pad_left + kx;
-            if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) {
-                for (int32_t i = 0; i < cpg; i++) col[k++] = 0;
-            } else {
-                const int8_t *x = in + (iy * s.w + ix) * s.c + c0;
-                for (int32_t i = 0; i < cpg; i++) col[k++] = (int16_t)(x[i] + p->input_offset);
-            }
-        }
-    }
+/* Where value j of a group of four sits: SXTB16's pair order with DSP, in order without. */
 #if defined(MCUNAS_DSP)
-    /* Reorder each full group of 4 to (0, 2, 1, 3) to meet SXTB16's weight pairs. */
-    for (int32_t i = 0; i + 4 <= k; i += 4) {
-        const int16_t t = col[i + 1];
-        col[i + 1] = col[i + 2];
-        col[i + 2] = t;
-    }
+#define LANE(j) ((((j) & 1) << 1) | ((j) >> 1))
+#else
+#define LANE(j) (j)
 #endif
+
+/* Raw window bytes are gathered in chunks of this many (a multiple of 4) before widening: stack, not scratch. */
+#define RAW_CHUNK 128
+
+typedef struct {
+    int8_t raw[RAW_CHUNK];
+    int32_t n;       /* bytes in raw */
+    int32_t group;   /* the group the first byte of raw belongs to */
+    int16_t *dst;    /* pixel `which`'s slots of group 0 */
+    int32_t offset;
+} gather;
+
+/* raw[0, n) (n a multiple of 4) -> int16 (x + offset) in the pixel's slots, lane order as LANE. */
+static void widen(gather *g)
+{
+    int16_t *dst = g->dst + g->group * 8;
+#if defined(MCUNAS_DSP)
+    const int32_t off2 = mcunas_dup16(g->offset);
+    for (int32_t i = 0; i < g->n; i += 4, dst += 8) {
+        const int32_t v = mcunas_read4(g->raw + i);
+        const int32_t lo = __sxtab16(off2, v), hi = mcunas_sxtab16_ror8(off2, v);
+        memcpy(dst, &lo, 4);
+        memcpy(dst + 2, &hi, 4);
+    }
+#else
+    for (int32_t i = 0; i < g->n; i += 4, dst += 8)
+        for (int32_t j = 0; j < 4; j++) dst[j] = (int16_t)(g->raw[i + j] + g->offset);
+#endif
+    g->group += g->n >> 2;
+    g->n = 0;
 }
 
-/* acc0 += w . col0 and acc1 += w . col1 over k terms. */
-MCUNAS_INLINE void dot_cols(const int8_t *w, const int16_t *col0, const int16_t *col1, int32_t k, int32_t *acc0, int32_t *acc1)
+/* Appends len bytes from src, or len copies of the zero point (src NULL: padding, x + offset = 0). */
+static void put(gather *g, const int8_t *src, int32_t len)
 {
-    int32_t a0 = *acc0, a1 = *acc1;
-    int32_t i = 0;
+    while (len > 0) {
+        int32_t m = RAW_CHUNK - g->n;
+        m = m < len ? m : len;
+        int8_t *d = g->raw + g->n;
+        if (src) {
+            int32_t i = 0;
 #if defined(MCUNAS_DSP)
-    for (; i + 4 <= k; i += 4) {
-        const int32_t wv = mcunas_read4(w + i);
-        const int32_t w02 = __sxtb16(wv);
-        const int32_t w13 = __sxtb16(mcunas_ror8(wv));
-        a0 = __smlad(w02, mcunas_read2x16(col0 + i), a0);
-        a0 = __smlad(w13, mcunas_read2x16(col0 + i + 2), a0);
-        a1 = __smlad(w02, mcunas_read2x16(col1 + i), a1);
-        a1 = __smlad(w13, mcunas_read2x16(col1 + i + 2), a1);
-    }
+            for (; i + 4 <= m; i += 4) {
+                const int32_t v = mcunas_read4(src + i);
+                memcpy(d + i, &v, 4);
+            }
 #endif
-    for (; i < k; i++) {
-        a0 += w[i] * col0[i];
-        a1 += w[i] * col1[i];
+            for (; i < m; i++) d[i] = src[i];
+            src += m;
+        } else
+            for (int32_t i = 0; i < m; i++) d[i] = (int8_t)(-g->offset);
+        g->n += m;
+        len -= m;
+        if (g->n == RAW_CHUNK) widen(g);
     }
-    *acc0 = a0;
-    *acc1 = a1;
+}
+
+/*
+ * The window of output pixel (oy, ox) for one group, cpg channels per tap, as pixel `which` of the pair:
+ * gathered as raw bytes (a row of taps inside the input is one run when the conv has one group), then
+ * widened four at a time.
+ */
+static void im2col(const int8_t *in, mcunas_shape s, int32_t oy, int32_t ox, int32_t c0, int32_t cpg,
+                   const mcunas_conv_params *p, int16_t *cols, int32_t which, int32_t k_padded)
+{
+    gather g;
+    g.n = 0;
+    g.group = 0;
+    g.dst = cols + 4 * which;
+    g.offset = p->input_offset;
+    const int32_t ix0 = ox * p->stride_w - p->pad_left;
+    const int one_run = cpg == s.c && ix0 >= 0 && ix0 + p->kernel_w <= s.w;
+    const int32_t iy0 = oy * p->stride_h - p->pad_top;
+    const int32_t run = p->kernel_w * cpg;
+    if (one_run && iy0 >= 0 && iy0 + p->kernel_h <= s.h && k_padded <= RAW_CHUNK) {
+        /* The window inside the input (the common case): kernel_h runs of kernel_w x C bytes, copied whole. */
+        const int8_t *src = in + (iy0 * s.w + ix0) * s.c + c0;
+        const int32_t row = s.w * s.c;
+        int8_t *d = g.raw;
+        for (int32_t ky = 0; ky < p->kernel_h; ky++, src += row) {
+            int32_t i = 0;
+#if defined(MCUNAS_DSP)
+            for (; i + 4 <= run; i += 4) {
+                const int32_t v = mcunas_read4(src + i);
+                memcpy(d + i, &v, 4);
+            }
+#endif
+            for (; i < run; i++) d[i] = src[i];
+            d += run;
+        }
+        for (int32_t i = (int32_t)(d - g.raw); i < k_padded; i++) g.raw[i] = (int8_t)(-g.offset);
+        g.n = k_padded;
+        widen(&g);
+        return;
+    }
+    for (int32_t ky = 0; ky < p->kernel_h; ky++) {
+        const int32_t iy = oy * p->stride_h - p->pad_top + ky;
+        if (iy < 0 || iy >= s.h) {
+            put(&g, 0, p->kernel_w * cpg);
+            continue;
+        }
+        const int8_t *row = in + iy * s.w * s.c + c0;
+        if (one_run) {
+            put(&g, row + ix0 * s.c, p->kernel_w * cpg);
+            continue;
+        }
+        for (int32_t kx = 0; kx < p->kernel_w; kx++) {
+            const int32_t ix = ix0 + kx;
+            put(&g, ix < 0 || ix >= s.w ? 0 : row + ix * s.c, cpg);
+        }
+    }
+    const int32_t k = p->kernel_h * p->kernel_w * cpg;
+    if (k_padded > k) put(&g, 0, k_padded - k);
+    if (g.n > 0) widen(&g);
+}
+
+#if defined(__ARM_FEATURE_DSP)
+/* One group of four terms for both pixels and both channels (see dot_cols). */
+#define MCUNAS_CONV_GROUP \
+    "ldrd   %[c0], %[c1], [%[c]], #8\n\t" \
+    "ldrd   %[c2], %[c3], [%[c]], #8\n\t" \
+    "ldr    %[t0], [%[w], %[wd]]\n\t" \
+    "sxtb16 %[t1], %[t0]\n\t" \
+    "sxtb16 %[t0], %[t0], ror #8\n\t" \
+    "smlad  %[a01], %[c0], %[t1], %[a01]\n\t" \
+    "smlad  %[a11], %[c2], %[t1], %[a11]\n\t" \
+    "smlad  %[a01], %[c1], %[t0], %[a01]\n\t" \
+    "smlad  %[a11], %[c3], %[t0], %[a11]\n\t" \
+    "ldr    %[t0], [%[w]], #4\n\t" \
+    "sxtb16 %[t1], %[t0]\n\t" \
+    "sxtb16 %[t0], %[t0], ror #8\n\t" \
+    "smlad  %[a00], %[c0], %[t1], %[a00]\n\t" \
+    "smlad  %[a10], %[c2], %[t1], %[a10]\n\t" \
+    "smlad  %[a00], %[c1], %[t0], %[a00]\n\t" \
+    "smlad  %[a10], %[c3], %[t0], %[a10]\n\t"
+#endif
+
+/*
+ * acc[pixel * 2 + channel] += column(pixel) . w(channel) over k terms: channel 1's weights at w + wd,
+ * the columns interleaved as im2col writes them (k rounded up to 4, zero filled).
+ */
+static void dot_cols(const int8_t *w, int32_t wd, const int16_t *cols, int32_t k, int32_t acc[4])
+{
+    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+    const int32_t full = k >> 2, tail = k & 3;
+#if defined(__ARM_FEATURE_DSP)
+    /* Per group: two LDRD of both pixels' four values, two weight words, 4 SXTB16, 8 SMLAD for 16 MACs. */
+    const int32_t *c = (const int32_t *)(const void *)cols;
+    for (int32_t g = 0; g < full; g++) {
+        int32_t c0, c1, c2, c3, t0, t1;
+        /* Two groups per pass where two remain: the loop's count and branch over 32 MACs. */
+        if (g + 1 < full) {
+            __asm__ volatile(MCUNAS_CONV_GROUP MCUNAS_CONV_GROUP
+                             : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [c] "+&r"(c), [w] "+&r"(w),
+                               [c0] "=&r"(c0), [c1] "=&r"(c1), [c2] "=&r"(c2), [c3] "=&r"(c3), [t0] "=&r"(t0), [t1] "=&r"(t1)
+                             : [wd] "r"(wd)
+                             : "memory");
+            g++;
+            continue;
+        }
+        __asm__ volatile(
+            MCUNAS_CONV_GROUP
+            : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [c] "+&r"(c), [w] "+&r"(w),
+              [c0] "=&r"(c0), [c1] "=&r"(c1), [c2] "=&r"(c2), [c3] "=&r"(c3), [t0] "=&r"(t0), [t1] "=&r"(t1)
+            : [wd] "r"(wd)
+            : "memory");
+    }
+    cols = (const int16_t *)(const void *)c;
+#elif defined(MCUNAS_DSP)
+    for (int32_t g = 0; g < full; g++, w += 4, cols += 8) {
+        const int32_t v = mcunas_read4(w), u = mcunas_read4(w + wd);
+        const int32_t v02 = __sxtb16(v), v13 = __sxtb16(mcunas_ror8(v)), u02 = __sxtb16(u), u13 = __sxtb16(mcunas_ror8(u));
+        const int32_t c0 = mcunas_read2x16(cols), c1 = mcunas_read2x16(cols + 2), c2 = mcunas_read2x16(cols + 4), c3 = mcunas_read2x16(cols + 6);
+        a00 = __smlad(c1, v13, __smlad(c0, v02, a00));
+        a01 = __smlad(c1, u13, __smlad(c0, u02, a01));
+        a10 = __smlad(c3, v13, __smlad(c2, v02, a10));
+        a11 = __smlad(c3, u13, __smlad(c2, u02, a11));
+    }
+#else
+    for (int32_t g = 0; g < full; g++, w += 4, cols += 8)
+        for (int32_t j = 0; j < 4; j++) {
+            a00 += w[j] * cols[j];
+            a01 += w[wd + j] * cols[j];
+            a10 += w[j] * cols[4 + j];
+            a11 += w[wd + j] * cols[4 + j];
+        }
+#endif
+    /* The last group's columns are zero past k: only its real weights matter. */
+#if defined(MCUNAS_DSP)
+    if (tail > 0 && k >= 4) {
+        /* Its weights are the top `tail` bytes of the word ending at w + tail (inside the row), shifted down. */
+        const uint32_t sh = 8u * (uint32_t)(4 - tail);
+        const int32_t v = (int32_t)((uint32_t)mcunas_read4(w + tail - 4) >> sh), u = (int32_t)((uint32_t)mcunas_read4(w + wd + tail - 4) >> sh);
+        const int32_t v02 = __sxtb16(v), v13 = mcunas_sxtb16_ror8(v), u02 = __sxtb16(u), u13 = mcunas_sxtb16_ror8(u);
+        const int32_t c0 = mcunas_read2x16(cols), c1 = mcunas_read2x16(cols + 2), c2 = mcunas_read2x16(cols + 4), c3 = mcunas_read2x16(cols + 6);
+        a00 = __smlad(c1, v13, __smlad(c0, v02, a00));
+        a01 = __smlad(c1, u13, __smlad(c0, u02, a01));
+        a10 = __smlad(c3, v13, __smlad(c2, v02, a10));
+        a11 = __smlad(c3, u13, __smlad(c2, u02, a11));
+    } else
+#endif
+        for (int32_t j = 0; j < tail; j++) {
+            a00 += w[j] * cols[LANE(j)];
+            a01 += w[wd + j] * cols[LANE(j)];
+            a10 += w[j] * cols[4 + LANE(j)];
+            a11 += w[wd + j] * cols[4 + LANE(j)];
+        }
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
+}
+
+/* A channel's requantization as the store needs it: folded (right >= 0) or the general form (right < 0). */
+typedef struct {
+    int32_t multiplier, nudge_offset, right, shift;
+} chan_q;
+
+/* Channels whose constants are prepared at once (a stack array; larger layers repeat the im2col per chunk). */
+#define CHUNK 16
+
+/* The output clamp and table, copied out of the params (int8 stores could alias them, forcing reloads). */
+typedef struct {
+    int32_t offset, lo, hi;
+    const int8_t *lut;
+} out_q;
+
+MCUNAS_INLINE int8_t store(int32_t acc, const chan_q *q, const out_q *t)
+{
+    int32_t v = q->right >= 0 ? mcunas_rq_folded(acc, q->multiplier, q->nudge_offset, q->right)
+                              : mcunas_requantize(acc, q->multiplier, q->shift) + t->offset;
+    v = v < t->lo ? t->lo : v;
+    v = v > t->hi ? t->hi : v;
+    return t->lut ? t->lut[v + 128] : (int8_t)v;
 }
 
 void mcunas_conv_s8(const int8_t *in, mcunas_shape in_shape, const int8_t *weight, const int32_t *bias,
@@ -73,19 +267,44 @@ void mcunas_conv_s8(const int8_t *in, mcunas_shape in_shape, const int8_t *weigh
     const int32_t cpg = in_shape.c / groups;
     const int32_t opg = out_shape.c / groups;
     const int32_t k = p->kernel_h * p->kernel_w * cpg;
-    int16_t *col0 = scratch;
-    int16_t *col1 = scratch + round_up4(p->kernel_h * p->kernel_w * in_shape.c);
+    const int32_t kp = round_up4(k);
     const int32_t pixels = out_shape.h * out_shape.w;
+    /* |acc| <= |bias| + k x 255 x 128: the folded requantization's bound, checked per channel. */
+    const uint32_t terms = k < 32768 ? (uint32_t)k * 32640u : 0xffffffffu;
+    chan_q q[CHUNK];
+    const out_q t = {p->output_offset, p->act_min, p->act_max, p->lut};
     for (int32_t g = 0; g < groups; g++) {
-        for (int32_t px = 0; px < pixels; px += 2) {
-            const int two = px + 1 < pixels;
-            im2col(in, in_shape, px / out_shape.w, px % out_shape.w, g * cpg, cpg, p, col0);
-            if (two) im2col(in, in_shape, (px + 1) / out_shape.w, (px + 1) % out_shape.w, g * cpg, cpg, p, col1);
-            for (int32_t o = g * opg; o < (g + 1) * opg; o++) {
-                int32_t acc0 = bias[o], acc1 = bias[o];
-                dot_cols(weight + o * k, col0, two ? col1 : col0, k, &acc0, &acc1);
-                out[px * out_shape.c + o] = mcunas_finish(mcunas_requantize(acc0, p->multiplier[o], p->shift[o]) + p->output_offset, p->act_min, p->act_max, p->lut);
-                if (two) out[(px + 1) * out_shape.c + o] = mcunas_finish(mcunas_requantize(acc1, p->multiplier[o], p->shift[o]) + p->output_offset, p->act_min, p->act_max, p->lut);
+        for (int32_t c0 = g * opg; c0 < (g + 1) * opg; c0 += CHUNK) {
+            const int32_t c1 = c0 + CHUNK < (g + 1) * opg ? c0 + CHUNK : (g + 1) * opg;
+            for (int32_t o = c0; o < c1; o++) {
+                const mcunas_rq r = mcunas_rq_make(p->multiplier[o], p->shift[o]);
+                const uint32_t b = bias[o] < 0 ? 0u - (uint32_t)bias[o] : (uint32_t)bias[o];
+                const int fast = mcunas_rq_folds(&r) && terms < 0x40000000u && b < 0x40000000u && b + terms < 0x40000000u;
+                chan_q *c = &q[o - c0];
+                c->multiplier = p->multiplier[o];
+                c->shift = p->shift[o];
+                c->right = fast ? r.right : -1;
+                c->nudge_offset = fast ? mcunas_rq_nudge_offset(&r, p->output_offset) : 0;
+            }
+            for (int32_t px = 0; px < pixels; px += 2) {
+                const int two = px + 1 < pixels;
+                const int32_t px1 = two ? px + 1 : px;
+                im2col(in, in_shape, px / out_shape.w, px % out_shape.w, g * cpg, cpg, p, scratch, 0, kp);
+                im2col(in, in_shape, px1 / out_shape.w, px1 % out_shape.w, g * cpg, cpg, p, scratch, 1, kp);
+                int8_t *o0 = out + px * out_shape.c, *o1 = out + px1 * out_shape.c;
+                for (int32_t o = c0; o < c1; o += 2) {
+                    const int both = o + 1 < c1;
+                    const int32_t o2 = both ? o + 1 : o;
+                    int32_t acc[4] = {bias[o], bias[o2], bias[o], bias[o2]};
+                    dot_cols(weight + o * k, (o2 - o) * k, scratch, k, acc);
+                    const chan_q *qa = &q[o - c0], *qb = &q[o2 - c0];
+                    o0[o] = store(acc[0], qa, &t);
+                    if (both) o0[o2] = store(acc[1], qb, &t);
+                    if (two) {
+                        o1[o] = store(acc[2], qa, &t);
+                        if (both) o1[o2] = store(acc[3], qb, &t);
+                    }
+                }
             }
         }
     }

@@ -153,8 +153,62 @@ MCUNAS_INLINE void dot22_same(const int8_t *x, const int8_t *w, int32_t d, int32
 MCUNAS_INLINE void dot14(const int8_t *x, const int8_t *w, int32_t wd, int32_t n, int32_t offset, int32_t acc[4])
 {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+#if defined(__ARM_FEATURE_DSP)
+    /*
+     * Per 4 terms: one activation word widened with the offset (SXTAB16, shared by the four rows), then per row
+     * one weight word, 2 SXTB16, 2 SMLAD: 23 instructions for 16 MACs. Rows 0/1 at wa (+ wd), rows 2/3 at
+     * wb (+ wd). In assembly so that 13 registers suffice (GCC's schedule spills).
+     */
+    const int32_t off2 = mcunas_dup16(offset);
+    const int8_t *wa = w, *wb = w + 2 * wd;
+#define MCUNAS_DOT14_ASM                                     \
+    "ldr     %[t0], [%[x]], #4\n\t"                          \
+    "sxtab16 %[x02], %[off2], %[t0]\n\t"                     \
+    "sxtab16 %[x13], %[off2], %[t0], ror #8\n\t"             \
+    "ldr     %[t0], [%[wa], %[wd]]\n\t"                      \
+    "sxtb16  %[t1], %[t0]\n\t"                               \
+    "sxtb16  %[t0], %[t0], ror #8\n\t"                       \
+    "smlad   %[a1], %[x02], %[t1], %[a1]\n\t"                \
+    "smlad   %[a1], %[x13], %[t0], %[a1]\n\t"                \
+    "ldr     %[t0], [%[wb], %[wd]]\n\t"                      \
+    "sxtb16  %[t1], %[t0]\n\t"                               \
+    "sxtb16  %[t0], %[t0], ror #8\n\t"                       \
+    "smlad   %[a3], %[x02], %[t1], %[a3]\n\t"                \
+    "smlad   %[a3], %[x13], %[t0], %[a3]\n\t"                \
+    "ldr     %[t0], [%[wa]], #4\n\t"                         \
+    "sxtb16  %[t1], %[t0]\n\t"                               \
+    "sxtb16  %[t0], %[t0], ror #8\n\t"                       \
+    "smlad   %[a0], %[x02], %[t1], %[a0]\n\t"                \
+    "smlad   %[a0], %[x13], %[t0], %[a0]\n\t"                \
+    "ldr     %[t0], [%[wb]], #4\n\t"                         \
+    "sxtb16  %[t1], %[t0]\n\t"                               \
+    "sxtb16  %[t0], %[t0], ror #8\n\t"                       \
+    "smlad   %[a2], %[x02], %[t1], %[a2]\n\t"                \
+    "smlad   %[a2], %[x13], %[t0], %[a2]\n\t"
+    int32_t x02, x13, t0, t1;
+    /* Sixteen terms per pass: the loop's count (which GCC keeps on the stack) spreads over 64 MACs. */
+    for (int32_t blocks = n >> 4; blocks > 0; blocks--)
+        __asm__ volatile(MCUNAS_DOT14_ASM MCUNAS_DOT14_ASM MCUNAS_DOT14_ASM MCUNAS_DOT14_ASM
+                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [wa] "+r"(wa), [wb] "+r"(wb),
+                           [x02] "=&r"(x02), [x13] "=&r"(x13), [t0] "=&r"(t0), [t1] "=&r"(t1)
+                         : [wd] "r"(wd), [off2] "r"(off2)
+                         : "memory");
+    if (n & 8)
+        __asm__ volatile(MCUNAS_DOT14_ASM MCUNAS_DOT14_ASM
+                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [wa] "+r"(wa), [wb] "+r"(wb),
+                           [x02] "=&r"(x02), [x13] "=&r"(x13), [t0] "=&r"(t0), [t1] "=&r"(t1)
+                         : [wd] "r"(wd), [off2] "r"(off2)
+                         : "memory");
+    if (n & 4)
+        __asm__ volatile(MCUNAS_DOT14_ASM
+                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [wa] "+r"(wa), [wb] "+r"(wb),
+                           [x02] "=&r"(x02), [x13] "=&r"(x13), [t0] "=&r"(t0), [t1] "=&r"(t1)
+                         : [wd] "r"(wd), [off2] "r"(off2)
+                         : "memory");
+#undef MCUNAS_DOT14_ASM
+    w = wa;
+#elif defined(MCUNAS_DSP)
     const int8_t *const x_end = x + (n & ~3);
-#if defined(MCUNAS_DSP)
     const int32_t off2 = mcunas_dup16(offset);
     const int32_t wd2 = 2 * wd, wd3 = 3 * wd;
     while (x < x_end) {
@@ -176,6 +230,7 @@ MCUNAS_INLINE void dot14(const int8_t *x, const int8_t *w, int32_t wd, int32_t n
         a3 = __smlad(x13, mcunas_sxtb16_ror8(v), a3);
     }
 #else
+    const int8_t *const x_end = x + (n & ~3);
     while (x < x_end) {
         for (int32_t j = 0; j < 4; j++) {
             const int32_t xv = x[j] + offset;
