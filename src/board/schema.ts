@@ -139,6 +139,9 @@ export const BoardSchema = z
     });
     if (!b.sram.some((r) => r.arena)) ctx.addIssue({ code: 'custom', path: ['sram'], message: 'has no region marked "arena": true' });
     for (const p of boardProblems(b)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+    b.memoryTiming?.tcm?.forEach((name, i) => {
+      if (!b.sram.some((r) => r.name === name)) ctx.addIssue({ code: 'custom', path: ['memoryTiming', 'tcm', i], message: `names no "sram" region (${b.sram.map((r) => r.name).join(', ')})` });
+    });
   });
 
 export type Board = z.output<typeof BoardSchema>;

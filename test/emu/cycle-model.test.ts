@@ -147,3 +147,16 @@ describe('pluginArgument', () => {
     expect(pluginArgument('/p.so', elf(markers), loadBoard('stm32f746'), '/a,b/o')).toBeNull();
   });
 });
+
+describe('board memoryTiming', () => {
+  it('is optional, and its TCM names must be SRAM regions of the board', async () => {
+    const { parseBoard } = await import('../../src/board/load.ts');
+    const f746 = JSON.parse(fs.readFileSync(new URL('../../boards/stm32f746.json', import.meta.url), 'utf8'));
+    expect(parseBoard(f746, 'stm32f746.json').memoryTiming?.flashWaitStates).toBe(7);
+    const { memoryTiming: _, ...without } = f746;
+    expect(parseBoard(without, 'stm32f746.json').memoryTiming).toBeUndefined();
+    const wrong = { ...f746, memoryTiming: { ...f746.memoryTiming, tcm: ['DTCM', 'CCM'] } };
+    expect(() => parseBoard(wrong, 'stm32f746.json')).toThrow(InputError);
+    expect(() => parseBoard(wrong, 'stm32f746.json')).toThrow(/field "memoryTiming\.tcm\[1\]": "CCM" names no "sram" region/);
+  });
+});
