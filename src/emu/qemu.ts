@@ -1,8 +1,9 @@
 // Running the emulator link in QEMU with the deterministic flags, under a wall-clock timeout, and
 // turning what the firmware printed into a typed result. Under -icount shift=0 one instruction is 1 ns
 // of virtual time, so SysTick ticks convert to instructions as ticks x 1e9 / tickHz.
+import { dieWithParent } from './die-with-parent.ts';
+import { makeTempDir, removeTracked } from '../io/cleanup.ts';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Board } from '../board/schema.ts';
@@ -96,11 +97,11 @@ export function qemuTarget(board: Board): QemuTarget {
 export async function runQemu(elf: string, target: QemuTarget | Board, opts: RunOptions = {}): Promise<RunResult> {
   const { machine, tickHz } = 'machine' in target ? target : qemuTarget(target);
   const qemu = opts.qemu ?? findQemu(opts.env);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-qemu-'));
+  const work = makeTempDir('mcunas-qemu-');
   const uartFile = path.join(work, 'uart.txt');
   const started = performance.now();
   try {
-    const r = await execa(qemu, [...qemuArguments(machine, path.resolve(elf), uartFile, opts.plugin), ...(opts.extraArgs ?? [])], {
+    const r = await execa(...dieWithParent(qemu, [...qemuArguments(machine, path.resolve(elf), uartFile, opts.plugin), ...(opts.extraArgs ?? [])]), {
       reject: false,
       timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       forceKillAfterDelay: 2000,
@@ -145,6 +146,6 @@ export async function runQemu(elf: string, target: QemuTarget | Board, opts: Run
       protocol,
     };
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    removeTracked(work);
   }
 }

@@ -2,8 +2,10 @@
 // (by predicted accuracy), drop those that fail to build, do not fit the board or do not match the
 // golden model, drop those slower than a latency budget, and report what was measured for each. The
 // search's predictions pick the candidates; the firmware's measurements decide which survive.
+import { makeTempDir, removeTracked } from '../io/cleanup.ts';
+import { addToOutputFolder } from '../io/output-folder.ts';
+import type { Graph } from '../ir/index.ts';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Board } from '../board/schema.ts';
 import { archSource } from '../pipeline/model-source.ts';
@@ -27,6 +29,8 @@ export interface VerifyOptions {
   outDir?: string;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
+  /** Trained weights for an arch (the super network's subnet) instead of seeded ones. */
+  trained?: (arch: ArchConfig) => { graph: Graph; notes: string[] };
 }
 
 export interface VerifiedCandidate {
@@ -64,7 +68,9 @@ export function topDistinct(evaluated: readonly Candidate[], k: number): Candida
 
 export async function verifyCandidates(evaluated: readonly Candidate[], opts: VerifyOptions): Promise<VerifiedCandidate[]> {
   const picks = topDistinct(evaluated, opts.top);
-  const tmp = opts.outDir ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-verify-'));
+  const tmp = opts.outDir ? null : makeTempDir('mcunas-verify-');
+  // A kept folder is the tool's own (marked), so the next run may write its candidates there again.
+  if (opts.outDir) addToOutputFolder(opts.outDir, {}, '--out');
   const root = opts.outDir ?? tmp!;
   const results: VerifiedCandidate[] = [];
   try {
@@ -88,7 +94,7 @@ export async function verifyCandidates(evaluated: readonly Candidate[], opts: Ve
       results.push(r);
       opts.log?.(`verify ${k + 1}/${picks.length}: ${JSON.stringify(c.arch)}`);
       try {
-        const source = archSource(c.arch, { seed: opts.seed ?? 0, calibrationSamples: 4, testSets: 1 });
+        const source = archSource(c.arch, { seed: opts.seed ?? 0, calibrationSamples: 4, testSets: 1, trained: opts.trained?.(c.arch) });
         const prepared = prepare(source, opts.board, { patch: opts.patch ?? 'auto', backend: opts.kernels ?? 'own' });
         r.predictedSramBytes = prepared.plan.sram.total;
         r.predictedFlashBytes = prepared.plan.flash.total;
@@ -123,7 +129,7 @@ export async function verifyCandidates(evaluated: readonly Candidate[], opts: Ve
       }
     }
   } finally {
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    if (tmp) removeTracked(tmp);
   }
   return results;
 }
