@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadBoard } from '../../src/board/index.ts';
+import { listBoards, loadBoard } from '../../src/board/index.ts';
 import { InputError } from '../../src/errors.ts';
-import { gccArguments, readFirmwareProject, writeFirmwareProject } from '../../src/emu/index.ts';
+import { BENCH_VECTORS_BASE, gccArguments, readFirmwareProject, writeFirmwareProject } from '../../src/emu/index.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-project-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -142,6 +142,25 @@ describe('writeFirmwareProject', () => {
     expect(() => writeFirmwareProject(path.join(tmp, 'r'), { ...spec, board: badFlash })).toThrow(/flashCommands\[0\]/);
     const badRenode = { ...f746, emulator: { ...f746.emulator, renode: 'x.repl\nsysbus LoadELF @/etc/passwd' } };
     expect(() => writeFirmwareProject(path.join(tmp, 'r'), { ...spec, board: badRenode })).toThrow(/emulator\.renode/);
+  });
+
+  it('every Renode board: vectors.bin goes to memory no board region covers, its address into the word after that board\'s vector table', () => {
+    const renodeBoards = listBoards().filter((b) => b.emulator.renode);
+    expect(renodeBoards.map((b) => b.name)).toEqual(expect.arrayContaining(['stm32f746', 'nrf52840']));
+    for (const b of listBoards()) {
+      const regions = [b.flash, ...b.sram];
+      expect(regions.some((r) => BENCH_VECTORS_BASE >= r.base && BENCH_VECTORS_BASE < r.base + r.size), b.name).toBe(false);
+    }
+    for (const b of renodeBoards) {
+      const d = path.join(tmp, `renode-${b.name}`);
+      const p = writeFirmwareProject(d, { board: b, modelName: 'm', sources: [], testSets: [{ input }] });
+      if (!p.renode) continue; // no console Renode knows
+      const resc = fs.readFileSync(path.join(d, 'firmware.resc'), 'utf8');
+      const at = `0x${(b.flash.base + 192).toString(16).toUpperCase().padStart(8, '0')}`;
+      expect(resc, b.name).toContain(`sysbus WriteDoubleWord ${at} 0x70000000`);
+      expect(resc.indexOf('sysbus LoadELF $bin')).toBeLessThan(resc.indexOf('sysbus WriteDoubleWord'));
+      expect(fs.readFileSync(path.join(d, 'link-board.ld'), 'utf8')).toContain('ASSERT(mcunas_vectors_at == ORIGIN(FLASH) + 192');
+    }
   });
 
   it('writes no Renode files for a board Renode does not model', () => {
