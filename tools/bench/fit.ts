@@ -11,7 +11,7 @@ import { measureBoardFit, type BoardFit } from '../../src/pipeline/board-fit.ts'
 import { fileSource } from '../../src/pipeline/file-source.ts';
 import { archSource, type ModelSource } from '../../src/pipeline/model-source.ts';
 import { prepare } from '../../src/pipeline/prepare.ts';
-import type { ArchConfig } from '../../src/space/config.ts';
+import { parseArchConfig, type ArchConfig } from '../../src/space/config.ts';
 
 const SHARED = path.resolve(process.env.MCUNAS_SHARED ?? path.join(import.meta.dirname, '../../../shared'));
 const data = (...p: string[]) => path.join(SHARED, 'data', ...p);
@@ -34,12 +34,14 @@ const MODELS: { name: string; file: string; testData?: string }[] = [
 ];
 
 // Five configs of the MCUNet space, 96 to 160 px (kernel sizes, expansions and depths varied).
+const ks = (f: (i: number) => number) => Array.from({ length: 20 }, (_, i) => f(i)) as ArchConfig['ks'];
+const es = (f: (i: number) => number) => Array.from({ length: 20 }, (_, i) => f(i)) as ArchConfig['e'];
 const ARCHS: { name: string; arch: ArchConfig }[] = [
-  { name: 'arch w0 r96', arch: { wid: 0, ks: Array(20).fill(3), e: Array(20).fill(3), d: [2, 2, 2, 2, 2, 2], image_size: 96 } },
-  { name: 'arch w1 r112', arch: { wid: 1, ks: Array.from({ length: 20 }, (_, i) => [3, 5, 7][i % 3]), e: Array(20).fill(4), d: [2, 3, 2, 3, 2, 2], image_size: 112 } },
-  { name: 'arch w0 r128', arch: { wid: 0, ks: Array(20).fill(5), e: Array.from({ length: 20 }, (_, i) => [3, 4, 6][i % 3]), d: [3, 3, 3, 3, 3, 3], image_size: 128 } },
-  { name: 'arch w2 r144', arch: { wid: 2, ks: Array(20).fill(3), e: Array(20).fill(3), d: [2, 2, 2, 2, 2, 2], image_size: 144 } },
-  { name: 'arch w0 r160', arch: { wid: 0, ks: Array.from({ length: 20 }, (_, i) => [3, 5, 7][i % 3]), e: Array(20).fill(4), d: [2, 2, 2, 2, 2, 2], image_size: 160 } },
+  { name: 'arch w0 r96', arch: { wid: 0, ks: ks(() => 3), e: es(() => 3), d: [2, 2, 2, 2, 2, 2], image_size: 96 } },
+  { name: 'arch w1 r112', arch: { wid: 1, ks: ks((i) => [3, 5, 7][i % 3]), e: es(() => 4), d: [1, 2, 1, 2, 1, 2], image_size: 112 } },
+  { name: 'arch w0 r128', arch: { wid: 0, ks: ks(() => 5), e: es((i) => [3, 4, 6][i % 3]), d: [2, 2, 2, 2, 2, 2], image_size: 128 } },
+  { name: 'arch w1 r144', arch: { wid: 1, ks: ks(() => 3), e: es(() => 3), d: [2, 2, 2, 2, 2, 2], image_size: 144 } },
+  { name: 'arch w0 r160', arch: { wid: 0, ks: ks((i) => [3, 5, 7][i % 3]), e: es(() => 4), d: [2, 2, 2, 2, 2, 2], image_size: 160 } },
 ];
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-bench-fit-'));
@@ -71,7 +73,7 @@ try {
     }
     await measure(m.name, () => fileSource(m.file, { seed: 0, calibrationSamples: 4, testSets: 1, testData: m.testData }));
   }
-  for (const a of ARCHS) await measure(a.name, async () => archSource(a.arch, { seed: 0, calibrationSamples: 2, testSets: 1 }));
+  for (const a of ARCHS) await measure(a.name, async () => archSource(parseArchConfig(a.arch, a.name), { seed: 0, calibrationSamples: 2, testSets: 1 }));
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }
