@@ -20,6 +20,12 @@ typedef struct {
     int32_t h, w;
 } plane_view;
 
+#if defined(__GNUC__)
+#define MCUNAS_NOINLINE __attribute__((noinline))
+#else
+#define MCUNAS_NOINLINE
+#endif
+
 /* Everything a channel's outputs need, prepared once per channel. */
 typedef struct {
     int32_t bias, start; /* start = bias + input offset x weight sum */
@@ -27,18 +33,17 @@ typedef struct {
     int fast;            /* every accumulator of the channel may take mcunas_rq_fast */
 } channel_consts;
 
-/* sum over the window's part inside the plane, the offset added per term (border pixels). */
+/* sum over the window's part inside the plane, the offset added per term (border pixels): the window
+   clipped to the plane once, then no per-tap checks. */
 static int32_t window_border(const plane_view *v, const int8_t *wc, int32_t iy, int32_t ix, int32_t kh, int32_t kw, int32_t offset)
 {
+    const int32_t y0 = iy < 0 ? -iy : 0, y1 = iy + kh > v->h ? v->h - iy : kh;
+    const int32_t x0 = ix < 0 ? -ix : 0, x1 = ix + kw > v->w ? v->w - ix : kw;
     int32_t acc = 0;
-    for (int32_t ky = 0; ky < kh; ky++) {
-        const int32_t y = iy + ky;
-        if (y < 0 || y >= v->h) continue;
-        for (int32_t kx = 0; kx < kw; kx++) {
-            const int32_t x = ix + kx;
-            if (x < 0 || x >= v->w) continue;
-            acc += wc[ky * kw + kx] * (v->plane[(y * v->w + x) * v->step] + offset);
-        }
+    for (int32_t ky = y0; ky < y1; ky++) {
+        const int8_t *row = v->plane + ((iy + ky) * v->w + ix + x0) * v->step;
+        const int8_t *w = wc + ky * kw + x0;
+        for (int32_t kx = 0; kx < x1 - x0; kx++) acc += w[kx] * (row[kx * v->step] + offset);
     }
     return acc;
 }
@@ -54,10 +59,16 @@ MCUNAS_INLINE int32_t window_inside(const plane_view *v, const int8_t *wc, int32
     return acc;
 }
 
-MCUNAS_INLINE int8_t finish(int32_t acc, const channel_consts *k, const mcunas_conv_params *p)
+MCUNAS_INLINE int8_t finish_inline(int32_t acc, const channel_consts *k, const mcunas_conv_params *p)
 {
     const int32_t q = k->fast ? mcunas_rq_fast(acc, &k->rq) : mcunas_rq_apply(acc, &k->rq);
     return mcunas_finish(q + p->output_offset, p->act_min, p->act_max, p->lut);
+}
+
+/* Border outputs: out of line (they are few; the code is not repeated per kernel size). */
+static MCUNAS_NOINLINE int8_t finish(int32_t acc, const channel_consts *k, const mcunas_conv_params *p)
+{
+    return finish_inline(acc, k, p);
 }
 
 /* One output row's outputs in [ox0, ox1) whose windows lie inside the plane, general window size. */
@@ -65,7 +76,7 @@ MCUNAS_INLINE void row_inside(const plane_view *v, const int8_t *wc, int32_t iy,
                               const channel_consts *k, const mcunas_conv_params *p, int32_t kh, int32_t kw)
 {
     for (int32_t ox = ox0; ox < ox1; ox++)
-        o[ox * ostep] = finish(k->start + window_inside(v, wc, iy, ox * p->stride_w - p->pad_left, kh, kw), k, p);
+        o[ox * ostep] = finish_inline(k->start + window_inside(v, wc, iy, ox * p->stride_w - p->pad_left, kh, kw), k, p);
 }
 
 #if defined(__ARM_FEATURE_DSP)
@@ -74,12 +85,6 @@ MCUNAS_INLINE void row_inside(const plane_view *v, const int8_t *wc, int32_t iy,
 #else
 #define MAC_B(x, w, acc) ((acc) + (x) * (int16_t)(uint16_t)((uint32_t)(w) & 0xffffu))
 #define MAC_T(x, w, acc) ((acc) + (x) * (int16_t)(uint16_t)((uint32_t)(w) >> 16))
-#endif
-
-#if defined(__GNUC__)
-#define MCUNAS_NOINLINE __attribute__((noinline))
-#else
-#define MCUNAS_NOINLINE
 #endif
 
 /* Two weights as one int16 pair (bottom: a). */
@@ -241,11 +246,9 @@ MCUNAS_INLINE void walk3_s2(const walk3 *a, const int8_t *lut)
 #undef STORE
 #undef WALK_LOCALS
 
-/* Out of line, so each loop gets the whole register file; with and without a table. */
+/* Out of line, so each loop gets the whole register file. Layers with a fused table take the general path. */
 static MCUNAS_NOINLINE void walk3_s1_plain(const walk3 *a) { walk3_s1(a, 0); }
-static MCUNAS_NOINLINE void walk3_s1_lut(const walk3 *a) { walk3_s1(a, a->lut); }
 static MCUNAS_NOINLINE void walk3_s2_plain(const walk3 *a) { walk3_s2(a, 0); }
-static MCUNAS_NOINLINE void walk3_s2_lut(const walk3 *a) { walk3_s2(a, a->lut); }
 
 /* The 3x3 walk for every output row of a channel; false where it does not apply (the general path then runs). */
 static int channel_3x3(const plane_view *v, const int8_t *wc, int32_t bias, const mcunas_rq *rq, int8_t *out, mcunas_shape os,
@@ -266,35 +269,38 @@ static int channel_3x3(const plane_view *v, const int8_t *wc, int32_t bias, cons
     a.ostep = os.c;
     a.lut = p->lut;
     const int32_t rs = v->w * v->step;
+    int32_t prev = -1, first = 0;
     for (int32_t oy = 0; oy < os.h; oy++) {
         const int32_t iy = oy * p->stride_h - p->pad_top;
-        int valid[3];
-        int32_t first = -1, wsum = 0;
-        for (int32_t r = 0; r < 3; r++) {
-            valid[r] = iy + r >= 0 && iy + r < v->h;
-            if (valid[r] && first < 0) first = r;
-            if (valid[r]) wsum += wc[3 * r] + wc[3 * r + 1] + wc[3 * r + 2];
-        }
+        /* Which window rows lie inside the plane: the weights and start change only when this does. */
+        const int32_t mask = (iy >= 0 && iy < v->h) | (iy + 1 >= 0 && iy + 1 < v->h) << 1 | (iy + 2 >= 0 && iy + 2 < v->h) << 2;
         a.out = out + oy * os.w * os.c + c;
-        if (first < 0) {
+        if (mask == 0) {
             /* Every window row is padding: the bias alone. */
             const int32_t q = mcunas_rq_apply(bias, rq) + p->output_offset;
             for (int32_t ox = 0; ox < os.w; ox++) a.out[ox * os.c] = mcunas_finish(q, p->act_min, p->act_max, p->lut);
             continue;
         }
-        int32_t wk[9];
-        for (int32_t i = 0; i < 9; i++) wk[i] = valid[i / 3] ? wc[i] : 0;
+        if (mask != prev) {
+            prev = mask;
+            first = mask & 1 ? 0 : mask & 2 ? 1 : 2;
+            int32_t wk[9], wsum = 0;
+            for (int32_t i = 0; i < 9; i++) {
+                wk[i] = mask >> (i / 3) & 1 ? wc[i] : 0;
+                wsum += wk[i];
+            }
+            a.d1 = mask & 2 ? (1 - first) * rs : 0;
+            a.d2 = mask & 4 ? (2 - first) * rs : 0;
+            a.p0 = pair(wk[0], wk[1]);
+            a.p1 = pair(wk[2], wk[3]);
+            a.p2 = pair(wk[4], wk[5]);
+            a.p3 = pair(wk[6], wk[7]);
+            a.p4 = wk[8];
+            a.start = bias + wsum * p->input_offset;
+        }
         a.row = v->plane + (iy + first) * rs;
-        a.d1 = valid[1] ? (1 - first) * rs : 0;
-        a.d2 = valid[2] ? (2 - first) * rs : 0;
-        a.p0 = pair(wk[0], wk[1]);
-        a.p1 = pair(wk[2], wk[3]);
-        a.p2 = pair(wk[4], wk[5]);
-        a.p3 = pair(wk[6], wk[7]);
-        a.p4 = wk[8];
-        a.start = bias + wsum * p->input_offset;
-        if (p->stride_w == 1) p->lut ? walk3_s1_lut(&a) : walk3_s1_plain(&a);
-        else p->lut ? walk3_s2_lut(&a) : walk3_s2_plain(&a);
+        if (p->stride_w == 1) walk3_s1_plain(&a);
+        else walk3_s2_plain(&a);
     }
     return 1;
 }
@@ -315,7 +321,7 @@ MCUNAS_INLINE void channel(const plane_view *v, const int8_t *wc, int32_t bias, 
     const int32_t off = p->input_offset < 0 ? -p->input_offset : p->input_offset;
     const uint32_t b = bias < 0 ? 0u - (uint32_t)bias : (uint32_t)bias;
     k.fast = b < 0x20000000u && mcunas_rq_fits(b + (uint32_t)wabs * (uint32_t)(128 + off), &k.rq);
-    if (kh == 3 && kw == 3 && k.fast && channel_3x3(v, wc, bias, &k.rq, out, os, p, c)) return;
+    if (kh == 3 && kw == 3 && k.fast && !p->lut && channel_3x3(v, wc, bias, &k.rq, out, os, p, c)) return;
     /* Output columns whose window lies inside horizontally: ix >= 0 and ix + kw <= w. */
     const int32_t sw = p->stride_w;
     int32_t ox0 = p->pad_left > 0 ? (p->pad_left + sw - 1) / sw : 0;

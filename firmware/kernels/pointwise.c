@@ -256,6 +256,18 @@ MCUNAS_INLINE void dot14(const int8_t *x, const int8_t *w, int32_t wd, int32_t n
     acc[3] = a3;
 }
 
+#if defined(__GNUC__)
+#define MCUNAS_NOINLINE __attribute__((noinline))
+#else
+#define MCUNAS_NOINLINE
+#endif
+
+/* dot22 out of line, for the general (strided, padded, tabled) loop: its code is not repeated per call site. */
+static MCUNAS_NOINLINE void dot22_general(const int8_t *x, int32_t xd, const int8_t *w, int32_t wd, int32_t n, int32_t acc[4])
+{
+    dot22(x, xd, w, wd, n, acc);
+}
+
 /* Where the pixels are: contiguous rows of cin values, or an output grid over a strided/padded input. */
 typedef struct {
     const int8_t *in;
@@ -275,26 +287,24 @@ MCUNAS_INLINE const int8_t *pixel(const pixels *g, int32_t k)
 }
 
 /* One pixel (x, or NULL = padding: bias only) through every output channel, four at a time. */
-static void one_pixel(const int8_t *x, int32_t cin, const int8_t *weight, const int32_t *bias, int8_t *o,
-                      int32_t cout, const mcunas_conv_params *p)
+static MCUNAS_NOINLINE void one_pixel(const int8_t *x, int32_t cin, const int8_t *weight, const int32_t *bias, int8_t *o,
+                                      int32_t cout, const mcunas_conv_params *p)
 {
     const int32_t n = x ? cin : 0;
     for (int32_t c = 0; c < cout; c += 4) {
+        /* Fewer than four channels left: the last four rows again (the ones done already are not stored twice). */
+        const int32_t c4 = c + 4 <= cout || cout < 4 ? c : cout - 4;
+        const int32_t m = cout - c4 < 4 ? cout - c4 : 4;
         int32_t acc[4];
-        const int32_t m = cout - c < 4 ? cout - c : 4;
-        for (int32_t j = 0; j < 4; j++) acc[j] = j < m ? bias[c + j] : 0;
-        /* Fewer than four channels left: the rows past the end repeat the last one (results dropped). */
-        const int32_t wd = m == 4 ? cin : 0;
-        if (m == 4) dot14(x ? x : o, weight + c * cin, wd, n, p->input_offset, acc);
+        for (int32_t j = 0; j < m; j++) acc[j] = bias[c4 + j];
+        if (m == 4) dot14(x ? x : o, weight + c4 * cin, cin, n, p->input_offset, acc);
         else
-            for (int32_t j = 0; j < m; j++) {
-                int32_t a[4] = {acc[j], 0, 0, 0};
-                dot14(x ? x : o, weight + (c + j) * cin, 0, n, p->input_offset, a);
-                acc[j] = a[0];
-            }
-        for (int32_t j = 0; j < m; j++) {
-            const mcunas_rq r = mcunas_rq_make(p->multiplier[c + j], p->shift[c + j]);
-            o[c + j] = store(acc[j], &r, p);
+            /* Under four channels in all: one row at a time, in C. */
+            for (int32_t j = 0; j < m; j++)
+                for (int32_t i = 0; i < n; i++) acc[j] += (x[i] + p->input_offset) * weight[(c4 + j) * cin + i];
+        for (int32_t j = c - c4; j < m; j++) {
+            const mcunas_rq r = mcunas_rq_make(p->multiplier[c4 + j], p->shift[c4 + j]);
+            o[c4 + j] = store(acc[j], &r, p);
         }
     }
 }
@@ -316,8 +326,8 @@ MCUNAS_INLINE int8_t store_fast(int32_t acc, const mcunas_rq *r, int32_t offset,
 }
 
 /*
- * The hot loop: a channel pair over contiguous pixel pairs (stride 1, no padding). Inlined twice, with and
- * without a table, so the common case carries no table test per output.
+ * The hot loop: a channel pair over contiguous pixel pairs (stride 1, no padding), without a fused table
+ * (layers with one take the general loop below).
  */
 MCUNAS_INLINE void pairs_contiguous(const int8_t *in, int32_t cin, int32_t pairs, const int8_t *w0, int32_t f0, int32_t f1,
                                     const mcunas_rq *r0, const mcunas_rq *r1, int8_t *out, int32_t cout,
@@ -349,22 +359,21 @@ static void gemm(const pixels *g, int32_t count, const int8_t *weight, const int
         const int32_t b0 = bias[c], b1 = two ? bias[c + 1] : 0;
         const int32_t f0 = b0 + p->input_offset * weight_sum(w0, cin);
         const int32_t f1 = b1 + p->input_offset * weight_sum(w0 + wd, cin);
-        if (g->contiguous && two && mcunas_rq_fits(acc_bound(f0, cin), &r0) && mcunas_rq_fits(acc_bound(f1, cin), &r1)) {
-            if (p->lut) pairs_contiguous(g->in, cin, pairs, w0, f0, f1, &r0, &r1, out + c, cout, p, p->lut);
-            else pairs_contiguous(g->in, cin, pairs, w0, f0, f1, &r0, &r1, out + c, cout, p, 0);
+        if (g->contiguous && two && !p->lut && mcunas_rq_fits(acc_bound(f0, cin), &r0) && mcunas_rq_fits(acc_bound(f1, cin), &r1)) {
+            pairs_contiguous(g->in, cin, pairs, w0, f0, f1, &r0, &r1, out + c, cout, p, 0);
             continue;
         }
         for (int32_t k = 0; k < pairs; k += 2) {
             const int8_t *x0 = pixel(g, k), *x1 = pixel(g, k + 1);
             int32_t acc[4] = {f0, f1, f0, f1};
-            if (x0 && x1) dot22(x0, (int32_t)(x1 - x0), w0, wd, cin, acc);
+            if (x0 && x1) dot22_general(x0, (int32_t)(x1 - x0), w0, wd, cin, acc);
             else {
                 /* Padding (explicitly padded 1x1 layers only): a padded pixel gets the bias alone. */
                 int32_t one[4] = {f0, f1, 0, 0};
-                if (x0) dot22(x0, 0, w0, wd, cin, one);
+                if (x0) dot22_general(x0, 0, w0, wd, cin, one);
                 else one[0] = b0, one[1] = b1;
                 int32_t two_[4] = {f0, f1, 0, 0};
-                if (x1) dot22(x1, 0, w0, wd, cin, two_);
+                if (x1) dot22_general(x1, 0, w0, wd, cin, two_);
                 else two_[0] = b0, two_[1] = b1;
                 acc[0] = one[0], acc[1] = one[1], acc[2] = two_[0], acc[3] = two_[1];
             }

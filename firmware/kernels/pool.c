@@ -10,8 +10,13 @@ MCUNAS_INLINE int32_t rounded_average(int32_t sum, int32_t count)
 
 MCUNAS_INLINE int32_t clamp(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-static void pool(const int8_t *in, mcunas_shape is, int8_t *out, mcunas_shape os, const mcunas_pool_params *p, int is_max)
+/*
+ * Per output pixel the window is clipped to the input once; then each channel runs over the window's rows
+ * and columns with pointer steps only (a 2x2 window, the common case, as four loads).
+ */
+MCUNAS_INLINE void pool(const int8_t *in, mcunas_shape is, int8_t *out, mcunas_shape os, const mcunas_pool_params *p, int is_max)
 {
+    const int32_t C = is.c, rs = is.w * C, lo = p->act_min, hi = p->act_max;
     for (int32_t oy = 0; oy < os.h; oy++) {
         const int32_t y0 = oy * p->stride_h - p->pad_top;
         const int32_t ya = y0 < 0 ? 0 : y0;
@@ -20,18 +25,37 @@ static void pool(const int8_t *in, mcunas_shape is, int8_t *out, mcunas_shape os
             const int32_t x0 = ox * p->stride_w - p->pad_left;
             const int32_t xa = x0 < 0 ? 0 : x0;
             const int32_t xb = x0 + p->kernel_w > is.w ? is.w : x0 + p->kernel_w;
-            const int32_t count = (yb - ya) * (xb - xa);
-            int8_t *o = out + (oy * os.w + ox) * is.c;
-            for (int32_t c = 0; c < is.c; c++) {
-                int32_t acc = is_max ? -128 : 0;
-                for (int32_t y = ya; y < yb; y++)
-                    for (int32_t x = xa; x < xb; x++) {
-                        const int32_t v = in[(y * is.w + x) * is.c + c];
-                        if (is_max) acc = v > acc ? v : acc;
-                        else acc += v;
+            const int32_t rows = yb - ya, cols = xb - xa;
+            const int32_t count = rows > 0 && cols > 0 ? rows * cols : 0;
+            int8_t *o = out + (oy * os.w + ox) * C;
+            const int8_t *base = in + (ya * is.w + xa) * C;
+            if (count == 0) {
+                for (int32_t c = 0; c < C; c++) o[c] = (int8_t)clamp(is_max ? -128 : 0, lo, hi);
+            } else if (rows == 2 && cols == 2) {
+                for (int32_t c = 0; c < C; c++) {
+                    const int32_t a = base[c], b = base[c + C], d = base[c + rs], e = base[c + rs + C];
+                    int32_t v;
+                    if (is_max) {
+                        const int32_t m1 = a > b ? a : b, m2 = d > e ? d : e;
+                        v = m1 > m2 ? m1 : m2;
+                    } else
+                        v = rounded_average(a + b + d + e, 4);
+                    o[c] = (int8_t)clamp(v, lo, hi);
+                }
+            } else {
+                for (int32_t c = 0; c < C; c++) {
+                    int32_t acc = is_max ? -128 : 0;
+                    const int8_t *row = base + c;
+                    for (int32_t y = 0; y < rows; y++, row += rs) {
+                        const int8_t *x = row;
+                        for (int32_t k = 0; k < cols; k++, x += C) {
+                            const int32_t v = *x;
+                            if (is_max) acc = v > acc ? v : acc;
+                            else acc += v;
+                        }
                     }
-                if (!is_max) acc = count > 0 ? rounded_average(acc, count) : 0;
-                o[c] = (int8_t)clamp(acc, p->act_min, p->act_max);
+                    o[c] = (int8_t)clamp(is_max ? acc : rounded_average(acc, count), lo, hi);
+                }
             }
         }
     }

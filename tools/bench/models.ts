@@ -1,0 +1,138 @@
+// Whole models through the own kernels and, when a CMSIS-NN checkout is given (CMSIS_NN_ROOT or
+// --cmsis-nn DIR), through the CMSIS-NN backend, side by side: the MLPerf Tiny int8 models (VWW, IC, AD)
+// and MCUNet's vww1 (TinyEngine's TFLite), compiled layer by layer for a Cortex-M7 (stm32f746) and a
+// Cortex-M4 (stm32f411) board, run once in QEMU -icount on the board's emulator stand-in, outputs checked
+// against the int8 interpreter (a mismatch stops the run). Printed per board and model: instructions of one
+// inference, per MAC, the own/CMSIS-NN ratio, flash and SRAM used; then per op kind (pointwise, depthwise,
+// dense conv, fully connected, add, pooling, ...): MACs and instructions per MAC of each backend.
+// A model that does not fit a board (flash or SRAM) is reported as such.
+//   node --import tsx tools/bench/models.ts [--boards stm32f746,stm32f411] [--models vww,ic,ad,mcunet] [--cmsis-nn DIR] [--json]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadBoard, type Board } from '../../src/board/index.ts';
+import { cmsisNnRoot } from '../../src/codegen/index.ts';
+import { haveBuildAndQemu } from '../../src/emu/index.ts';
+import { compileModel } from '../../src/pipeline/compile.ts';
+import { fileSource } from '../../src/pipeline/file-source.ts';
+import type { ModelSource } from '../../src/pipeline/model-source.ts';
+import { prepare } from '../../src/pipeline/prepare.ts';
+import { runCompiled, type RunReport } from '../../src/pipeline/run.ts';
+import type { KernelBackend } from '../../src/schedule/index.ts';
+import { sharedPath } from '../../test/helpers/shared.ts';
+
+const MODELS = [
+  { key: 'vww', label: 'MLPerf VWW (MobileNet v1 0.25, 96 px)', file: 'data/tflite-mlcommons-vww/vww_96_int8.tflite' },
+  { key: 'ic', label: 'MLPerf IC (ResNet-8, CIFAR-10)', file: 'data/tflite-mlperf-tiny/pretrainedResnet_quant.tflite' },
+  { key: 'ad', label: 'MLPerf AD (FC autoencoder)', file: 'data/tflite-mlperf-tiny/ad01_int8.tflite' },
+  { key: 'mcunet', label: 'MCUNet vww1 (TinyEngine vww.tflite)', file: 'data/tflite-mcunet-vww/vww.tflite' },
+] as const;
+
+interface Measured {
+  instructions: number;
+  macs: number;
+  flashBytes: number;
+  sramBytes: number;
+  /** Per op kind: MACs and instructions. */
+  kinds: Map<string, { macs: number; instructions: number; ops: number }>;
+}
+
+type Outcome = Measured | { unfit: string };
+
+/** The op kind a row of the per-op table belongs to (conv2d by the variant its name or MAC count shows). */
+function kindOf(op: RunReport['perOp'][number], q: ReturnType<typeof prepare>['q']): string {
+  const p = q.params[op.index];
+  if (p?.kind === 'conv2d') return p.variant === 'depthwise' ? 'depthwise' : p.variant === 'pointwise' ? 'pointwise' : 'conv';
+  return p?.kind ?? op.op;
+}
+
+async function measure(source: ModelSource, board: Board, backend: KernelBackend, dir: string, cmsisRoot?: string): Promise<Outcome> {
+  const p = prepare(source, board, { patch: 'off', backend });
+  if (!p.plan.fits) return { unfit: `planned ${p.plan.fitsSram ? '' : 'SRAM '}${p.plan.fitsFlash ? '' : 'flash '}over the board's budget` };
+  const out = await compileModel(p, board, { out: dir, build: true, cmsisRoot, references: false });
+  if (!out.fits) return { unfit: out.fitReasons.join('; ') };
+  const { report } = await runCompiled(dir);
+  if (!report.ok) throw new Error(`${source.name} on ${board.name} (${backend}): firmware ${report.outcome}`);
+  const kinds = new Map<string, { macs: number; instructions: number; ops: number }>();
+  for (const op of report.perOp) {
+    const k = kindOf(op, p.q);
+    const e = kinds.get(k) ?? { macs: 0, instructions: 0, ops: 0 };
+    e.macs += op.macs;
+    e.instructions += op.instructions;
+    e.ops++;
+    kinds.set(k, e);
+  }
+  return { instructions: report.instructions, macs: report.macs, flashBytes: report.flashUsedBytes, sramBytes: report.sramUsedBytes, kinds };
+}
+
+const m = (x: number) => `${(x / 1e6).toFixed(3)} M`;
+const perMac = (instr: number, macs: number) => (macs > 0 ? (instr / macs).toFixed(2) : '-');
+
+async function main() {
+  if (!haveBuildAndQemu()) throw new Error('needs arm-none-eabi-gcc and qemu-system-arm');
+  const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+  const boards = (arg('--boards') ?? 'stm32f746,stm32f411').split(',').map((b) => loadBoard(b));
+  const only = arg('--models')?.split(',');
+  const models = MODELS.filter((x) => !only || only.includes(x.key));
+  const cmsisRoot = (arg('--cmsis-nn') ?? process.env.CMSIS_NN_ROOT) ? cmsisNnRoot(arg('--cmsis-nn')) : undefined;
+  const json = process.argv.includes('--json');
+  const backends: KernelBackend[] = cmsisRoot ? ['own', 'cmsis-nn'] : ['own'];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-bench-models-'));
+  const rows: Record<string, unknown>[] = [];
+  const log = (s: string) => {
+    if (!json) console.log(s);
+  };
+  log(`whole models, instructions of one inference (QEMU -icount), layer by layer; own kernels${cmsisRoot ? ` vs CMSIS-NN (${cmsisRoot})` : ' (set CMSIS_NN_ROOT for CMSIS-NN beside them)'}`);
+  try {
+    for (const model of models) {
+      const source = await fileSource(sharedPath(model.file), { seed: 1, calibrationSamples: 4, testSets: 1 });
+      for (const board of boards) {
+        const res: Partial<Record<KernelBackend, Outcome>> = {};
+        for (const b of backends) res[b] = await measure(source, board, b, path.join(tmp, `${model.key}-${board.name}-${b}`), b === 'cmsis-nn' ? cmsisRoot : undefined);
+        const own = res.own;
+        const cm = res['cmsis-nn'];
+        log(`\n${model.label} on ${board.name} (${board.core})`);
+        if (!own || 'unfit' in own) {
+          log(`  does not fit: ${own && 'unfit' in own ? own.unfit : '?'}`);
+          rows.push({ model: model.key, board: board.name, fits: false });
+          continue;
+        }
+        const cmOk = cm && !('unfit' in cm) ? cm : null;
+        log(
+          `  own: ${m(own.instructions)} instructions, ${perMac(own.instructions, own.macs)}/MAC (${m(own.macs)} MACs), flash ${own.flashBytes} B, SRAM ${own.sramBytes} B` +
+            (cmOk
+              ? `\n  CMSIS-NN: ${m(cmOk.instructions)} instructions, ${perMac(cmOk.instructions, cmOk.macs)}/MAC, flash ${cmOk.flashBytes} B, SRAM ${cmOk.sramBytes} B; own/CMSIS-NN ${(own.instructions / cmOk.instructions).toFixed(3)}`
+              : cm
+                ? `\n  CMSIS-NN: does not fit (${'unfit' in cm ? cm.unfit : ''})`
+                : ''),
+        );
+        log(`  ${'op kind'.padEnd(18)} ${'ops'.padStart(4)} ${'MACs'.padStart(11)} ${'own instr'.padStart(11)} ${'own/MAC'.padStart(8)}${cmOk ? ` ${'CMSIS instr'.padStart(12)} ${'CMSIS/MAC'.padStart(9)} ${'ratio'.padStart(6)}` : ''}`);
+        const kinds = [...own.kinds.entries()].sort((a, b) => b[1].instructions - a[1].instructions);
+        const perKind: Record<string, unknown>[] = [];
+        for (const [k, v] of kinds) {
+          const c = cmOk?.kinds.get(k);
+          log(
+            `  ${k.padEnd(18)} ${String(v.ops).padStart(4)} ${String(v.macs).padStart(11)} ${String(v.instructions).padStart(11)} ${perMac(v.instructions, v.macs).padStart(8)}` +
+              (c ? ` ${String(c.instructions).padStart(12)} ${perMac(c.instructions, c.macs).padStart(9)} ${(v.instructions / c.instructions).toFixed(2).padStart(6)}` : ''),
+          );
+          perKind.push({ kind: k, ops: v.ops, macs: v.macs, own: v.instructions, cmsisNn: c?.instructions ?? null });
+        }
+        rows.push({
+          model: model.key,
+          board: board.name,
+          fits: true,
+          macs: own.macs,
+          own: { instructions: own.instructions, flashBytes: own.flashBytes, sramBytes: own.sramBytes },
+          cmsisNn: cmOk ? { instructions: cmOk.instructions, flashBytes: cmOk.flashBytes, sramBytes: cmOk.sramBytes } : null,
+          ratio: cmOk ? own.instructions / cmOk.instructions : null,
+          perKind,
+        });
+      }
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  if (json) console.log(JSON.stringify({ cmsisNn: cmsisRoot ?? null, rows }, null, 1));
+}
+
+await main();
