@@ -10,6 +10,7 @@ import { listBoards } from '../../src/board/index.ts';
 import type { Board } from '../../src/board/schema.ts';
 import { findExecutable, parseElf, VECTOR_TABLE_BYTES } from '../../src/emu/index.ts';
 import { measureBoardFit, type BoardFit } from '../../src/pipeline/board-fit.ts';
+import { CODE_SIZE_FILE, codeSizeSources } from '../../src/schedule/flash.ts';
 import { fileSource } from '../../src/pipeline/file-source.ts';
 import { prepare } from '../../src/pipeline/prepare.ts';
 import { sharedPath } from '../helpers/shared.ts';
@@ -35,6 +36,11 @@ describe.skipIf(!findExecutable('arm-none-eabi-gcc'))('the board link of every b
     for (const { fit } of results.values())
       console.log(`${fit.board}: flash ${fit.flash.elf} B (planned ${fit.flash.planned} B, ${fit.flash.errorPercent.toFixed(2)}%), static SRAM ${fit.staticSram.elf} B (planned ${fit.staticSram.planned} B)`);
   }, 240_000);
+
+  it('the measured code sizes (src/schedule/code-size.json) are those of the current kernels and runtime', () => {
+    const table = JSON.parse(fs.readFileSync(CODE_SIZE_FILE, 'utf8')) as { sources: string };
+    expect(table.sources, 'the kernels or the runtime changed: re-run npx tsx tools/bench/code-size.ts').toBe(codeSizeSources());
+  });
 
   it('covers every board in boards/', () => {
     expect(boards.length).toBeGreaterThanOrEqual(10);

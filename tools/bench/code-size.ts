@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import { listBoards, loadBoard } from '../../src/board/index.ts';
 import { OWN_KERNELS_DIR } from '../../src/codegen/kernels.ts';
 import { buildFirmware, buildRecipe, findArmToolchain, FIRMWARE_DIR, parseElf, writeFirmwareProject } from '../../src/emu/index.ts';
-import { CODE_SIZE_FILE, type CodeSizeTable } from '../../src/schedule/flash.ts';
+import { CODE_SIZE_FILE, codeSizeSources, type CodeSizeTable } from '../../src/schedule/flash.ts';
 
 const tools = findArmToolchain();
 const nm = tools.gcc.replace(/gcc$/, 'nm');
@@ -114,7 +114,7 @@ async function runtimeBytes(boardName: string, fns: Functions): Promise<{ bytes:
 }
 
 try {
-  const table: CodeSizeTable = { toolchain: (await execa(tools.gcc, ['-dumpversion'])).stdout.trim(), kernels: {}, boardFlags: {}, runtime: {}, runtimeHas: {} };
+  const table: CodeSizeTable = { toolchain: (await execa(tools.gcc, ['-dumpversion'])).stdout.trim(), sources: codeSizeSources(), kernels: {}, boardFlags: {}, runtime: {}, runtimeHas: {} };
   for (const board of listBoards()) {
     const name = board.name;
     const recipe = buildRecipe(board, { sources: [], includeDirs: [], optimize: 'O3', hasQemuLink: false });
