@@ -13,6 +13,7 @@ import { findExecutable, haveBuildAndQemu, parseElf } from '../../src/emu/index.
 import { compileModel, type CompileOutcome } from '../../src/pipeline/compile.ts';
 import { fileSource } from '../../src/pipeline/file-source.ts';
 import { prepare, type Prepared } from '../../src/pipeline/prepare.ts';
+import { runCompiled } from '../../src/pipeline/run.ts';
 import { runCliAsync as runCli } from '../helpers/run-cli.ts';
 import { sharedPath } from '../helpers/shared.ts';
 
@@ -95,6 +96,8 @@ describe.skipIf(!haveBuildAndQemu())('compile output folder (onnx-mnist8 on stm3
     const report = JSON.parse(fs.readFileSync(path.join(tmp, 'link-fails', 'report.json'), 'utf8'));
     expect(report).toMatchObject({ fits: false, status: 'does-not-fit', fitDecidedBy: 'linker' });
     expect(report.linkError).toMatch(/overflowed by/);
+    // run keeps the verdict: nothing is run on the stand-in for a model that does not fit the board.
+    await expect(runCompiled(path.join(tmp, 'link-fails'))).rejects.toThrow(/does not fit stm32f746 \(report\.json fits: false\): link: firmware does not fit/);
   }, 120_000);
 });
 
