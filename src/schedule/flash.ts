@@ -5,11 +5,15 @@
 // cmsis_nn_per_channel_quant_params points at). Per-tensor parameters of add, mul, pooling and
 // activations are a handful of immediates in the code.
 //
-// Code is an ESTIMATE until code generation lands: to be calibrated against linked ELFs (arm-none-eabi-size)
-// then. Own kernels: a fixed runtime (vector table, startup, main, semihosting/UART, cycle counter) plus
-// one kernel body per distinct op kind and window (shape-specialised C, as TinyEngine generates) plus a
-// call site per op. CMSIS-NN: the library as linked (../shared/spec/toolchain.md: about 21 KB on M4 with
-// DSP at -O3, 13 KB without DSP) plus the runtime and a call site per op.
+// Code, own kernels on a board of boards/: measured sizes (code-size.json, from tools/bench/code-size.ts):
+// the board link's runtime around a stub model (vectors, start-up, console, main: the application and its
+// dormant self-test, no test data) + every kernel function the plan's op kinds reach, each counted once
+// (gemm, im2col, libgcc's division and soft-float helpers on cores without them) + a call site per op.
+// Within 1.5% of the board ELF on the real models and arch configs of tools/bench/fit.ts, as long as the
+// table matches the kernels (test/e2e/board-link.test.ts checks its digest). Otherwise (CMSIS-NN, a board
+// of the user's) the calibrated estimate below. CMSIS-NN: the library as linked
+// (../shared/spec/toolchain.md: about 21 KB on M4 with DSP at -O3, 13 KB without DSP) plus the runtime and
+// a call site per op.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
