@@ -9,6 +9,7 @@ import type { Board } from '../board/schema.ts';
 import { agreement, dequantizeOutput, type Agreement } from '../quant/index.ts';
 import type { KernelBackend, PatchRequest } from '../schedule/index.ts';
 import { compileModel } from './compile.ts';
+import { CheckFailure } from '../errors.ts';
 import { referenceOutput, type ModelSource } from './model-source.ts';
 import { prepare } from './prepare.ts';
 import { runCompiled, type RunReport } from './run.ts';
@@ -57,6 +58,8 @@ export async function validateModel(source: ModelSource, board: Board, opts: Val
   try {
     const compiled = await compileModel(prepared, board, { out, build: true, cmsisRoot: opts.cmsisRoot, references: true, env: opts.env });
     if (compiled.linkFailure) throw compiled.linkFailure;
+    // The plan's verdict is the fit decision: a misfit is not built, so there is nothing to run.
+    if (!compiled.fits) throw new CheckFailure(`${prepared.plan.model} does not fit ${board.name}: ${compiled.fitReasons.join('; ')}`, { fits: false, fitReasons: compiled.fitReasons });
     const { report, outputs } = await runCompiled(out, { env: opts.env });
     const minCosine = opts.minCosine ?? 0.99;
     const sets = source.tests.map((t, k) => {
