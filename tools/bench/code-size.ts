@@ -5,7 +5,8 @@
 //     the functions and tables each one references (so a plan counts shared helpers such as gemm once);
 //   runtime[<board>] = flash of the board link around a one-op stub model (vectors, start-up, console,
 //     counter, stack check, fault report, main, the libc it pulls in), the stub's own code subtracted.
-// Re-run after changing the kernels, the runtime or main.c:  npx tsx tools/bench/code-size.ts
+// Re-run after changing the kernels, the runtime or main.c:  npx tsx tools/bench/code-size.ts --write
+// (without --write it measures and says how far the stored table is from the measurement).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -126,8 +127,14 @@ try {
     table.runtimeHas[name] = rt.has;
     console.error(`${name}: runtime ${table.runtime[name]} B; ${key}`);
   }
-  fs.writeFileSync(CODE_SIZE_FILE, `${JSON.stringify(table, null, 1)}\n`);
-  console.error(`wrote ${CODE_SIZE_FILE}`);
+  if (process.argv.includes('--write')) {
+    fs.writeFileSync(CODE_SIZE_FILE, `${JSON.stringify(table, null, 1)}\n`);
+    console.error(`wrote ${CODE_SIZE_FILE}`);
+  } else {
+    const stored = fs.existsSync(CODE_SIZE_FILE) ? (JSON.parse(fs.readFileSync(CODE_SIZE_FILE, 'utf8')) as CodeSizeTable) : null;
+    const same = stored !== null && JSON.stringify(stored) === JSON.stringify(table);
+    console.log(same ? `${CODE_SIZE_FILE} is current` : `${CODE_SIZE_FILE} differs from this measurement: re-run with --write`);
+  }
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }
