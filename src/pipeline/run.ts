@@ -100,7 +100,9 @@ export interface RunCompiledOptions {
 export async function runCompiled(dir: string, opts: RunCompiledOptions = {}): Promise<{ report: RunReport; raw: ProjectRun; outputs: Int8Array[] }> {
   const { report, vectors } = readCompiled(dir);
   if (report.fits === false && !opts.allowMisfit)
-    throw new CheckFailure(`${dir}: the plan of ${report.model} does not fit ${report.board} (report.json: fits: false); give --allow-misfit to run it anyway`);
+    throw new CheckFailure(
+      `${dir}: the plan of ${report.model} does not fit ${report.board} (report.json: fits: false${report.fitReasons?.length ? `: ${report.fitReasons.join('; ')}` : ''}); give --allow-misfit to run it anyway`,
+    );
   const project = readFirmwareProject(dir);
   const r = await runProject(project, { timeoutMs: opts.timeoutMs ?? 120_000, env: opts.env });
   if (opts.emulator === 'renode') {
