@@ -326,22 +326,50 @@ MCUNAS_INLINE int8_t store_fast(int32_t acc, const mcunas_rq *r, int32_t offset,
 }
 
 /*
+ * The clamp and store after a folded requantization (mcunas_rq_folded: the output offset already in).
+ * full: the activation range is all of int8 (ReLU6 quantized to [0, 6] is), one SSAT.
+ */
+MCUNAS_INLINE int8_t store_folded(int32_t acc, int32_t m, int32_t n, int32_t right, int32_t lo, int32_t hi, int full)
+{
+    int32_t v = mcunas_rq_folded(acc, m, n, right);
+#if defined(__ARM_FEATURE_DSP)
+    if (full) return (int8_t)__ssat(v, 8);
+#else
+    (void)full;
+#endif
+    v = v < lo ? lo : v;
+    return (int8_t)(v > hi ? hi : v);
+}
+
+/*
  * The hot loop: a channel pair over contiguous pixel pairs (stride 1, no padding), without a fused table
- * (layers with one take the general loop below).
+ * (layers with one take the general loop below). `folded`: both channels take mcunas_rq_folded (four
+ * instructions with the output offset), 2 when the clamp is all of int8; else mcunas_rq_fast. Inlined once
+ * for each.
  */
 MCUNAS_INLINE void pairs_contiguous(const int8_t *in, int32_t cin, int32_t pairs, const int8_t *w0, int32_t f0, int32_t f1,
                                     const mcunas_rq *r0, const mcunas_rq *r1, int8_t *out, int32_t cout,
-                                    const mcunas_conv_params *p, const int8_t *lut)
+                                    const mcunas_conv_params *p, int folded)
 {
     const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
+    const int32_t m0 = r0->multiplier, m1 = r1->multiplier, s0 = r0->right, s1 = r1->right;
+    const int32_t n0 = mcunas_rq_nudge_offset(r0, offset), n1 = mcunas_rq_nudge_offset(r1, offset);
     for (int32_t k = 0; k < pairs; k += 2) {
         int32_t acc[4] = {f0, f1, f0, f1};
         dot22_same(in + k * cin, w0, cin, cin, acc);
         int8_t *o = out + k * cout;
-        o[0] = store_fast(acc[0], r0, offset, lo, hi, lut);
-        o[1] = store_fast(acc[1], r1, offset, lo, hi, lut);
-        o[cout] = store_fast(acc[2], r0, offset, lo, hi, lut);
-        o[cout + 1] = store_fast(acc[3], r1, offset, lo, hi, lut);
+        if (folded) {
+            const int full = folded == 2;
+            o[0] = store_folded(acc[0], m0, n0, s0, lo, hi, full);
+            o[1] = store_folded(acc[1], m1, n1, s1, lo, hi, full);
+            o[cout] = store_folded(acc[2], m0, n0, s0, lo, hi, full);
+            o[cout + 1] = store_folded(acc[3], m1, n1, s1, lo, hi, full);
+        } else {
+            o[0] = store_fast(acc[0], r0, offset, lo, hi, 0);
+            o[1] = store_fast(acc[1], r1, offset, lo, hi, 0);
+            o[cout] = store_fast(acc[2], r0, offset, lo, hi, 0);
+            o[cout + 1] = store_fast(acc[3], r1, offset, lo, hi, 0);
+        }
     }
 }
 
@@ -360,7 +388,11 @@ static void gemm(const pixels *g, int32_t count, const int8_t *weight, const int
         const int32_t f0 = b0 + p->input_offset * weight_sum(w0, cin);
         const int32_t f1 = b1 + p->input_offset * weight_sum(w0 + wd, cin);
         if (g->contiguous && two && !p->lut && mcunas_rq_fits(acc_bound(f0, cin), &r0) && mcunas_rq_fits(acc_bound(f1, cin), &r1)) {
-            pairs_contiguous(g->in, cin, pairs, w0, f0, f1, &r0, &r1, out + c, cout, p, 0);
+            if (mcunas_rq_folds(&r0) && mcunas_rq_folds(&r1) && p->act_min == -128 && p->act_max == 127)
+                pairs_contiguous(g->in, cin, pairs, w0, f0, f1, &r0, &r1, out + c, cout, p, 2);
+            else if (mcunas_rq_folds(&r0) && mcunas_rq_folds(&r1))
+                pairs_contiguous(g->in, cin, pairs, w0, f0, f1, &r0, &r1, out + c, cout, p, 1);
+            else pairs_contiguous(g->in, cin, pairs, w0, f0, f1, &r0, &r1, out + c, cout, p, 0);
             continue;
         }
         for (int32_t k = 0; k < pairs; k += 2) {
