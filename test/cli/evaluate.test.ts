@@ -164,6 +164,11 @@ describe('--report DIR: evaluate.json and the HTML accuracy report', () => {
     const dir = path.join(root, 'report-b');
     const memory = '<!DOCTYPE html>\n<html><head><meta name="generator" content="mcu-nas compile"></head><body>memory</body></html>\n';
     writeFile(path.join(dir, 'report.html'), memory);
+    // Without the marker of an mcu-nas output folder the folder is the user's: refused before any work.
+    const refused = await evaluate([brightness, '--dataset', folder, '--report', dir, '--report-images', '3']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--report: .*holds files that mcu-nas did not write/);
+    writeFile(path.join(dir, '.mcu-nas-output'), JSON.stringify({ tool: 'mcu-nas', files: ['report.html'] })); // as compile leaves it
     const r = await evaluate([brightness, '--dataset', folder, '--report', dir, '--report-images', '3']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.report.html).toBe(path.join(dir, 'accuracy.html'));
@@ -179,6 +184,8 @@ describe('--report DIR: evaluate.json and the HTML accuracy report', () => {
       expect(pictures(fs.readFileSync(path.join(own, 'report.html'), 'utf8'))).toHaveLength(n);
     }
     expect(fs.existsSync(path.join(own, 'accuracy.html'))).toBe(false);
+    // The compile folder's marker now lists evaluate's files too, beside compile's.
+    expect(JSON.parse(fs.readFileSync(path.join(dir, '.mcu-nas-output'), 'utf8')).files).toEqual(['accuracy.html', 'evaluate.json', 'report.html']);
   });
 });
 
