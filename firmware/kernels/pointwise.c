@@ -149,8 +149,8 @@ MCUNAS_INLINE void dot22_same(const int8_t *x, const int8_t *w, int32_t d, int32
 MCUNAS_INLINE void dot22_same(const int8_t *x, const int8_t *w, int32_t d, int32_t n, int32_t acc[4]) { dot22(x, d, w, d, n, acc); }
 #endif
 
-/* acc[k] += (x + offset) . w_k for the four rows w, w + wd, w + 2 wd, w + 3 wd, over n terms. */
-MCUNAS_INLINE void dot14(const int8_t *x, const int8_t *w, int32_t wd, int32_t n, int32_t offset, int32_t acc[4])
+/* acc[k] += (x + offset) . w_k for the four rows w, w + wd, wb, wb + wd, over n terms (rows may repeat). */
+MCUNAS_INLINE void dot14(const int8_t *x, const int8_t *w, const int8_t *wb, int32_t wd, int32_t n, int32_t offset, int32_t acc[4])
 {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
 #if defined(__ARM_FEATURE_DSP)
@@ -160,7 +160,7 @@ MCUNAS_INLINE void dot14(const int8_t *x, const int8_t *w, int32_t wd, int32_t n
      * wb (+ wd). In assembly so that 13 registers suffice (GCC's schedule spills).
      */
     const int32_t off2 = mcunas_dup16(offset);
-    const int8_t *wa = w, *wb = w + 2 * wd;
+    const int8_t *wa = w;
 #define MCUNAS_DOT14_ASM                                     \
     "ldr     %[t0], [%[x]], #4\n\t"                          \
     "sxtab16 %[x02], %[off2], %[t0]\n\t"                     \
@@ -210,7 +210,6 @@ MCUNAS_INLINE void dot14(const int8_t *x, const int8_t *w, int32_t wd, int32_t n
 #elif defined(MCUNAS_DSP)
     const int8_t *const x_end = x + (n & ~3);
     const int32_t off2 = mcunas_dup16(offset);
-    const int32_t wd2 = 2 * wd, wd3 = 3 * wd;
     while (x < x_end) {
         const int32_t xv = mcunas_read4(x);
         x += 4;
@@ -221,11 +220,12 @@ MCUNAS_INLINE void dot14(const int8_t *x, const int8_t *w, int32_t wd, int32_t n
         v = mcunas_read4(w + wd);
         a1 = __smlad(x02, __sxtb16(v), a1);
         a1 = __smlad(x13, mcunas_sxtb16_ror8(v), a1);
-        v = mcunas_read4(w + wd2);
+        v = mcunas_read4(wb);
         a2 = __smlad(x02, __sxtb16(v), a2);
         a2 = __smlad(x13, mcunas_sxtb16_ror8(v), a2);
-        v = mcunas_read4(w + wd3);
+        v = mcunas_read4(wb + wd);
         w += 4;
+        wb += 4;
         a3 = __smlad(x02, __sxtb16(v), a3);
         a3 = __smlad(x13, mcunas_sxtb16_ror8(v), a3);
     }
@@ -236,19 +236,20 @@ MCUNAS_INLINE void dot14(const int8_t *x, const int8_t *w, int32_t wd, int32_t n
             const int32_t xv = x[j] + offset;
             a0 += xv * w[j];
             a1 += xv * w[wd + j];
-            a2 += xv * w[2 * wd + j];
-            a3 += xv * w[3 * wd + j];
+            a2 += xv * wb[j];
+            a3 += xv * wb[wd + j];
         }
         x += 4;
         w += 4;
+        wb += 4;
     }
 #endif
     for (int32_t j = 0; j < (n & 3); j++) {
         const int32_t xv = x[j] + offset;
         a0 += xv * w[j];
         a1 += xv * w[wd + j];
-        a2 += xv * w[2 * wd + j];
-        a3 += xv * w[3 * wd + j];
+        a2 += xv * wb[j];
+        a3 += xv * wb[wd + j];
     }
     acc[0] = a0;
     acc[1] = a1;
@@ -295,16 +296,20 @@ static MCUNAS_NOINLINE void one_pixel(const int8_t *x, int32_t cin, const int8_t
         /* Fewer than four channels left: the last four rows again (the ones done already are not stored twice). */
         const int32_t c4 = c + 4 <= cout || cout < 4 ? c : cout - 4;
         const int32_t m = cout - c4 < 4 ? cout - c4 : 4;
+        /* Under four channels in all, rows repeat: 1 -> (0,0,0,0), 2 -> (0,1,0,1), 3 -> (0,1,1,2). */
+        const int8_t *w = weight + c4 * cin;
+        const int32_t wd = m == 1 ? 0 : cin;
+        const int8_t *wb = m == 4 ? w + 2 * cin : m == 3 ? w + cin : w;
         int32_t acc[4];
-        for (int32_t j = 0; j < m; j++) acc[j] = bias[c4 + j];
-        if (m == 4) dot14(x ? x : o, weight + c4 * cin, cin, n, p->input_offset, acc);
-        else
-            /* Under four channels in all: one row at a time, in C. */
-            for (int32_t j = 0; j < m; j++)
-                for (int32_t i = 0; i < n; i++) acc[j] += (x[i] + p->input_offset) * weight[(c4 + j) * cin + i];
+        for (int32_t j = 0; j < 4; j++) {
+            const int32_t row = m == 4 ? j : m == 3 ? (j < 2 ? j : j - 1) : m == 2 ? (j & 1) : 0;
+            acc[j] = bias[c4 + row];
+        }
+        dot14(x ? x : o, w, wb, wd, n, p->input_offset, acc);
+        /* Row r's sum: acc[r] for rows 0 and 1, acc[3] for row 2 of three. */
         for (int32_t j = c - c4; j < m; j++) {
             const mcunas_rq r = mcunas_rq_make(p->multiplier[c4 + j], p->shift[c4 + j]);
-            o[c4 + j] = store(acc[j], &r, p);
+            o[c4 + j] = store(acc[m == 3 && j == 2 ? 3 : j], &r, p);
         }
     }
 }
