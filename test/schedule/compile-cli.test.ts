@@ -20,7 +20,8 @@ fs.mkdirSync(boardsDir);
 const f746 = JSON.parse(fs.readFileSync(path.join(REPO, 'boards/stm32f746.json'), 'utf8'));
 fs.writeFileSync(
   path.join(boardsDir, 'tiny.json'),
-  JSON.stringify({ ...f746, name: 'tiny', description: 'test board with 24K SRAM', sram: [{ name: 'SRAM', base: '0x20000000', size: '24K', arena: true }] }),
+  // memoryTiming names the F746's TCM regions, which this board does not have: left out (it is optional).
+  JSON.stringify({ ...f746, name: 'tiny', description: 'test board with 24K SRAM', sram: [{ name: 'SRAM', base: '0x20000000', size: '24K', arena: true }], memoryTiming: undefined }),
 );
 fs.writeFileSync(path.join(boardsDir, 'broken.json'), '{"name": "broken", ');
 
