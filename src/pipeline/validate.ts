@@ -2,8 +2,8 @@
 // each test set's output with its reference (the source's own, else the float interpreter), as
 // X-CUBE-AI's validate does: top-1 agreement, cosine, RMSE, max absolute error. The firmware's output
 // must also be bit-exact with the TypeScript int8 model.
+import { makeTempDir, removeTracked } from '../io/cleanup.ts';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Board } from '../board/schema.ts';
 import { agreement, dequantizeOutput, type Agreement } from '../quant/index.ts';
@@ -53,7 +53,7 @@ const argmax = (x: ArrayLike<number>) => {
 
 export async function validateModel(source: ModelSource, board: Board, opts: ValidateOptions): Promise<ValidateReport> {
   const prepared = prepare(source, board, { patch: opts.patch, backend: opts.backend });
-  const tmp = opts.out ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-validate-'));
+  const tmp = opts.out ? null : makeTempDir('mcunas-validate-');
   const out = opts.out ?? path.join(tmp!, 'model');
   try {
     const compiled = await compileModel(prepared, board, { out, build: true, cmsisRoot: opts.cmsisRoot, references: true, env: opts.env });
@@ -88,6 +88,6 @@ export async function validateModel(source: ModelSource, board: Board, opts: Val
       kind: source.kind ?? 'arch',
     };
   } finally {
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    if (tmp) removeTracked(tmp);
   }
 }
