@@ -127,8 +127,7 @@ export const compileCommand = defineCommand<Args>({
     const source = sourceName(a.input);
     const patch = parsePatch(a.patch);
     claimOutputFolder(a.out);
-    const trainedRequest = supernetRequest(a);
-    if (trainedRequest && modelFileKind(a.input) !== 'arch') throw new InputError('--supernet: trained weights go with arch configs; a model file brings its own');
+    const trainedRequest = supernetRequest(a, a.input);
     // Loaded (and checked key by key) before any work: a bad checkpoint is bad input.
     const supernet = trainedRequest ? supernetWeights(trainedRequest) : undefined;
     const board = loadBoard(a.board, { boardsDir: a['boards-dir'] });

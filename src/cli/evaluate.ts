@@ -6,13 +6,11 @@ import { claimOutputFolder } from '../io/output-folder.ts';
 import cliProgress from 'cli-progress';
 import { loadBoard } from '../board/index.ts';
 import { DEFAULT_PREPROCESS, normalisationFromFlags, type Interpolation, type Preprocess } from '../data/index.ts';
-import { InputError } from '../errors.ts';
 import { checkEmulated, DEFAULT_WORST_IMAGES, evaluateModel, writeEvaluateReport } from '../pipeline/evaluate.ts';
 import type { KernelBackend } from '../schedule/index.ts';
 import { log, printJson, printLine, type GlobalFlags } from './output.ts';
 import { defineCommand, SUPERNET_FLAGS, supernetRequest, type SupernetFlags } from './flags.ts';
 import { supernetWeights } from '../pipeline/supernet-weights.ts';
-import { modelFileKind } from '../pipeline/file-source.ts';
 
 interface Args extends GlobalFlags, SupernetFlags {
   model: string;
@@ -107,8 +105,7 @@ export const evaluateCommand = defineCommand<Args>({
     };
     const worst = a['report-images'];
     if (a.report !== undefined) claimOutputFolder(a.report, '--report');
-    const trainedRequest = supernetRequest(a);
-    if (trainedRequest && modelFileKind(a.model) !== 'arch') throw new InputError('--supernet: trained weights go with arch configs; a model file brings its own');
+    const trainedRequest = supernetRequest(a, a.model);
     const supernet = trainedRequest ? supernetWeights(trainedRequest) : undefined;
     const board = emulatedCount > 0 ? loadBoard(a.board, { boardsDir: a['boards-dir'] }) : undefined;
 

@@ -10,6 +10,7 @@ import { DEFAULT_WORST_IMAGES } from '../pipeline/evaluate.ts';
 import { SCHEDULES, TRAIN_DEFAULTS } from '../predict/train.ts';
 import { LAB_EVOLUTION_DEFAULTS as EVO } from '../search/evolution.ts';
 import type { SupernetRequest } from '../pipeline/supernet-weights.ts';
+import { modelFileKind } from '../pipeline/file-source.ts';
 import type { GlobalFlags } from './output.ts';
 
 export interface FlagSpec {
@@ -120,12 +121,16 @@ export interface SupernetFlags {
   'lab-calib-bn-quirk': boolean;
 }
 
-/** The supernet request from its flags; the calibration flags without --supernet are an error. */
-export function supernetRequest(a: SupernetFlags): SupernetRequest | undefined {
+/**
+ * The supernet request from its flags; the calibration flags without --supernet are an error, and so is
+ * --supernet with a model file (`input`), which brings its own weights.
+ */
+export function supernetRequest(a: SupernetFlags, input?: string): SupernetRequest | undefined {
   if (a.supernet === undefined) {
     if (a['calib-bn'] !== undefined) throw new InputError('--calib-bn re-calibrates the trained weights of --supernet FILE: give --supernet too');
     return undefined;
   }
+  if (input !== undefined && modelFileKind(input) !== 'arch') throw new InputError('--supernet: trained weights go with arch configs; a model file brings its own');
   return { file: a.supernet, calibBn: a['calib-bn'], calibBnBatch: a['calib-bn-batch'], calibBnResolution: a['calib-bn-resolution'], labQuirk: a['lab-calib-bn-quirk'] };
 }
 

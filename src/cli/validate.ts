@@ -64,8 +64,7 @@ export const validateCommand = defineCommand<Args>({
     const source = sourceName(a.input);
     const patch = parsePatch(a.patch);
     if (a.out !== undefined) claimOutputFolder(a.out);
-    const trainedRequest = supernetRequest(a);
-    if (trainedRequest && modelFileKind(a.input) !== 'arch') throw new InputError('--supernet: trained weights go with arch configs; a model file brings its own');
+    const trainedRequest = supernetRequest(a, a.input);
     const supernet = trainedRequest ? supernetWeights(trainedRequest) : undefined;
     const board = loadBoard(a.board, { boardsDir: a['boards-dir'] });
     const cmsisRoot = a.kernels === 'cmsis-nn' ? cmsisNnRoot(a['cmsis-nn']) : undefined;

@@ -2,7 +2,7 @@
 // (what is flashed: no test data) and put the planned flash and SRAM beside what the ELF holds. Used by
 // the tests that hold the planner to its figures and by tools/bench/fit.ts.
 import type { Board } from '../board/schema.ts';
-import { writeModelProject } from '../codegen/index.ts';
+import { writePreparedProject } from './compile.ts';
 import { buildFirmware } from '../emu/build.ts';
 import type { FirmwareSize } from '../emu/firmware-size.ts';
 import type { Prepared } from './prepare.ts';
@@ -22,15 +22,7 @@ export interface BoardFit {
 }
 
 export async function measureBoardFit(p: Prepared, board: Board, dir: string, opts: { cmsisRoot?: string; env?: NodeJS.ProcessEnv } = {}): Promise<BoardFit> {
-  const { project } = writeModelProject(dir, {
-    board,
-    q: p.q,
-    plan: p.plan,
-    backend: p.backend,
-    cmsisRoot: opts.cmsisRoot,
-    modelName: p.q.name,
-    testSets: p.tests.map((t) => ({ input: t.input, expected: t.golden })),
-  });
+  const { project } = writePreparedProject(dir, p, board, opts.cmsisRoot);
   const fw = await buildFirmware(project, { boardOnly: true, env: opts.env });
   const size = fw.size.board;
   const plan = p.plan;

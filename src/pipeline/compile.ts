@@ -55,20 +55,25 @@ export interface CompileOutcome {
   flashCommands: string[];
 }
 
+/** The C project of a prepared model, with its test sets, written into `dir`. */
+export function writePreparedProject(dir: string, p: Prepared, board: Board, cmsisRoot?: string): ReturnType<typeof writeModelProject> {
+  return writeModelProject(dir, {
+    board,
+    q: p.q,
+    plan: p.plan,
+    backend: p.backend,
+    cmsisRoot,
+    modelName: p.q.name,
+    testSets: p.tests.map((t) => ({ input: t.input, expected: t.golden })),
+  });
+}
+
 export async function compileModel(p: Prepared, board: Board, opts: CompileOptions): Promise<CompileOutcome> {
   const out = path.resolve(opts.out);
   // The folder is the tool's own (claimed before any work by the caller too); written under a temporary
   // name and swapped in at the end, so a failed compile leaves the old folder as it was.
   return writeOutputFolder(opts.out, async (tmp) => {
-    const { project, model } = writeModelProject(tmp, {
-      board,
-      q: p.q,
-      plan: p.plan,
-      backend: p.backend,
-      cmsisRoot: opts.cmsisRoot,
-      modelName: p.q.name,
-      testSets: p.tests.map((t) => ({ input: t.input, expected: t.golden })),
-    });
+    const { project, model } = writePreparedProject(tmp, p, board, opts.cmsisRoot);
     const vectors: TestVectorsFile = {
       format: 'mcu-nas-test-vectors/1',
       sets: p.tests.map((t, k) => ({
