@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.ts';
 import { removeTracked, track, untrack } from './cleanup.ts';
+import { writeFileAtomic } from './read-input.ts';
 
 /** The marker file: `{"tool": "mcu-nas", "files": [relative paths written by the tool]}`. */
 export const OUTPUT_MARKER = '.mcu-nas-output';
@@ -191,15 +192,9 @@ export function addToOutputFolder(dir: string, files: Record<string, string | Ui
   if (clash) throw new InputError(`${flag}: ${path.join(dir, clash)} was not written by mcu-nas; move it away and try again`);
   try {
     for (const [name, data] of Object.entries(files)) {
-      const to = path.join(out, name);
-      const tmp = track(`${to}.mcu-nas-tmp-${process.pid}`);
-      fs.writeFileSync(tmp, data);
-      fs.renameSync(tmp, to);
-      untrack(tmp);
+      writeFileAtomic(path.join(out, name), data);
       listed.add(name);
     }
-  } catch (e) {
-    throw new InputError(`${flag}: cannot write into ${dir} (${(e as Error).message})`);
   } finally {
     fs.writeFileSync(path.join(out, OUTPUT_MARKER), `${JSON.stringify({ tool: 'mcu-nas', files: [...listed].sort() } satisfies Marker, null, 1)}\n`);
   }

@@ -2,6 +2,7 @@
 // The bounds live in bounded-read.ts and json-depth.ts; this module is the door every caller uses.
 import fs from 'node:fs';
 import { InputError } from '../errors.ts';
+import { removeTracked, track, untrack } from './cleanup.ts';
 import { readBounded, sourceName, type ReadOptions } from './bounded-read.ts';
 import { parseJson } from './json-depth.ts';
 
@@ -28,12 +29,13 @@ export function readJson(file: string, opts: ReadOptions = {}): unknown {
 
 /** Writes a file atomically (temp file + rename), so a failed run never leaves half an output. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
+  const tmp = track(`${file}.tmp-${process.pid}`); // removed on a signal too
   try {
     fs.writeFileSync(tmp, data);
     fs.renameSync(tmp, file);
+    untrack(tmp);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    removeTracked(tmp);
     throw new InputError(`${file}: cannot write (${(e as Error).message})`);
   }
 }

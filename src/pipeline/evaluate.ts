@@ -3,7 +3,7 @@
 // with the firmware), the drop between them, confusion matrices, the worst-classified images, and
 // optionally a confirmation that N images give the same int8 bytes when the compiled firmware runs in the
 // emulator. src/cli/evaluate.ts only parses flags and prints; writeEvaluateReport() writes the report folder.
-import { addToOutputFolder, claimOutputFolder } from '../io/output-folder.ts';
+import { addToOutputFolder } from '../io/output-folder.ts';
 import { makeTempDir, removeTracked } from '../io/cleanup.ts';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -435,7 +435,6 @@ export function accuracyReport(e: Evaluation, memoryReport?: string): AccuracyRe
  * Sets `summary.report` to the two paths.
  */
 export function writeEvaluateReport(dir: string, e: Evaluation): { json: string; html: string } {
-  claimOutputFolder(dir, '--report');
   const existing = path.join(dir, REPORT_HTML);
   const keepMemory = fs.existsSync(existing) && !isEvaluateReport(existing);
   const htmlName = keepMemory ? ACCURACY_HTML : REPORT_HTML;
