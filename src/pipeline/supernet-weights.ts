@@ -24,6 +24,8 @@ export interface SupernetWeights {
 /** Loads the checkpoint (exit 2 naming the key at fault) and returns the per-arch extractor. */
 export function supernetWeights(req: SupernetRequest): SupernetWeights {
   const sn: Supernet = loadSupernet(req.file);
+  // Decoded and resized once per resolution: search --verify-top calibrates every candidate on them.
+  const imagesAt = new Map<number, Float32Array[]>();
   const calibBn =
     req.calibBn === undefined
       ? undefined
@@ -32,9 +34,13 @@ export function supernetWeights(req: SupernetRequest): SupernetWeights {
           resolution: req.calibBnResolution,
           labQuirk: req.labQuirk,
           images: (r: number) => {
-            const ds = openDataset(req.calibBn!, { channels: 3, height: r, width: r, layout: 'nhwc' }, DEFAULT_PREPROCESS);
-            const half = splitHalf(ds, 'calibration');
-            return calibrationImages(half, half.size);
+            let images = imagesAt.get(r);
+            if (!images) {
+              const half = splitHalf(openDataset(req.calibBn!, { channels: 3, height: r, width: r, layout: 'nhwc' }, DEFAULT_PREPROCESS), 'calibration');
+              images = calibrationImages(half, half.size);
+              imagesAt.set(r, images);
+            }
+            return images;
           },
         };
   return {
