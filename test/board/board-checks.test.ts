@@ -192,7 +192,7 @@ describe('cross-field checks', () => {
 describe('the catalogue itself', () => {
   it('every built-in board passes every check, and its flags build with gcc', () => {
     const boards = listBoards();
-    expect(boards).toHaveLength(10);
+    expect(boards).toHaveLength(11);
     for (const b of boards) {
       const q = b.emulator.qemu!;
       expect(QEMU_MACHINES[q.machine].cpu).toBe(q.cpu);

@@ -7,7 +7,7 @@ import { InputError } from '../../src/errors.ts';
 import { runCliAsync as runCli } from '../helpers/run-cli.ts';
 
 const K = 1024;
-const NAMES = ['mps2-an386', 'mps2-an500', 'mps3-an547', 'nrf52840', 'rp2040', 'stm32f405', 'stm32f411', 'stm32f412', 'stm32f746', 'stm32h743'];
+const NAMES = ['mps2-an386', 'mps2-an500', 'mps3-an547', 'nrf52840', 'nucleo-l4r5zi', 'rp2040', 'stm32f405', 'stm32f411', 'stm32f412', 'stm32f746', 'stm32h743'];
 
 const tmpDirs: string[] = [];
 function userDir(files: Record<string, unknown>): string {
