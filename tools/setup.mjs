@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Installs what mcu-nas needs on a fresh Debian machine, and nothing when it is already there:
-// the npm dependencies (npm ci) and, as root, the Arm toolchain and QEMU from Debian's packages.
+// the npm dependencies (npm ci), the compiled dist/, and, as root, the Arm toolchain and QEMU from Debian's packages.
 // `npm test` and `npm run demo` call this first, so the README's two commands work on a fresh clone.
 // Node built-ins only: it runs before node_modules exists.
 import { execSync, spawnSync } from 'node:child_process';
@@ -23,6 +23,26 @@ const lock = path.join(root, 'package-lock.json');
 if (!fs.existsSync(marker) || fs.statSync(marker).mtimeMs < fs.statSync(lock).mtimeMs) {
   say('installing npm dependencies (npm ci)');
   execSync('npm ci --no-audit --no-fund', { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+// The compiled JavaScript that bin/mcu-nas.js runs (dist/, from src/ by tsconfig.build.json): built when
+// missing or older than a source file (bin/mcu-nas.js falls back to tsx meanwhile, so a failed build
+// costs start-up time, not correctness).
+const distMain = path.join(root, 'dist', 'cli', 'main.js');
+const buildInfo = path.join(root, 'dist', '.tsbuildinfo');
+function newerThan(dir, since) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory() ? newerThan(p, since) : fs.statSync(p).mtimeMs > since) return true;
+  }
+  return false;
+}
+const distCurrent = fs.existsSync(distMain) && fs.existsSync(buildInfo) && !newerThan(path.join(root, 'src'), fs.statSync(buildInfo).mtimeMs);
+if (!distCurrent) {
+  say('building dist/ (tsc -p tsconfig.build.json)');
+  if (!fs.existsSync(distMain)) fs.rmSync(buildInfo, { force: true }); // an incremental build would skip the missing files
+  const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) say(`the build reported errors (mcu-nas runs from src/ through tsx until it builds):\n${String(r.stdout).trim().split('\n').slice(0, 5).join('\n')}`);
 }
 
 // Toolchain and emulator, for building and running firmware.

@@ -10,7 +10,7 @@ import { readJson } from '../io/read-input.ts';
 import { BoardSchema, type Board } from './schema.ts';
 import { emulatorLayout } from './regions.ts';
 
-export const DEFAULT_BOARD = 'stm32f746';
+export { DEFAULT_BOARD } from './default-board.ts';
 /** The built-in board files are about 2 KB; a user's board is no different in kind. */
 export const MAX_BOARD_FILE_BYTES = 256 * 1024;
 /** A catalogue reads every file of --boards-dir: this many at most, so the whole read stays bounded. */

@@ -20,7 +20,9 @@ import type { KernelBackend, PatchRequest, Plan } from '../schedule/index.ts';
 import { formatPlanTable, misfitReasons } from '../schedule/plan-table.ts';
 import { lowerArch } from '../frontend/arch-to-ir.ts';
 import { log, printJson, printLine, type GlobalFlags } from './output.ts';
-import { intInRange } from './flag-checks.ts';
+import { intInRange, parsePatch } from './flag-checks.ts';
+
+export { parsePatch };
 import { defineCommand, SUPERNET_FLAGS, supernetRequest, type SupernetFlags } from './flags.ts';
 import { supernetWeights } from '../pipeline/supernet-weights.ts';
 
@@ -71,18 +73,6 @@ export function fileSourceOptions(a: ModelFileFlags, extra: Partial<FileSourceOp
     ...extra,
   };
 }
-
-/** `auto`, `off` or `<n>x<n>@<layer>`. */
-export function parsePatch(text: string): PatchRequest {
-  if (text === 'auto' || text === 'off') return text;
-  const m = /^(\d+)x(\d+)@(.+)$/.exec(text);
-  if (!m) throw new InputError(`--patch: expected auto, off or <n>x<n>@<layer> (e.g. 4x4@blocks.4), got "${text}"`);
-  const n = Number(m[1]);
-  if (Number(m[2]) !== n) throw new InputError(`--patch: patches are n x n, got ${m[1]}x${m[2]}`);
-  if (n < 1 || n > 64) throw new InputError(`--patch: n must be between 1 and 64, got ${n}`);
-  return { n, layer: m[3] };
-}
-
 
 /** The planner's verdict on a plan that does not fit, with what --patch auto would do. */
 function misfitMessage(plan: Plan, planAuto: () => Plan, patch: PatchRequest): { text: string; withPatchAuto: Record<string, unknown> | null } {

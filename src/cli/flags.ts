@@ -4,13 +4,14 @@
 // mean"), a flag given twice, values outside their choices or numeric range, missing required flags.
 // yargs parses; it does not get to judge, because it judges only after the handler has run.
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_BOARD } from '../board/index.ts';
+// Imports are leaf modules only: every command loads this file, `--help` included.
+import { DEFAULT_BOARD } from '../board/default-board.ts';
 import { InputError } from '../errors.ts';
-import { DEFAULT_WORST_IMAGES } from '../pipeline/evaluate.ts';
-import { SCHEDULES, TRAIN_DEFAULTS } from '../predict/train.ts';
-import { LAB_EVOLUTION_DEFAULTS as EVO } from '../search/evolution.ts';
+import { DEFAULT_WORST_IMAGES } from '../pipeline/evaluate-defaults.ts';
+import { SCHEDULES, TRAIN_DEFAULTS } from '../predict/train-defaults.ts';
+import { LAB_EVOLUTION_DEFAULTS as EVO } from '../search/evolution-defaults.ts';
 import type { SupernetRequest } from '../pipeline/supernet-weights.ts';
-import { modelFileKind } from '../pipeline/file-source.ts';
+import { modelFileKind } from '../pipeline/model-kind.ts';
 import type { GlobalFlags } from './output.ts';
 
 export interface FlagSpec {

@@ -1,9 +1,10 @@
-// The mcu-nas command line: wiring only. Each command lives in its own file and calls library code.
+// The mcu-nas command line: wiring only. Each command lives in its own file and calls library code; only
+// the command that runs is loaded (commands.ts).
 import yargs from 'yargs';
 import { isUserError, printable } from '../errors.ts';
 import { installExitCleanup } from '../io/cleanup.ts';
 import { checkSwitchWords, GLOBAL_FLAGS } from './flags.ts';
-import { commands } from './commands.ts';
+import { commandModules } from './commands.ts';
 import { STDIN } from '../io/read-input.ts';
 
 /** Runs the CLI and returns the exit code (0 ok, 1 failed check, 2 bad input or usage). */
@@ -11,6 +12,7 @@ export async function main(argv: string[]): Promise<number> {
   let usageError: string | undefined;
   const debug = argv.includes('--debug');
   installExitCleanup();
+  const commands = await commandModules(argv);
   // yargs-parser swallows a lone "-"; pass it through as the stdin path that readText understands.
   const parser = yargs(argv.map((a) => (a === '-' ? STDIN : a)))
     .scriptName('mcu-nas')

@@ -1,6 +1,6 @@
 import { CheckFailure, InputError } from '../errors.ts';
 import { archKey } from '../space/config.ts';
-import { verifyCandidates, type VerifiedCandidate } from '../search/verify.ts';
+import type { VerifiedCandidate } from '../search/verify.ts';
 import { Rng } from '../search/rng.ts';
 import { evolutionSearch, LAB_EVOLUTION_DEFAULTS } from '../search/evolution.ts';
 import { randomSearch } from '../search/random-search.ts';
@@ -8,9 +8,8 @@ import { analyticMeasure } from '../search/measure.ts';
 import type { Measure } from '../search/candidate.ts';
 import { boardMeasure } from '../predict/board-efficiency.ts';
 import { loadBoard } from '../board/index.ts';
-import { parsePatch } from './compile.ts';
+import { parsePatch } from './flag-checks.ts';
 import { defineCommand, SUPERNET_FLAGS, supernetRequest, type SupernetFlags } from './flags.ts';
-import { supernetWeights } from '../pipeline/supernet-weights.ts';
 import { claimOutputFile } from '../io/output-folder.ts';
 import { parseArchJson } from '../space/config.ts';
 import { paretoOf, summarize } from '../search/report.ts';
@@ -94,7 +93,8 @@ export const searchCommand = defineCommand<Args>({
     const out = a.out === undefined ? undefined : claimOutputFile(a.out, '--out', isArchFile, a.force);
     const trainedRequest = supernetRequest(a);
     if (trainedRequest && a['verify-top'] === undefined) throw new InputError('--supernet gives the verified candidates trained weights: give --verify-top K too');
-    const supernet = trainedRequest ? supernetWeights(trainedRequest) : undefined;
+    // The checkpoint reader and the compile/QEMU path load only when asked for (a plain search starts fast).
+    const supernet = trainedRequest ? (await import('../pipeline/supernet-weights.ts')).supernetWeights(trainedRequest) : undefined;
     const constraints: Constraints = { millionMACs: a['max-macs'], KBPeakMemory: a['max-peak-kb'] };
     let measure: Measure = analyticMeasure;
     const patch = parsePatch(a.patch);
@@ -125,6 +125,7 @@ export const searchCommand = defineCommand<Args>({
     if (!a.json) log(`searched ${result.stats.predictions} predictions in ${ms.toFixed(0)} ms`);
     let verified: VerifiedCandidate[] | undefined;
     if (board !== undefined && a['verify-top'] !== undefined) {
+      const { verifyCandidates } = await import('../search/verify.ts');
       verified = await verifyCandidates(result.evaluated, {
         board,
         top: a['verify-top'],

@@ -29,13 +29,8 @@ import { firstNonFinite, nonFiniteSummary, runFloat, runInt8, syntheticInputs, t
 import type { ModelSource, SourceKind, TestInput } from './model-source.ts';
 import { structuredImages } from './synthetic-images.ts';
 
-export type ModelFileKind = 'onnx' | 'tflite' | 'arch';
-
-/** By extension: .onnx and .tflite are model files, anything else an arch config. */
-export function modelFileKind(file: string): ModelFileKind {
-  const f = file.toLowerCase();
-  return f.endsWith('.onnx') ? 'onnx' : f.endsWith('.tflite') ? 'tflite' : 'arch';
-}
+export { modelFileKind, type ModelFileKind } from './model-kind.ts';
+import { modelFileKind } from './model-kind.ts';
 
 export interface FileSourceOptions {
   seed: number;

@@ -59,23 +59,9 @@ export interface TrainOptions {
   dropout: number;
 }
 
-export const SCHEDULES = ['constant', 'linear', 'cosine', 'step'] as const;
-export type Schedule = (typeof SCHEDULES)[number];
 
-export const TRAIN_DEFAULTS: TrainOptions = {
-  epochs: 10,
-  seed: 0,
-  lr: 5e-3,
-  batchSize: 128,
-  schedule: 'linear',
-  minLrFraction: 0,
-  warmupEpochs: 0.5,
-  targetScale: 100,
-  hidden: LAB_HIDDEN,
-  weightDecay: 0.5,
-  emaDecay: 0.999,
-  dropout: 0,
-};
+export { SCHEDULES, TRAIN_DEFAULTS, type Schedule } from './train-defaults.ts';
+import { TRAIN_DEFAULTS, type Schedule } from './train-defaults.ts';
 
 export interface TrainProgress {
   epoch: number;

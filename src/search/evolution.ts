@@ -13,26 +13,8 @@ import type { Constraints, Figures } from './constraints.ts';
 import type { AccuracyModel, Candidate, Measure, SearchResult, SearchStats } from './candidate.ts';
 import { assertFeasible, drawValid, tooTight } from './valid-sample.ts';
 
-export interface EvolutionOptions {
-  population: number;
-  generations: number;
-  parentRatio: number;
-  mutationRatio: number;
-  archMutateProb: number;
-  resolutionMutateProb: number;
-  /** Redraws allowed per child before falling back (bounded rejection sampling). */
-  maxTries?: number;
-}
-
-/** The lab's defaults (evolution.py); max_time_budget is the number of generations. */
-export const LAB_EVOLUTION_DEFAULTS: EvolutionOptions = {
-  population: 100,
-  generations: 500,
-  parentRatio: 0.25,
-  mutationRatio: 0.5,
-  archMutateProb: 0.1,
-  resolutionMutateProb: 0.5,
-};
+export { LAB_EVOLUTION_DEFAULTS, type EvolutionOptions } from './evolution-defaults.ts';
+import type { EvolutionOptions } from './evolution-defaults.ts';
 
 /** Python's round() for the non-negative halves the ratios give: round half to even. */
 function pyRound(x: number): number {
