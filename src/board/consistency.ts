@@ -2,10 +2,11 @@
 // core and FPU, the QEMU stand-in is a machine this tool runs and its CPU executes the board's code,
 // the clocks are rates a microcontroller has, and the memory map is inside the 32-bit address space
 // without overlaps. Each problem names the field it is found at.
+import { clockProblems } from './clock.ts';
 import { CORE_FACTS, fpuCovers, QEMU_CPU_FPU } from './cores.ts';
 import { isFlagProblem, readGccFlags } from './gcc-flags.ts';
 import { QEMU_MACHINES, qemuMachine } from './qemu-machines.ts';
-import type { Board } from './schema.ts';
+import type { BoardFields as Board } from './schema.ts';
 
 export interface BoardProblem {
   path: (string | number)[];
@@ -69,5 +70,5 @@ function emulatorProblems(b: Board): BoardProblem[] {
 
 /** Every cross-field problem of a board whose fields each parsed, in the order of the file. */
 export function boardProblems(b: Board): BoardProblem[] {
-  return [...coreProblems(b), ...regionProblems(b), ...emulatorProblems(b)];
+  return [...coreProblems(b), ...regionProblems(b), ...emulatorProblems(b), ...clockProblems(b)];
 }

@@ -1,6 +1,7 @@
 // The board file format (boards/*.json) and its validation. Addresses are hex strings ("0x20000000")
 // and sizes are bytes or "<n>K" / "<n>M" strings, so a file reads like the datasheet it comes from.
 import { z } from 'zod';
+import { ClockSchema, clockTree, VariantSchema } from './clock.ts';
 import { boardProblems } from './consistency.ts';
 import { CORES } from './cores.ts';
 
@@ -83,11 +84,12 @@ const LinePath = z.strictObject({
 
 /**
  * Memory timing at `clockHz`, for the cycle model (src/emu/cycle-model.ts). Optional: a board without it
- * is modelled with zero-wait memories, and the model says so.
+ * is modelled with zero-wait memories, and the model says so. Its flash wait states are not written here:
+ * they are clock.flashWaitStates (the value the start-up code programs), added on load.
  */
 const MemoryTiming = z.strictObject({
-  /** Flash wait states at clockHz (the value start-up code programs into the flash controller's latency field). */
-  flashWaitStates: z.number().int().min(0),
+  /** Refused: the one source is clock.flashWaitStates (checked against the reference manual). */
+  flashWaitStates: z.unknown().optional(),
   /** Extra cycles of a flash line read beyond the wait states (bus, e.g. AXI). */
   flashBusCycles: z.number().int().min(0).optional(),
   instructionPath: LinePath,
@@ -97,52 +99,65 @@ const MemoryTiming = z.strictObject({
   source: z.string().min(1),
 });
 
-export const BoardSchema = z
-  .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be lower-case letters, digits, ".", "_" or "-"' }).max(64),
-    description: Prose,
-    core: z.enum(CORES),
-    cores: z.number().int().min(1).max(16).optional(),
-    clockHz: z.number().int().positive(),
-    fpu: z.enum(['none', 'sp', 'dp']),
-    dsp: z.boolean(),
-    /** Helium (M-profile vector extension). */
-    mve: z.boolean().optional(),
-    cache: z.strictObject({ instruction: Size, data: Size }).optional(),
-    memoryTiming: MemoryTiming.optional(),
-    /** True for the emulator targets themselves (mps2/mps3): there is no hardware to flash. */
-    emulated: z.boolean().optional(),
-    sram: z.array(Region).min(1),
-    flash: z.strictObject({ base: Address, size: Size, note: Prose.optional() }),
-    /** Target options only, from an allow-list checked against core and fpu (gcc-flags.ts). */
-    gccFlags: z.array(z.string().min(1).max(100)).min(1).max(16),
-    emulator: z.strictObject({
-      qemu: Qemu.nullable(),
-      renode: RenodePlatform.optional(),
-      note: Prose.optional(),
-    }),
-    /** How to flash, best first; {elf}, {bin}, {hex}, {uf2} stand for the firmware files. */
-    flashCommands: z.array(FlashCommand).max(16),
-    /** Where the numbers come from. */
-    source: Prose,
-  })
-  .superRefine((b, ctx) => {
-    const seen = new Set<string>();
-    b.sram.forEach((r, i) => {
-      if (seen.has(r.name)) ctx.addIssue({ code: 'custom', path: ['sram', i, 'name'], message: 'is used by another region' });
-      seen.add(r.name);
-      if (r.base + r.size > 2 ** 32) ctx.addIssue({ code: 'custom', path: ['sram', i, 'size'], message: 'runs past the 4 GiB address space' });
-      b.sram.slice(0, i).forEach((q) => {
-        if (r.base < q.base + q.size && q.base < r.base + r.size)
-          ctx.addIssue({ code: 'custom', path: ['sram', i, 'base'], message: `overlaps region "${q.name}"` });
-      });
-    });
-    if (!b.sram.some((r) => r.arena)) ctx.addIssue({ code: 'custom', path: ['sram'], message: 'has no region marked "arena": true' });
-    for (const p of boardProblems(b)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
-    b.memoryTiming?.tcm?.forEach((name, i) => {
-      if (!b.sram.some((r) => r.name === name)) ctx.addIssue({ code: 'custom', path: ['memoryTiming', 'tcm', i], message: `names no "sram" region (${b.sram.map((r) => r.name).join(', ')})` });
+const BoardObject = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be lower-case letters, digits, ".", "_" or "-"' }).max(64),
+  description: Prose,
+  core: z.enum(CORES),
+  cores: z.number().int().min(1).max(16).optional(),
+  clockHz: z.number().int().positive(),
+  /** The clock tree the start-up code sets up (src/board/clock.ts recomputes it; clockHz must be its core clock). */
+  clock: ClockSchema,
+  /** Carrier boards of the same chip (--variant): oscillator, PLL and console UART. */
+  variants: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).max(32), VariantSchema).optional(),
+  fpu: z.enum(['none', 'sp', 'dp']),
+  dsp: z.boolean(),
+  /** Helium (M-profile vector extension). */
+  mve: z.boolean().optional(),
+  cache: z.strictObject({ instruction: Size, data: Size }).optional(),
+  memoryTiming: MemoryTiming.optional(),
+  /** True for the emulator targets themselves (mps2/mps3): there is no hardware to flash. */
+  emulated: z.boolean().optional(),
+  sram: z.array(Region).min(1),
+  flash: z.strictObject({ base: Address, size: Size, note: Prose.optional() }),
+  /** Target options only, from an allow-list checked against core and fpu (gcc-flags.ts). */
+  gccFlags: z.array(z.string().min(1).max(100)).min(1).max(16),
+  emulator: z.strictObject({
+    qemu: Qemu.nullable(),
+    renode: RenodePlatform.optional(),
+    note: Prose.optional(),
+  }),
+  /** How to flash, best first; {elf}, {bin}, {hex}, {uf2} stand for the firmware files. */
+  flashCommands: z.array(FlashCommand).max(16),
+  /** Where the numbers come from. */
+  source: Prose,
+});
+/** A board's fields as the file has them (before load derives memoryTiming's wait states and the variant). */
+export type BoardFields = z.output<typeof BoardObject>;
+
+export const BoardSchema = BoardObject.superRefine((b, ctx) => {
+  const seen = new Set<string>();
+  b.sram.forEach((r, i) => {
+    if (seen.has(r.name)) ctx.addIssue({ code: 'custom', path: ['sram', i, 'name'], message: 'is used by another region' });
+    seen.add(r.name);
+    if (r.base + r.size > 2 ** 32) ctx.addIssue({ code: 'custom', path: ['sram', i, 'size'], message: 'runs past the 4 GiB address space' });
+    b.sram.slice(0, i).forEach((q) => {
+      if (r.base < q.base + q.size && q.base < r.base + r.size)
+        ctx.addIssue({ code: 'custom', path: ['sram', i, 'base'], message: `overlaps region "${q.name}"` });
     });
   });
+  if (!b.sram.some((r) => r.arena)) ctx.addIssue({ code: 'custom', path: ['sram'], message: 'has no region marked "arena": true' });
+  for (const p of boardProblems(b)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+  if (b.memoryTiming?.flashWaitStates !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['memoryTiming', 'flashWaitStates'], message: 'is not written here: the cycle model reads clock.flashWaitStates (one source)' });
+  b.memoryTiming?.tcm?.forEach((name, i) => {
+    if (!b.sram.some((r) => r.name === name)) ctx.addIssue({ code: 'custom', path: ['memoryTiming', 'tcm', i], message: `names no "sram" region (${b.sram.map((r) => r.name).join(', ')})` });
+  });
+}).transform((b) => {
+  const variant = Object.entries(b.variants ?? {}).find(([, v]) => v.default)?.[0];
+  const memoryTiming = b.memoryTiming && { ...b.memoryTiming, flashWaitStates: clockTree(b.clock).flashWaitStates };
+  /** `variant`: the variant this board value is set up for (the default one on load; --variant picks another). */
+  return { ...b, memoryTiming, variant };
+});
 
 export type Board = z.output<typeof BoardSchema>;
 export type SramRegion = Board['sram'][number];

@@ -151,8 +151,12 @@ describe('errors', () => {
 
 describe('--boards-dir', () => {
   it('adds boards and overrides built-in ones by name', async () => {
-    const custom: Board | Record<string, unknown> = { ...raw('stm32f411'), name: 'my-f411', clockHz: 84000000 };
-    const dir = userDir({ 'my-f411.json': custom, 'stm32f746.json': { ...raw('stm32f746'), clockHz: 200000000 }, 'notes.txt': 'ignored' });
+    // A board's clockHz is what its clock section sets up (src/board/clock.ts): both change together.
+    const f411 = raw('stm32f411') as { clock: Record<string, unknown> };
+    const f746 = raw('stm32f746') as { clock: Record<string, unknown> };
+    const custom: Board | Record<string, unknown> = { ...f411, name: 'my-f411', clockHz: 84000000, clock: { ...f411.clock, pll: { m: 8, n: 84, p: 2, q: 4 }, flashWaitStates: 2 } };
+    const slower = { ...f746, clockHz: 200000000, clock: { ...f746.clock, pll: { m: 25, n: 400, p: 2, q: 9 }, flashWaitStates: 6 }, variants: undefined };
+    const dir = userDir({ 'my-f411.json': custom, 'stm32f746.json': slower, 'notes.txt': 'ignored' });
     expect(listBoards({ boardsDir: dir }).map((b) => b.name)).toEqual([...NAMES.slice(0, 3), 'my-f411', ...NAMES.slice(3)]);
     expect(loadBoard('my-f411', { boardsDir: dir }).clockHz).toBe(84e6);
     expect(loadBoard('stm32f746', { boardsDir: dir }).clockHz).toBe(200e6);
