@@ -94,14 +94,16 @@ static void im2col(const int8_t *in, mcunas_shape s, int32_t oy, int32_t ox, int
     g.group = 0;
     g.dst = cols + 4 * which;
     g.offset = p->input_offset;
+    const int32_t dh = p->dilation_h, dw = p->dilation_w;
     const int32_t ix0 = ox * p->stride_w - p->pad_left;
-    const int one_run = cpg == s.c && ix0 >= 0 && ix0 + p->kernel_w <= s.w;
+    /* A row of taps is one run of bytes when the conv has one group and no horizontal dilation. */
+    const int one_run = cpg == s.c && dw == 1 && ix0 >= 0 && ix0 + p->kernel_w <= s.w;
     const int32_t iy0 = oy * p->stride_h - p->pad_top;
     const int32_t run = p->kernel_w * cpg;
-    if (one_run && iy0 >= 0 && iy0 + p->kernel_h <= s.h && k_padded <= RAW_CHUNK) {
+    if (one_run && iy0 >= 0 && iy0 + (p->kernel_h - 1) * dh < s.h && k_padded <= RAW_CHUNK) {
         /* The window inside the input (the common case): kernel_h runs of kernel_w x C bytes, copied whole. */
         const int8_t *src = in + (iy0 * s.w + ix0) * s.c + c0;
-        const int32_t row = s.w * s.c;
+        const int32_t row = s.w * s.c * dh;
         int8_t *d = g.raw;
         for (int32_t ky = 0; ky < p->kernel_h; ky++, src += row) {
             int32_t i = 0;
@@ -120,7 +122,7 @@ static void im2col(const int8_t *in, mcunas_shape s, int32_t oy, int32_t ox, int
         return;
     }
     for (int32_t ky = 0; ky < p->kernel_h; ky++) {
-        const int32_t iy = oy * p->stride_h - p->pad_top + ky;
+        const int32_t iy = iy0 + ky * dh;
         if (iy < 0 || iy >= s.h) {
             put(&g, 0, p->kernel_w * cpg);
             continue;
@@ -131,7 +133,7 @@ static void im2col(const int8_t *in, mcunas_shape s, int32_t oy, int32_t ox, int
             continue;
         }
         for (int32_t kx = 0; kx < p->kernel_w; kx++) {
-            const int32_t ix = ix0 + kx;
+            const int32_t ix = ix0 + kx * dw;
             put(&g, ix < 0 || ix >= s.w ? 0 : row + ix * s.c, cpg);
         }
     }

@@ -48,6 +48,23 @@ static int32_t window_border(const plane_view *v, const int8_t *wc, int32_t iy, 
     return acc;
 }
 
+/* A dilated window (taps dilation apart), the offset added per term and taps outside the plane skipped. */
+static int32_t window_dilated(const plane_view *v, const int8_t *wc, int32_t iy, int32_t ix, int32_t kh, int32_t kw,
+                              const mcunas_conv_params *p)
+{
+    int32_t acc = 0;
+    for (int32_t ky = 0; ky < kh; ky++) {
+        const int32_t y = iy + ky * p->dilation_h;
+        if (y < 0 || y >= v->h) continue;
+        const int8_t *row = v->plane + y * v->w * v->step;
+        for (int32_t kx = 0; kx < kw; kx++) {
+            const int32_t x = ix + kx * p->dilation_w;
+            if (x >= 0 && x < v->w) acc += wc[ky * kw + kx] * (row[x * v->step] + p->input_offset);
+        }
+    }
+    return acc;
+}
+
 /* sum of raw products over a window fully inside the plane; kh, kw literals after inlining. */
 MCUNAS_INLINE int32_t window_inside(const plane_view *v, const int8_t *wc, int32_t iy, int32_t ix, int32_t kh, int32_t kw)
 {
@@ -321,6 +338,14 @@ MCUNAS_INLINE void channel(const plane_view *v, const int8_t *wc, int32_t bias, 
     const int32_t off = p->input_offset < 0 ? -p->input_offset : p->input_offset;
     const uint32_t b = bias < 0 ? 0u - (uint32_t)bias : (uint32_t)bias;
     k.fast = b < 0x20000000u && mcunas_rq_fits(b + (uint32_t)wabs * (uint32_t)(128 + off), &k.rq);
+    if (p->dilation_h != 1 || p->dilation_w != 1) {
+        /* Dilated layers (rare in the models this tool makes): one clipped window per output. */
+        for (int32_t oy = 0; oy < os.h; oy++)
+            for (int32_t ox = 0; ox < os.w; ox++)
+                out[(oy * os.w + ox) * os.c + c] =
+                    finish(bias + window_dilated(v, wc, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, kh, kw, p), &k, p);
+        return;
+    }
     if (kh == 3 && kw == 3 && k.fast && !p->lut && channel_3x3(v, wc, bias, &k.rq, out, os, p, c)) return;
     /* Output columns whose window lies inside horizontally: ix >= 0 and ix + kw <= w. */
     const int32_t sw = p->stride_w;

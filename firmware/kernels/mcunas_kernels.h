@@ -32,7 +32,9 @@ typedef struct {
  *   v   = requantize(acc, multiplier[o], shift[o]) + output_offset, clamped to [act_min, act_max]
  *   out = lut ? lut[v + 128] : v
  * requantize is TFLite's MultiplyByQuantizedMultiplier (requant.h). Bottom/right padding follows from
- * the output shape: output (y, x) reads input rows y*stride_h - pad_top ... + kernel_h - 1.
+ * the output shape: output (y, x) reads input rows y*stride_h - pad_top + ky*dilation_h, ky < kernel_h.
+ * weight_offset (minus a weight zero point) is read by the fully connected kernel only: there every
+ * product is (w + weight_offset) * (x + input_offset); TFLite's int8 convolutions have 0.
  */
 typedef struct {
     int32_t kernel_h, kernel_w;
@@ -44,6 +46,8 @@ typedef struct {
     const int32_t *multiplier; /* per output channel, Q31 */
     const int32_t *shift;      /* per output channel; > 0 shifts left */
     const int8_t *lut;         /* NULL, or 256 entries: a fused hard-sigmoid */
+    int32_t dilation_h, dilation_w; /* >= 1 (conv and depthwise; pointwise and fully connected ignore them) */
+    int32_t weight_offset;          /* fully connected only (others ignore it) */
 } mcunas_conv_params;
 
 /*

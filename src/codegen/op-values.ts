@@ -168,7 +168,7 @@ export function opValues(q: QuantGraph, plan: Plan, arena: ArenaMap, depthwiseLa
           v.input = { ...v.input, h: batches, w: 1, c: inFeatures };
           v.output = { ...v.output, h: batches, w: 1, c: v.output.bytes / batches };
         }
-        v.p = { ...rest, groups: p.kind === 'conv2d' ? p.groups : 1, perTensor: p.kind === 'fully_connected' && uniform(p.params.multiplier, p.params.shift), firstMultiplier: p.params.multiplier[0], firstShift: p.params.shift[0] };
+        v.p = { ...rest, dilationH: rest.dilationH ?? 1, dilationW: rest.dilationW ?? 1, weightOffset: rest.weightOffset ?? 0, groups: p.kind === 'conv2d' ? p.groups : 1, perTensor: p.kind === 'fully_connected' && uniform(p.params.multiplier, p.params.shift), firstMultiplier: p.params.multiplier[0], firstShift: p.params.shift[0] };
         if (p.kind === 'conv2d' && p.variant === 'depthwise' && op.kind === 'conv2d') {
           const inPlace = v.input.base === v.output.base && v.input.offset === v.output.offset;
           if (inPlace && !v.scratch) throw new Error(`bug: ${op.name} runs in place without a scratch plane`);

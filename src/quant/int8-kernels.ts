@@ -26,6 +26,8 @@ export function convS8(input: Int8Array, inShape: Hwc, weight: Int8Array, bias: 
   const cpg = C / groups;
   const opg = Co / groups;
   const { kernelH: KH, kernelW: KW, strideH, strideW, padTop, padLeft, inputOffset, outputOffset, actMin, actMax, multiplier, shift, lut } = p;
+  const dh = p.dilationH ?? 1;
+  const dw = p.dilationW ?? 1;
   for (let oy = 0; oy < Ho; oy++) {
     for (let ox = 0; ox < Wo; ox++) {
       const y0 = oy * strideH - padTop;
@@ -34,10 +36,10 @@ export function convS8(input: Int8Array, inShape: Hwc, weight: Int8Array, bias: 
         const g = (o / opg) | 0;
         let acc = 0;
         for (let ky = 0; ky < KH; ky++) {
-          const iy = y0 + ky;
+          const iy = y0 + ky * dh;
           if (iy < 0 || iy >= H) continue;
           for (let kx = 0; kx < KW; kx++) {
-            const ix = x0 + kx;
+            const ix = x0 + kx * dw;
             if (ix < 0 || ix >= W) continue;
             const ib = (iy * W + ix) * C + g * cpg;
             const wb = ((o * KH + ky) * KW + kx) * cpg;
@@ -121,6 +123,8 @@ export function depthwiseS8(input: Int8Array, inShape: Hwc, weight: Int8Array, b
   const { h: H, w: W, c: C } = inShape;
   const { h: Ho, w: Wo } = outShape;
   const { kernelH: KH, kernelW: KW, strideH, strideW, padTop, padLeft, inputOffset, outputOffset, actMin, actMax, multiplier, shift, lut } = p;
+  const dh = p.dilationH ?? 1;
+  const dw = p.dilationW ?? 1;
   const wt = depthwiseHwc(weight, C, KH, KW);
   const acc = new Int32Array(C);
   for (let oy = 0; oy < Ho; oy++) {
@@ -129,10 +133,10 @@ export function depthwiseS8(input: Int8Array, inShape: Hwc, weight: Int8Array, b
       const y0 = oy * strideH - padTop;
       const x0 = ox * strideW - padLeft;
       for (let ky = 0; ky < KH; ky++) {
-        const iy = y0 + ky;
+        const iy = y0 + ky * dh;
         if (iy < 0 || iy >= H) continue;
         for (let kx = 0; kx < KW; kx++) {
-          const ix = x0 + kx;
+          const ix = x0 + kx * dw;
           if (ix < 0 || ix >= W) continue;
           const ib = (iy * W + ix) * C;
           const wb = (ky * KW + kx) * C;
@@ -151,7 +155,21 @@ export function depthwiseS8(input: Int8Array, inShape: Hwc, weight: Int8Array, b
 
 /** mcunas_fully_connected_s8: `batches` rows of `inFeatures` to rows of `outFeatures`; weight [OUT, IN]. */
 export function fullyConnectedS8(input: Int8Array, batches: number, inFeatures: number, weight: Int8Array, bias: Int32Array, out: Int8Array, outFeatures: number, p: ConvKernelParams): void {
-  pointwiseS8(input, { h: batches, w: 1, c: inFeatures }, weight, bias, out, { h: batches, w: 1, c: outFeatures }, p);
+  const wo = p.weightOffset ?? 0;
+  if (wo === 0) {
+    pointwiseS8(input, { h: batches, w: 1, c: inFeatures }, weight, bias, out, { h: batches, w: 1, c: outFeatures }, p);
+    return;
+  }
+  // A weight zero point: acc = bias + sum (w + wo)(x + io), each product as TFLite's reference forms it.
+  const { inputOffset, outputOffset, actMin, actMax, multiplier, shift, lut } = p;
+  for (let b = 0; b < batches; b++) {
+    for (let o = 0; o < outFeatures; o++) {
+      let acc = 0;
+      for (let i = 0; i < inFeatures; i++) acc += (weight[o * inFeatures + i] + wo) * (input[b * inFeatures + i] + inputOffset);
+      acc = (acc + bias[o]) | 0;
+      out[b * outFeatures + o] = finish(mbqm(acc, multiplier[o], shift[o]) + outputOffset, actMin, actMax, lut);
+    }
+  }
 }
 
 /** mcunas_add_s8: TFLite's int8 add over an element-wise layout. */

@@ -30,6 +30,11 @@ export interface ConvKernelParams {
   readonly shift: Int32Array;
   /** 256 entries applied after the clamp, out = lut[v + 128]: a fused hard-sigmoid. */
   readonly lut?: Int8Array;
+  /** Spacing of the window's taps (TFLite dilation factors); absent = 1. Conv and depthwise only. */
+  readonly dilationH?: number;
+  readonly dilationW?: number;
+  /** Minus the weight zero point (TFLite int8 weights have none: absent = 0). Fully connected only. */
+  readonly weightOffset?: number;
 }
 
 /** mcunas_add_params: TFLite's int8 add (both inputs scaled to a common 2^20-finer scale, then requantized). */

@@ -112,7 +112,7 @@ export function convCase(kind: ConvKind, a: ConvArgs, mode: 0 | 1, scratchBytes:
   else k.depthwiseS8(a.input, a.inShape, a.weight, a.bias, out, a.outShape, a.params);
   return {
     op: { conv: 1, pointwise: 2, depthwise: 3 }[kind],
-    ints: [...hwc(a.inShape), ...hwc(a.outShape), a.groups, ...convTail(a.params), mode, scratchBytes],
+    ints: [...hwc(a.inShape), ...hwc(a.outShape), a.groups, ...convTail(a.params), mode, scratchBytes, a.params.dilationH ?? 1, a.params.dilationW ?? 1],
     arrays: [a.input, a.weight, a.bias, a.params.multiplier, a.params.shift, ...lutArr(a.params.lut)],
     expected: out,
     label,
@@ -124,7 +124,7 @@ export function fcCase(input: Int8Array, batches: number, inF: number, weight: I
   k.fullyConnectedS8(input, batches, inF, weight, bias, out, outF, p);
   return {
     op: 4,
-    ints: [batches, inF, outF, p.inputOffset, p.outputOffset, p.actMin, p.actMax, p.lut ? 1 : 0],
+    ints: [batches, inF, outF, p.inputOffset, p.outputOffset, p.actMin, p.actMax, p.lut ? 1 : 0, p.weightOffset ?? 0],
     arrays: [input, weight, bias, p.multiplier, p.shift, ...lutArr(p.lut)],
     expected: out,
     label,

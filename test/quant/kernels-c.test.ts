@@ -67,7 +67,8 @@ function plannerScratch(kind: Step['kind'], kernel: [number, number], inH: numbe
   return scratchBytes(step, inH, inW, cin, { backend: 'own', dsp: true });
 }
 
-function randomConvCase(d: Draw, kind: ConvKind, label: string): KernelCase {
+/** dilate: taps 1-3 apart in each direction (drawn only then, so the undilated draws stay as they were). */
+function randomConvCase(d: Draw, kind: ConvKind, label: string, dilate = false): KernelCase {
   let groups = 1;
   let cin: number;
   let cout: number;
@@ -89,15 +90,19 @@ function randomConvCase(d: Draw, kind: ConvKind, label: string): KernelCase {
     kh = d.pick([1, 2, 3, 3, 5]);
     kw = d.chance(0.8) ? kh : d.int(1, 4);
   }
-  const H = d.int(kh, 14);
-  const W = d.int(kw, 14);
+  const dilationH = dilate ? d.int(1, 3) : 1;
+  const dilationW = dilate ? d.int(1, 3) : 1;
+  const ekh = (kh - 1) * dilationH + 1;
+  const ekw = (kw - 1) * dilationW + 1;
+  const H = dilate ? d.int(ekh, ekh + 8) : d.int(kh, 14);
+  const W = dilate ? d.int(ekw, ekw + 8) : d.int(kw, 14);
   const strideH = d.int(1, 3);
   const strideW = d.chance(0.8) ? strideH : d.int(1, 3);
   const pads = kind === 'pointwise' ? [0, 0, 0, 0].map(() => (d.chance(0.2) ? d.int(0, 1) : 0)) : [d.int(0, kh - 1), d.int(0, kw - 1), d.int(0, kh - 1), d.int(0, kw - 1)];
   const [padTop, padLeft, padBottom, padRight] = pads;
   const inShape = { h: H, w: W, c: cin };
-  const outShape = { h: windowOut(H, padTop, padBottom, kh, strideH), w: windowOut(W, padLeft, padRight, kw, strideW), c: cout };
-  const params = convParams(d, cout, { kernelH: kh, kernelW: kw, strideH, strideW, padTop, padLeft });
+  const outShape = { h: windowOut(H, padTop, padBottom, ekh, strideH), w: windowOut(W, padLeft, padRight, ekw, strideW), c: cout };
+  const params = { ...convParams(d, cout, { kernelH: kh, kernelW: kw, strideH, strideW, padTop, padLeft }), ...(dilate ? { dilationH, dilationW } : {}) };
   const args = {
     input: d.int8s(H * W * cin),
     inShape,
@@ -110,13 +115,32 @@ function randomConvCase(d: Draw, kind: ConvKind, label: string): KernelCase {
   const stepKind = kind === 'conv' ? 'conv2d' : kind;
   const inPlace = kind === 'depthwise' && d.chance(0.6);
   const scratch = kind === 'pointwise' ? 0 : plannerScratch(stepKind, [kh, kw], H, W, cin);
-  return convCase(kind, args, inPlace ? 1 : 0, scratch, `${label} ${kind} ${H}x${W}x${cin}->${outShape.h}x${outShape.w}x${cout} k${kh}x${kw} s${strideH}x${strideW} g${groups}${inPlace ? ' in-place' : ''}`);
+  return convCase(kind, args, inPlace ? 1 : 0, scratch, `${label} ${kind} ${H}x${W}x${cin}->${outShape.h}x${outShape.w}x${cout} k${kh}x${kw} s${strideH}x${strideW} d${dilationH}x${dilationW} g${groups}${inPlace ? ' in-place' : ''}`);
 }
 
 describe('C kernels vs the TypeScript golden model, seeded random cases', () => {
   it.each(['conv', 'pointwise', 'depthwise'] as const)('%s: 150 random shapes', (kind) => {
     const d = new Draw(11, `conv-cases-${kind}`);
     check(Array.from({ length: 150 }, (_, i) => randomConvCase(d, kind, `#${i}`)));
+  });
+
+  it.each(['conv', 'depthwise'] as const)('%s with dilation: 60 random shapes', (kind) => {
+    const d = new Draw(13, `dilated-${kind}`);
+    const cases = Array.from({ length: 60 }, (_, i) => randomConvCase(d, kind, `#${i}`, true));
+    expect(cases.filter((c) => c.ints[20] > 1 || c.ints[21] > 1).length).toBeGreaterThan(40);
+    check(cases);
+  });
+
+  it('fully connected with a weight zero point: 30 random shapes', () => {
+    const d = new Draw(14, 'fc-weight-offset');
+    const cases = Array.from({ length: 30 }, (_, i) => {
+      const batches = d.int(1, 3);
+      const inF = d.int(1, 200);
+      const outF = d.int(1, 70);
+      const p = { ...convParams(d, outF, { kernelH: 1, kernelW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0 }), weightOffset: d.int(-20, 20) || 1 };
+      return fcCase(d.int8s(batches * inF), batches, inF, d.int8s(outF * inF, -100, 100), d.int32s(outF, -(1 << 20), 1 << 20), outF, p, `fc w-zp #${i} ${batches}x${inF}->${outF}`);
+    });
+    check(cases);
   });
 
   it('fully connected: 60 random shapes (kernel fields of the params are ignored)', () => {

@@ -3,8 +3,10 @@
 // ../shared/spec/toolchain.md (QEMU -icount, Cortex-M4 mps2-an386, GCC 12 -O3). Each layer of that table
 // is built as a one-op network (seeded weights), compiled with mcu-nas for each backend, run in QEMU, and
 // its op's count read from the per-op SysTick figures (40-instruction granularity). Without a checkout the
-// CMSIS-NN column says so ("-") and only the spec's figures stand beside the own kernels.
-//   node --import tsx tools/bench/kernels.ts [--board mps2-an386] [--cmsis-nn DIR] [--only 0,3 (row numbers)]
+// CMSIS-NN column says so ("-") and only the spec's figures stand beside the own kernels. Beside each
+// instruction figure: the cycle model's cycles per unit (QEMU plugin mix x boards/cores/<core>.json x the
+// board's memory timing; "-" without the plugin), e.g. --board nucleo-l4r5zi for 5 flash wait states.
+//   node --import tsx tools/bench/kernels.ts [--board mps2-an386] [--cmsis-nn DIR] [--only 0,3 (row numbers)] [--keep (the projects)]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -72,7 +74,7 @@ function pool(): Graph {
 }
 
 /** Instructions per MAC (or per element) of the case's op with the given backend. */
-async function measure(c: (typeof CASES)[number], k: number, board: ReturnType<typeof loadBoard>, backend: KernelBackend, tmp: string, cmsisRoot?: string): Promise<number> {
+async function measure(c: (typeof CASES)[number], k: number, board: ReturnType<typeof loadBoard>, backend: KernelBackend, tmp: string, cmsisRoot?: string): Promise<{ instructions: number; cycles: number | null }> {
   const graph = c.build();
   const opIndex = graph.ops.findIndex((o) => o.name === 'op');
   const calibration = syntheticInputs(graph, 4, 1).map((s) => s[0]);
@@ -85,8 +87,10 @@ async function measure(c: (typeof CASES)[number], k: number, board: ReturnType<t
   const input = graph.tensors[graph.ops[opIndex].inputs[0]].shape.reduce((a, x) => a * x, 1);
   const output = graph.tensors[graph.ops[opIndex].outputs[0]].shape.reduce((a, x) => a * x, 1);
   const denom = c.per === 'MAC' ? op.macs : c.per === 'element' ? output : input;
-  return op.instructions / denom;
+  return { instructions: op.instructions / denom, cycles: op.cycles === null ? null : op.cycles / denom };
 }
+
+const cell = (x: number | null | undefined, width: number) => (x === null || x === undefined ? '-' : x.toFixed(2)).padStart(width);
 
 async function main() {
   if (!haveBuildAndQemu()) throw new Error('needs arm-none-eabi-gcc and qemu-system-arm');
@@ -95,21 +99,26 @@ async function main() {
   const cmsisRoot = (arg('--cmsis-nn') ?? process.env.CMSIS_NN_ROOT) ? cmsisNnRoot(arg('--cmsis-nn')) : undefined;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-bench-'));
   console.log(
-    `instructions per MAC (QEMU -icount) on ${board.name} (${board.core}): own kernels and ` +
+    `instructions and cycles per MAC (QEMU -icount, cycle model) on ${board.name} (${board.core}): own kernels and ` +
       (cmsisRoot ? `CMSIS-NN (${cmsisRoot}) measured` : 'CMSIS-NN not measured (set CMSIS_NN_ROOT)') +
       `, beside toolchain.md's CMSIS-NN figures (Cortex-M4)`,
   );
-  console.log(`${'layer'.padEnd(46)} ${'own'.padStart(8)} ${'CMSIS-NN'.padStart(9)} ${'spec DSP'.padStart(9)} ${'spec C'.padStart(8)} ${'naive C'.padStart(8)}`);
+  console.log(`${''.padEnd(46)} ${'instructions per unit'.padEnd(18)} ${'cycles per unit'.padEnd(18)} ${'spec (instructions)'}`);
+  console.log(`${'layer'.padEnd(46)} ${'own'.padStart(8)} ${'CMSIS-NN'.padStart(9)} ${'own'.padStart(8)} ${'CMSIS-NN'.padStart(9)} ${'spec DSP'.padStart(9)} ${'spec C'.padStart(8)} ${'naive C'.padStart(8)}`);
   try {
     const only = arg('--only')?.split(',').map(Number);
     for (const [k, c] of CASES.entries()) {
       if (only && !only.includes(k)) continue;
       const own = await measure(c, k, board, 'own', tmp);
-      const cmsis = cmsisRoot ? (await measure(c, k, board, 'cmsis-nn', tmp, cmsisRoot)).toFixed(2) : '-';
-      console.log(`${c.label.padEnd(46)} ${own.toFixed(2).padStart(8)} ${cmsis.padStart(9)} ${c.cmsisDsp.toFixed(2).padStart(9)} ${c.cmsisPlain.toFixed(2).padStart(8)} ${c.naive.toFixed(2).padStart(8)}`);
+      const cmsis = cmsisRoot ? await measure(c, k, board, 'cmsis-nn', tmp, cmsisRoot) : null;
+      console.log(
+        `${c.label.padEnd(46)} ${cell(own.instructions, 8)} ${cell(cmsis?.instructions, 9)} ${cell(own.cycles, 8)} ${cell(cmsis?.cycles, 9)} ` +
+          `${cell(c.cmsisDsp, 9)} ${cell(c.cmsisPlain, 8)} ${cell(c.naive, 8)}`,
+      );
     }
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    if (process.argv.includes('--keep')) console.log(`projects kept in ${tmp}`);
+    else fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 

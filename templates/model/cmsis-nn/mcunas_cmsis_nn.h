@@ -86,7 +86,7 @@ MCUNAS_CMSIS_HELPER void mcunas_cmsis_conv_s8(const int8_t *in, mcunas_shape in_
         pad_top = 0;
     }
     if (pad_left < 0) {
-        const int32_t last_col = (out_shape.w - 1) * p->stride_w + p->kernel_w - 1;
+        const int32_t last_col = (out_shape.w - 1) * p->stride_w + (p->kernel_w - 1) * p->dilation_w;
         if (last_col >= in_shape.w + pad_left) {
             /* Needs right padding: arm_convolve_s8 cannot take this tile (see above). */
             mcunas_conv_params own = *p;
@@ -104,7 +104,7 @@ MCUNAS_CMSIS_HELPER void mcunas_cmsis_conv_s8(const int8_t *in, mcunas_shape in_
         .output_offset = p->output_offset,
         .stride = {.w = p->stride_w, .h = p->stride_h},
         .padding = {.w = pad_left, .h = pad_top},
-        .dilation = {.w = 1, .h = 1},
+        .dilation = {.w = p->dilation_w, .h = p->dilation_h},
         .activation = {.min = p->act_min, .max = p->act_max},
     };
     const cmsis_nn_per_channel_quant_params q = mcunas_cmsis_quant(p);
@@ -166,7 +166,7 @@ MCUNAS_CMSIS_HELPER void mcunas_cmsis_depthwise_s8(const int8_t *in, mcunas_shap
         .ch_mult = 1,
         .stride = {.w = p->stride_w, .h = p->stride_h},
         .padding = {.w = p->pad_left, .h = p->pad_top},
-        .dilation = {.w = 1, .h = 1},
+        .dilation = {.w = p->dilation_w, .h = p->dilation_h},
         .activation = {.min = p->act_min, .max = p->act_max},
     };
     const cmsis_nn_per_channel_quant_params q = mcunas_cmsis_quant(p);
@@ -191,7 +191,7 @@ MCUNAS_CMSIS_HELPER void mcunas_cmsis_fully_connected_s8(const int8_t *in, int32
     const cmsis_nn_context ctx = {NULL, 0};
     const cmsis_nn_fc_params fp = {
         .input_offset = p->input_offset,
-        .filter_offset = 0,
+        .filter_offset = p->weight_offset,
         .output_offset = p->output_offset,
         .activation = {.min = p->act_min, .max = p->act_max},
     };
