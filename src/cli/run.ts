@@ -2,6 +2,7 @@
 import { CheckFailure } from '../errors.ts';
 import { defineCommand } from './flags.ts';
 import { runCompiled, type RunReport } from '../pipeline/run.ts';
+import { mergeRunIntoReport } from '../pipeline/report.ts';
 import { printJson, printLine, type GlobalFlags } from './output.ts';
 
 interface Args extends GlobalFlags {
@@ -42,7 +43,10 @@ export const runCommand = defineCommand<Args>({
       if (!a.json) printRun(report);
       throw new CheckFailure(`${report.model} on ${report.board}: ${why}`, { ...report });
     }
+    // The measured per-op cost goes into the folder's report.html beside the plan.
+    const notMerged = mergeRunIntoReport(a.dir, report);
     if (a.json) return printJson(report);
     printRun(report);
+    printLine(notMerged === null ? `  report          ${a.dir}/report.html (with the measured cost per layer)` : `  report          not updated: ${notMerged}`);
   },
 });

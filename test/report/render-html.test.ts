@@ -2,10 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatBytes, layoutMemoryChart, renderHtmlReport, TEMPLATES_DIR, type MemoryReport } from '../../src/report/index.ts';
+import { formatBytes, layoutBudgetBars, layoutMemoryChart, renderHtmlReport, TEMPLATES_DIR, type MemoryReport } from '../../src/report/index.ts';
 import { lowerArch } from '../../src/frontend/arch-to-ir.ts';
 import { activationInputs, graphMacs, opMacs, tensorBytes } from '../../src/ir/index.ts';
-import { smallestArch } from '../../src/space/sample.ts';
+import { largestArch, smallestArch } from '../../src/space/sample.ts';
+import { planArch } from '../../src/schedule/index.ts';
+import { loadBoard } from '../../src/board/index.ts';
+import { memoryReport } from '../../src/pipeline/report.ts';
 
 function sample(): MemoryReport {
   return {
@@ -40,6 +43,43 @@ describe('memory chart layout', () => {
     expect(c.limitY).toBeGreaterThan(b.segments[1].y);
     expect(c.limitY).toBeLessThan(a.segments[1].y);
     expect(c.ticks[0]).toEqual({ bytes: 0, y: c.plot.bottom });
+    expect(c.limitOnScale).toBe(true);
+  });
+
+  it("draws a small model on its own scale, the limit marked above it", () => {
+    const r = sample();
+    r.layers = [{ name: 'a', op: 'conv2d', liveTensors: [{ name: 't', bytes: 10_000 }] }, { name: 'b', op: 'add', liveTensors: [{ name: 't', bytes: 5_000 }] }];
+    const c = layoutMemoryChart(r);
+    expect(c.limitOnScale).toBe(false);
+    expect(c.limitY).toBe(c.plot.top);
+    // the tallest bar takes most of the plot (on the 320 KiB board's scale it would be 3%)
+    const tall = c.bars[0].segments[0];
+    expect(tall.height / c.plot.height).toBeGreaterThan(0.9);
+    expect(tall.height / c.plot.height).toBeLessThan(1);
+    expect(c.bars[1].segments[0].height / tall.height).toBeCloseTo(0.5);
+    // within 2x of the peak the limit is on the scale again
+    r.limitBytes = 19_000;
+    const d = layoutMemoryChart(r);
+    expect(d.limitOnScale).toBe(true);
+    expect(d.limitY).toBeGreaterThan(d.plot.top);
+    expect((d.plot.bottom - d.limitY) / (d.plot.bottom - d.bars[0].segments[0].y)).toBeCloseTo(1.9);
+  });
+
+  it('shades the patch stage and puts budget bars on their own scales', () => {
+    const r = sample();
+    r.layers = [0, 1, 2, 3].map((i) => ({ name: `l${i}`, op: 'conv2d', liveTensors: [{ name: 't', bytes: 1000 }], patched: i < 2 }));
+    const c = layoutMemoryChart(r);
+    expect(c.patchBand!.x).toBeCloseTo(c.plot.left);
+    expect(c.patchBand!.width).toBeCloseTo(c.plot.width / 2);
+    r.flashLimitBytes = 1 << 20;
+    r.flash.total = 2 << 20;
+    const b = layoutBudgetBars(r);
+    expect(b.bars.map((x) => [x.name, x.over])).toEqual([['SRAM', false], ['flash', true]]);
+    const flash = b.bars[1];
+    // the limit line sits at half the used bar (2 MiB used of 1 MiB)
+    expect(flash.limitX - b.left).toBeCloseTo(flash.usedWidth / 2);
+    const sram = b.bars[0];
+    expect((sram.limitX - b.left) / sram.usedWidth).toBeCloseTo((320 * 1024) / 100000);
   });
 });
 
@@ -50,14 +90,33 @@ describe('HTML report', () => {
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html).toContain('<dt>MACs</dt><dd>1,234,567</dd>');
     expect(html).toContain('<dt>parameters</dt><dd>4,321</dd>');
-    expect(html).toContain('<dt>flash</dt><dd>40 KiB (weights 29.3 KiB, code 10.7 KiB)</dd>');
-    expect(html).toContain('<dt>SRAM</dt><dd>97.7 KiB (arena 87.9 KiB, lowerBound 85.9 KiB)</dd>');
-    expect(html).toContain('stm32f746 limit 320 KiB');
-    expect(html.match(/<rect /g)).toHaveLength(4);
+    expect(html).toContain('<dt>flash</dt><dd>40 KiB: weights 29.3 KiB, code 10.7 KiB</dd>');
+    expect(html).toContain('<dt>SRAM</dt><dd>97.7 KiB of 320 KiB (31%): arena 87.9 KiB</dd>');
+    expect(html).toContain('<dt>arena lower bound</dt><dd>85.9 KiB: the most bytes live at once under this schedule</dd>');
+    expect(html).toContain('stm32f746 SRAM limit 320 KiB');
+    // 4 tensor segments + the SRAM budget bar (no flash limit given: no flash bar)
+    expect(html.match(/<rect /g)).toHaveLength(5);
     expect(html.match(/<tr class="over">/g)).toHaveLength(1);
-    expect(html).toContain('<td>1x96x96x3</td><td>1x48x48x16</td><td class="n">995,328</td>');
+    expect(html).toContain('<td>1×96×96×3</td><td>1×48×48×16</td><td class="n">995,328</td>');
   });
 
+  it('shows no NaN, undefined, object or camelCase field names for a real plan', () => {
+    const plan = planArch({ ...largestArch(160), wid: 0 }, loadBoard('stm32h743'), { patch: { n: 4, layer: 'blocks.3.add' } });
+    const out = renderHtmlReport(memoryReport(plan));
+    const text = out.replace(/<[^>]+>/g, ' ');
+    for (const bad of ['NaN', 'undefined', '[object', 'codeIsEstimate', 'quantParams', 'lowerBound', 'patchTables', 'true B', 'false B']) expect(text).not.toContain(bad);
+    expect(text).toMatch(/code [\d.]+ KiB \(estimated: not linked yet\)/);
+    // the patch stage: a shaded band over the chart and shaded rows
+    expect(plan.patch).not.toBeNull();
+    expect(out).toContain('class="patch-stage"');
+    expect(out.match(/<tr class="[^"]*patched/g)).toHaveLength(plan.patch!.stageLayers.length);
+    // a flash column: each layer's constants
+    const l = plan.layers.find((x) => x.flashBytes > 2048)!;
+    expect(out).toContain(`<td class="n">${formatBytes(l.flashBytes)}</td>`);
+    // both limits drawn as budget bars
+    expect(out).toContain(`SRAM limit ${formatBytes(plan.sram.capacity)}`);
+    expect(out).toContain(`flash limit ${formatBytes(plan.flashCapacity)}`);
+  });
   it('escapes names from the model', () => {
     expect(html).not.toContain('<script>');
     expect(html).not.toContain('<b>bold</b>');
