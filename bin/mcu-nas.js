@@ -39,8 +39,14 @@ function distIsCurrent() {
 let main;
 if (distIsCurrent()) ({ main } = await import('../dist/cli/main.js'));
 else {
-  const { register } = await import('tsx/esm/api');
-  register();
+  let tsx;
+  try {
+    tsx = await import('tsx/esm/api');
+  } catch {
+    process.stderr.write('error: dist/ is missing or older than src/, and tsx (a dev dependency) is not installed: run npm run build\n');
+    process.exit(2);
+  }
+  tsx.register();
   ({ main } = await import('../src/cli/main.ts'));
 }
 process.exitCode = await main(process.argv.slice(2));

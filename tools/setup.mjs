@@ -22,7 +22,9 @@ const marker = path.join(root, 'node_modules', '.package-lock.json');
 const lock = path.join(root, 'package-lock.json');
 if (!fs.existsSync(marker) || fs.statSync(marker).mtimeMs < fs.statSync(lock).mtimeMs) {
   say('installing npm dependencies (npm ci)');
-  execSync('npm ci --no-audit --no-fund', { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  // onnxruntime-node (optional: the float oracle) would otherwise fetch its CUDA libraries from NuGet on linux-x64.
+  const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: process.env.ONNXRUNTIME_NODE_INSTALL ?? 'skip' };
+  execSync('npm ci --no-audit --no-fund', { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
 // The compiled JavaScript that bin/mcu-nas.js runs (dist/, from src/ by tsconfig.build.json): built when

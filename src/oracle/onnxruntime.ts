@@ -1,7 +1,9 @@
 // The float oracle: runs an ONNX model as onnxruntime does, the reference for `validate` when a test
 // set has no outputs, for `evaluate`'s float accuracy, and for tests. This is the one module that talks to
 // onnxruntime. onnxruntime-node is a native addon, loaded on first use only so that commands which never
-// need it do not pay for it.
+// need it do not pay for it. It is an optional dependency: where it is not installed (or its native library
+// does not load), `onnxruntimeMissing()` says why and the callers use the project's float interpreter instead,
+// and say so.
 import { InputError, printable, show } from '../errors.ts';
 
 export interface OracleTensor {
@@ -25,8 +27,26 @@ export interface RunOnnxOptions {
 type Ort = typeof import('onnxruntime-node');
 let ortModule: Promise<Ort> | undefined;
 function ort(): Promise<Ort> {
-  ortModule ??= import('onnxruntime-node');
+  ortModule ??= process.env.MCU_NAS_NO_ONNXRUNTIME === '1' ? Promise.reject(new Error('MCU_NAS_NO_ONNXRUNTIME=1')) : import('onnxruntime-node');
   return ortModule;
+}
+
+/** What the float oracle falls back to, for messages: where onnxruntime-node is absent. */
+export const ONNXRUNTIME_ABSENT = 'onnxruntime-node is not installed; it is an optional dependency: npm install onnxruntime-node';
+
+/**
+ * Null when onnxruntime can run here; otherwise why not (not installed, its native library does not load,
+ * or MCU_NAS_NO_ONNXRUNTIME=1, which tests use to take the path of an install without it).
+ */
+export async function onnxruntimeMissing(): Promise<string | null> {
+  try {
+    await ort();
+    return null;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || (e as Error).message === 'MCU_NAS_NO_ONNXRUNTIME=1') return ONNXRUNTIME_ABSENT;
+    return `onnxruntime-node does not load here (${reason(e)})`;
+  }
 }
 
 /**
@@ -57,6 +77,8 @@ export interface OnnxSession {
 /** Opens `model` (a path or the file's bytes) for any number of runs. A model onnxruntime refuses: InputError. */
 export async function openOnnx(model: string | Uint8Array, opts: RunOnnxOptions = {}): Promise<OnnxSession> {
   const source = opts.source ?? (typeof model === 'string' ? model : 'model.onnx');
+  const missing = await onnxruntimeMissing();
+  if (missing) throw new InputError(`${source}: cannot run the model in onnxruntime: ${missing}`);
   const { InferenceSession, Tensor } = await ort();
   // Log level fatal: onnxruntime would otherwise print its own copy of an error to stderr, raw (escape codes and
   // line breaks of the model's node names included); the same text comes back in the exception, through reason().

@@ -28,7 +28,7 @@ import { lowerArch } from '../frontend/arch-to-ir.ts';
 import { importOnnxFile, irToOnnx, onnxToIr, readTestData } from '../frontend/onnx/index.ts';
 import type { Graph } from '../ir/graph.ts';
 import { readHead, readText, sourceName } from '../io/read-input.ts';
-import { openOnnx } from '../oracle/onnxruntime.ts';
+import { onnxruntimeMissing, openOnnx } from '../oracle/onnxruntime.ts';
 import { argmax, calibrate, dequantizeOutput, quantize, quantizeInput, runFloat, runInt8, type QuantGraph } from '../quant/index.ts';
 import { renderAccuracyHtml, WorstExamples, type AccuracyReport, type ExampleKind, type ExampleScores, type InputPicture } from '../report/index.ts';
 import type { KernelBackend } from '../schedule/index.ts';
@@ -70,6 +70,15 @@ export async function loadEvaluatedModel(file: string, seed: number, trained?: (
     // keeps its layout.
     const nchw = b.map.length === 4 && b.map.join() === '0,3,1,2';
     const spec = inputSpecFromShape(b.dims, nchw ? 'nchw' : 'nhwc', source, b.name);
+    const classCount = out.dims.reduce((a, d) => a * d, 1);
+    // Without onnxruntime (an optional dependency), the float interpreter on the imported graph scores the images.
+    const missing = await onnxruntimeMissing();
+    if (missing) {
+      const g = imp.graph;
+      const toIr = (x: Float32Array) => onnxToIr(x, b);
+      const fromIr = (y: Float32Array) => irToOnnx(y, out);
+      return { name: g.name, file: source, kind: 'onnx', graph: g, spec, toIr, fromIr, floatScores: async (x) => fromIr(runFloat(g, toIr(x)).outputs[0]), floatEngine: `float interpreter (${missing})`, classCount, close: async () => {} };
+    }
     // One session for the whole dataset (opening one per image would cost a minute over 10,000 images).
     const session = await openOnnx(file, { source });
     const outputName = session.outputNames[0];

@@ -24,7 +24,7 @@ import { dequantizeLikeTflite, importTflite, quantizeLikeTflite, type TfliteImpo
 import type { Graph } from '../ir/graph.ts';
 import { elementCount } from '../ir/tensors.ts';
 import { readBytes } from '../io/read-input.ts';
-import { openOnnx } from '../oracle/onnxruntime.ts';
+import { onnxruntimeMissing, openOnnx } from '../oracle/onnxruntime.ts';
 import { firstNonFinite, nonFiniteSummary, runFloat, runInt8, syntheticInputs, type QuantGraph, type TensorQuant } from '../quant/index.ts';
 import type { ModelSource, SourceKind, TestInput } from './model-source.ts';
 import { structuredImages } from './synthetic-images.ts';
@@ -148,7 +148,10 @@ function readSets(dir: string): TestSet[] {
 // ---------------------------------------------------------------------------------------------------
 // Reference models.
 
-async function onnxReference(file: string, bytes: Uint8Array, input: Binding, output: Binding): Promise<ReferenceModel> {
+/** onnxruntime running the file; where it is not installed, the float interpreter on the imported graph, said so. */
+async function onnxReference(file: string, bytes: Uint8Array, input: Binding, output: Binding, graph: Graph): Promise<ReferenceModel> {
+  const missing = await onnxruntimeMissing();
+  if (missing) return floatReference(graph, `the float interpreter (${missing})`);
   return {
     engine: 'onnxruntime',
     run: async (xs) => {
@@ -177,10 +180,12 @@ async function referenceModel(file: string, inputShape: readonly number[]): Prom
   let ref: ReferenceModel;
   let shape: readonly number[];
   if (modelFileKind(file) === 'onnx') {
-    const imp = isQdqOnnx(bytes, file) ? importOnnxQdq(bytes, { source: file }) : importOnnx(bytes, { source: file });
+    const qdq = isQdqOnnx(bytes, file);
+    const imp = qdq ? importOnnxQdq(bytes, { source: file }) : importOnnx(bytes, { source: file });
     const input = single('inputs', imp.inputs, file);
-    ref = await onnxReference(file, bytes, input, single('outputs', imp.outputs, file));
-    ref.engine = `onnxruntime (${path.basename(file)})`;
+    const graph = qdq ? (imp as ReturnType<typeof importOnnxQdq>).floatGraph : imp.graph;
+    ref = await onnxReference(file, bytes, input, single('outputs', imp.outputs, file), graph);
+    ref.engine = `${ref.engine} (${path.basename(file)})`;
     shape = input.irShape;
   } else if (modelFileKind(file) === 'tflite') {
     const imp = importTflite(bytes, file);
@@ -229,7 +234,7 @@ async function onnxSource(file: string, opts: FileSourceOptions): Promise<ModelS
     inputs = syntheticTestInputs(graph, opts.testSets, opts.seed, opts.normalisation);
     given = inputs.map(() => undefined);
   }
-  const ref = opts.reference ? await referenceModel(opts.reference, input.irShape) : await onnxReference(file, bytes, input, output);
+  const ref = opts.reference ? await referenceModel(opts.reference, input.irShape) : await onnxReference(file, bytes, input, output, graph);
   const { tests, engine } = await withReferences(inputs, given, ref, outLength, opts.testData ?? file);
   const testsFrom = opts.testData ? `${tests.length} test set(s) from ${opts.testData}` : `${tests.length} seeded synthetic test image(s) (seed ${opts.seed})`;
   const base = { name: graph.name, file, graph, tests, referenceEngine: engine };
