@@ -34,6 +34,7 @@ interface Args extends GlobalFlags, SupernetFlags {
   'boards-dir'?: string;
   report?: string;
   'report-images': number;
+  jobs?: number;
 }
 
 
@@ -90,6 +91,7 @@ export const evaluateCommand = defineCommand<Args>({
     'boards-dir': true,
     report: true,
     'report-images': true,
+    jobs: { describe: 'worker threads the images are split across (default: one per core; at least 1,000 images each, a worker costs about 600 images of onnx-mnist8 to start)' },
     ...SUPERNET_FLAGS,
   },
   examples: [['$0 evaluate model.onnx --dataset mnist --limit 1000 --emulated 4 --report acc', 'float vs int8 accuracy on 1,000 digits, 4 confirmed in QEMU, an HTML report']],
@@ -127,6 +129,8 @@ export const evaluateCommand = defineCommand<Args>({
         backend: a.kernels,
         emulator: a.emulator,
         worst,
+        jobs: a.jobs,
+        supernet: trainedRequest,
         onStage: (m) => {
           bar.stop();
           if (!a.json) log(m);

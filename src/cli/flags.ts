@@ -35,7 +35,8 @@ export const FLAGS = {
   // boards and planning
   board: { type: 'string', describe: 'target board (see `mcu-nas boards`)', default: DEFAULT_BOARD },
   'boards-dir': { type: 'string', describe: 'a folder of extra board files (*.json); they add to or replace built-in boards' },
-  patch: { type: 'string', describe: 'patch-based inference: auto, off, or <n>x<n>@<layer>', default: 'off' },
+  variant: { type: 'string', describe: "the board's variant, a carrier board with its own oscillator and console UART (e.g. stm32f746: disco, nucleo; see boards/<board>.json)" },
+  patch: { type: 'string', describe: 'patch-based inference: auto (the fastest plan that fits: layer by layer when it fits), min-sram (the smallest SRAM), off, or <n>x<n>@<layer>', default: 'off' },
   kernels: { type: 'string', describe: 'kernel backend', choices: ['own', 'cmsis-nn'], default: 'own' },
   'cmsis-nn': { type: 'string', describe: 'CMSIS-NN checkout for --kernels cmsis-nn (default: $CMSIS_NN_ROOT)' },
   // outputs
@@ -74,6 +75,11 @@ export const FLAGS = {
   samples: { type: 'number', describe: 'random: subnets to sample', default: 300, int: true, min: 1, max: 10_000_000 },
   predictor: { type: 'string', describe: 'accuracy predictor file: mcu-nas JSON or a lab .pth (default: the shipped one)' },
   'verify-top': { type: 'number', describe: 'compile and run the best K distinct candidates in QEMU (needs --board); the best that passes wins', int: true, min: 1, max: 1000 },
+  jobs: { type: 'number', describe: 'worker threads (default: one per core)', int: true, min: 1, max: 64 },
+  shard: { type: 'string', describe: 'with --verify-top K: verify only share i of n of the top K (i/n, e.g. 2/4) and write it with --out for `mcu-nas merge`' },
+  // ci
+  boards: { type: 'string', describe: 'comma-separated board names (see `mcu-nas boards`)', required: true },
+  gitlab: { type: 'boolean', describe: 'write a GitLab CI file (.gitlab-ci.yml) instead of a GitHub Actions workflow', default: false },
   // run
   emulator: { type: 'string', describe: 'emulator: qemu, or renode (also runs the board link on Renode, where installed)', choices: ['qemu', 'renode'], default: 'qemu' },
   timeout: { type: 'number', describe: 'wall-clock limit of the emulator run, in seconds', default: 120, above: 0, max: 86_400 },
@@ -148,6 +154,8 @@ export interface PositionalSpec {
   describe: string;
   /** The message when it is missing; absent = optional. */
   required?: string;
+  /** Takes any number of words (`merge part-*.json`); the command string names it `[name..]`. */
+  variadic?: boolean;
 }
 
 export interface CommandSpec<A> {
@@ -179,7 +187,8 @@ export function defineCommand<A>(spec: CommandSpec<A>): CommandModule<GlobalFlag
     describe: spec.describe,
     builder: (y: Argv<GlobalFlags>) => {
       let b = y as Argv;
-      for (const [name, p] of Object.entries(positionals)) b = b.positional(name, { type: 'string', description: p.describe + (p.required ? ' [required]' : '') });
+      for (const [name, p] of Object.entries(positionals))
+        b = b.positional(name, { type: 'string', ...(p.variadic ? { array: true } : {}), description: p.describe + (p.required ? ' [required]' : '') });
       for (const [name, f] of Object.entries(flags))
         b = b.option(name, {
           type: f.type,
@@ -267,8 +276,8 @@ export function checkArgs(argv: Record<string, unknown>, flags: Record<string, F
   }
   for (const [name, p] of Object.entries(positionals)) {
     const v = argv[name];
-    if (Array.isArray(v)) throw new InputError(`${name}: give one, got ${v.length}`);
-    if ((v === undefined || v === '') && p.required) throw new InputError(p.required);
+    if (Array.isArray(v) && !p.variadic) throw new InputError(`${name}: give one, got ${v.length}`);
+    if ((v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) && p.required) throw new InputError(p.required);
   }
 }
 

@@ -40,6 +40,8 @@ export interface AccuracyOptions {
   onImage?: (done: number, total: number) => void;
   /** Mistakes kept per classifier (default 20). */
   keepMistakes?: number;
+  /** Only images start..end-1 (a worker's share); indices stay the dataset's. Default: all. */
+  range?: { start: number; end: number };
 }
 
 export async function measureAccuracy(ds: Dataset, classifiers: readonly Classifier[], opts: AccuracyOptions = {}): Promise<AccuracyResult> {
@@ -52,7 +54,8 @@ export async function measureAccuracy(ds: Dataset, classifiers: readonly Classif
     mistakes: [] as Mistake[],
   }));
   let disagreements = 0;
-  for (let i = 0; i < ds.size; i++) {
+  const { start, end } = opts.range ?? { start: 0, end: ds.size };
+  for (let i = start; i < end; i++) {
     const sample = ds.get(i);
     const predictions: number[] = [];
     for (let c = 0; c < classifiers.length; c++) {
@@ -66,12 +69,29 @@ export async function measureAccuracy(ds: Dataset, classifiers: readonly Classif
       else if (s.mistakes.length < keep) s.mistakes.push({ index: i, source: sample.source, label: sample.label, predicted: p });
     }
     if (predictions.length >= 2 && predictions[0] !== predictions[1]) disagreements++;
-    opts.onImage?.(i + 1, ds.size);
+    opts.onImage?.(i + 1 - start, end - start);
   }
+  const images = end - start;
   return {
-    images: ds.size,
+    images,
     classes: ds.classes,
-    scores: state.map((s) => ({ ...s, accuracy: ds.size === 0 ? 0 : s.correct / ds.size })),
+    scores: state.map((s) => ({ ...s, accuracy: images === 0 ? 0 : s.correct / images })),
     disagreements,
   };
+}
+
+/**
+ * The result of consecutive ranges (in dataset order) as one pass over all of them gives it: counts and
+ * confusion matrices added, each classifier's first `keepMistakes` mistakes.
+ */
+export function mergeAccuracy(parts: readonly AccuracyResult[], keepMistakes = 20): AccuracyResult {
+  if (parts.length === 0) throw new Error('bug: nothing to merge');
+  const images = parts.reduce((n, p) => n + p.images, 0);
+  const scores = parts[0].scores.map((first, c) => {
+    const correct = parts.reduce((n, p) => n + p.scores[c].correct, 0);
+    const confusion = first.confusion.map((row, t) => row.map((_, q) => parts.reduce((n, p) => n + p.scores[c].confusion[t][q], 0)));
+    const mistakes = parts.flatMap((p) => p.scores[c].mistakes).slice(0, keepMistakes);
+    return { name: first.name, correct, accuracy: images === 0 ? 0 : correct / images, confusion, mistakes };
+  });
+  return { images, classes: parts[0].classes, scores, disagreements: parts.reduce((n, p) => n + p.disagreements, 0) };
 }

@@ -17,7 +17,7 @@ import {
   randomImages,
   separateCalibration,
   spread,
-  type Classifier,
+  type AccuracyResult,
   type Dataset,
   type InputSpec,
   type Mistake,
@@ -37,6 +37,9 @@ import { compileModel } from './compile.ts';
 import type { ModelSource } from './model-source.ts';
 import { prepare } from './prepare.ts';
 import { runCompiled } from './run.ts';
+import { imageRanges, mergeChunks, scoreImages, type WorstPayload } from './evaluate-chunk.ts';
+import type { SupernetRequest } from './supernet-weights.ts';
+import { jobsFor, mapOrdered, withPool } from '../pool/pool.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // The model: its float IR graph, what input it wants, and a float reference to score.
@@ -247,6 +250,10 @@ export interface EvaluateRequest {
   readonly emulator: 'qemu' | 'renode';
   /** Worst-classified images to keep (with their pictures) for the report; default 12. */
   readonly worst?: number;
+  /** Worker threads for the images (default: one per core; 1: this thread). */
+  readonly jobs?: number;
+  /** The request that made `trained`, so worker threads can make the same weights. */
+  readonly supernet?: SupernetRequest;
   /** Progress messages (for stderr). */
   readonly onStage?: (message: string) => void;
   /** Called before the first image with the count, then after each image. */
@@ -302,6 +309,9 @@ export interface Evaluation {
 
 export const DEFAULT_WORST_IMAGES = 12;
 
+/** Fewer images than this per worker are not worth a thread (each opens the model and the dataset). */
+const MIN_IMAGES_PER_JOB = 1000;
+
 /** How dataset images became model inputs, in words, for the report. */
 export function describePreprocessing(spec: InputSpec, p: Preprocess, dataset: string): string {
   const size = `${spec.width}×${spec.height}`;
@@ -323,31 +333,29 @@ export async function evaluateModel(req: EvaluateRequest): Promise<Evaluation> {
     req.onStage?.(`calibrating on ${cal.source} ...`);
     const q = quantize(model.graph, calibrate(model.graph, cal.inputs, { source: model.file }), { source: model.file });
 
-    // measureAccuracy shows each image to the float classifier, then the int8 one; the int8 step hands both
-    // score vectors to the worst-image selection.
-    const worst = new WorstExamples<{ source: string; image: Float32Array }>(req.worst ?? DEFAULT_WORST_IMAGES);
-    let floatOf: { index: number; scores: Float32Array } | undefined;
-    const classifiers: Classifier[] = [
-      {
-        name: model.floatEngine,
-        predict: async (s, index) => {
-          const scores = await model.floatScores(s.image);
-          floatOf = { index, scores };
-          return argmax(scores);
-        },
-      },
-      {
-        name: 'int8 interpreter',
-        predict: (s, index) => {
-          const y = runInt8(q, quantizeInput(q, model.toIr(s.image))).outputs[0];
-          const scores = model.fromIr(dequantizeOutput(q, y));
-          if (floatOf?.index === index) worst.offer(index, s.label, floatOf.scores, scores, () => ({ source: s.source, image: s.image }));
-          return argmax(model.fromIr(Float32Array.from(y)));
-        },
-      },
-    ];
+    // The images, in this thread or split across worker threads (the same figures either way).
     req.onStart?.(cal.evaluation.size);
-    const result = await measureAccuracy(cal.evaluation, classifiers, { onImage: req.onImage });
+    const jobs = jobsFor(req.jobs, Math.floor(cal.evaluation.size / MIN_IMAGES_PER_JOB));
+    const worstCount = req.worst ?? DEFAULT_WORST_IMAGES;
+    let scored: { accuracy: AccuracyResult; worst: WorstExamples<WorstPayload> };
+    if (jobs <= 1 || (req.trained && !req.supernet)) scored = await scoreImages(model, q, cal.evaluation, { worst: worstCount, onImage: req.onImage });
+    else {
+      const ranges = imageRanges(cal.evaluation.size, jobs);
+      const done = new Array<number>(ranges.length).fill(0);
+      const tick = () => req.onImage?.(done.reduce((a, b) => a + b, 0), cal.evaluation.size);
+      const chunk = { model: req.model, seed: req.seed, supernet: req.supernet, dataset: req.dataset, preprocess: req.preprocess, limit: req.limit, split: req.split, calibration: req.calibration, calibrationSamples: req.calibrationSamples, q, worst: worstCount };
+      const parts = await withPool(jobs, (pool) =>
+        mapOrdered(ranges, jobs, (r, i) =>
+          pool.run('evaluate-chunk', { ...chunk, ...r }, (n) => {
+            done[i] = n as number;
+            tick();
+          }),
+        ),
+      );
+      scored = mergeChunks(parts, worstCount);
+    }
+    const result = scored.accuracy;
+    const worst = scored.worst;
     const [f, i8] = result.scores;
 
     let emulated: EmulatedCheck = { count: 0, identical: 0, note: 'not requested (--emulated N runs N images in the emulator)' };

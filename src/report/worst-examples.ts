@@ -77,7 +77,18 @@ export class WorstExamples<T> {
   private readonly buckets: Record<ExampleKind, WorstExample<T>[]> = { flip: [], mistake: [], unsure: [] };
   private probabilities: boolean | undefined;
 
-  constructor(readonly count: number) {}
+  /** `probabilities`: how to read the scores, when known before the first image (a parallel run's merge). */
+  constructor(
+    readonly count: number,
+    probabilities?: boolean,
+  ) {
+    this.probabilities = probabilities;
+  }
+
+  /** Every image still in the running, each kind's worst `count` (a worker's share, to merge in index order). */
+  kept(): WorstExample<T>[] {
+    return [...this.buckets.flip, ...this.buckets.mistake, ...this.buckets.unsure];
+  }
 
   /**
    * One evaluated image: its label and both models' class scores. `payload` is called only when the
