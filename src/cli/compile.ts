@@ -8,7 +8,7 @@ import { CheckFailure, InputError } from '../errors.ts';
 import { readText, sourceName } from '../io/read-input.ts';
 import { claimOutputFolder, writeOutputFolder } from '../io/output-folder.ts';
 import { archSource } from '../pipeline/model-source.ts';
-import { fileSource, modelFileKind, type FileSourceOptions } from '../pipeline/file-source.ts';
+import { CALIBRATION_SAMPLES, fileSource, modelFileKind, type FileSourceOptions } from '../pipeline/file-source.ts';
 import { normalisationFromFlags } from '../data/index.ts';
 import { compileModel } from '../pipeline/compile.ts';
 import { planFor, prepare } from '../pipeline/prepare.ts';
@@ -40,7 +40,7 @@ interface Args extends GlobalFlags, ModelFileFlags, SupernetFlags {
 /** The flags compile and validate share for model files (ONNX, TFLite). */
 export interface ModelFileFlags {
   calibration?: string;
-  'calibration-samples': number;
+  'calibration-samples'?: number;
   'test-sets': number;
   'test-data'?: string;
   scale?: number;
@@ -144,7 +144,7 @@ export const compileCommand = defineCommand<Args>({
       if (a['test-data'] !== undefined) throw new InputError('--test-data: test-data folders go with model files (ONNX/TFLite), not arch configs');
       const calibration = a.calibration ?? 'random';
       if (calibration !== 'random') throw new InputError(`--calibration: only "random" is supported for an arch config, got "${calibration}"`);
-      const samples = intInRange('calibration-samples', a['calibration-samples'], 1, 256);
+      const samples = intInRange('calibration-samples', a['calibration-samples'] ?? CALIBRATION_SAMPLES.synthetic, 1, 256);
       const testSets = a['test-sets'];
       const arch = parseArchJson(readText(a.input), source);
       lab = profileArch(arch);
@@ -200,6 +200,7 @@ export const compileCommand = defineCommand<Args>({
       arenaBytes: plan.sram.arena,
       lowerBoundBytes: plan.sram.lowerBound,
       flashBytes: plan.flash.total,
+      calibration: prepared.source.calibrationSource,
       fits: outcome.fits,
       fitReasons: outcome.fitReasons,
       patch: plan.patch,
@@ -218,6 +219,7 @@ export const compileCommand = defineCommand<Args>({
     }
     if (a.json) return printJson({ ok: true, ...summary });
     for (const line of formatPlanTable(plan)) printLine(line);
+    printLine(`calibration: ${prepared.source.calibrationSource}`);
     printLine(`wrote ${outcome.dir}: C project, report.json, report.html (status: ${outcome.status})`);
     if (outcome.firmware) {
       const f = outcome.firmware;

@@ -44,10 +44,14 @@ export const FLAGS = {
   force: { type: 'boolean', describe: 'replace an existing output file that mcu-nas did not write', default: false },
   build: { type: 'boolean', describe: '--no-build: stop before gcc (C project and report.json only)', default: true },
   // model files and data
-  calibration: { type: 'string', describe: 'calibration inputs: "random" (seeded synthetic images), a folder of ONNX test data, or a dataset (mnist or an ImageFolder)' },
-  'calibration-samples': { type: 'number', describe: 'how many calibration inputs', default: 8, int: true, min: 1, max: 1024 },
+  calibration: {
+    type: 'string',
+    describe:
+      'calibration inputs of a float model, required unless --test-data is given (then its inputs calibrate): an ImageFolder or a folder of ONNX test data, "mnist", "test-data" (the --test-data inputs), or "random" (seeded synthetic images: accepts the accuracy loss). Arch configs always use seeded synthetic inputs',
+  },
+  'calibration-samples': { type: 'number', describe: 'calibration inputs used (default: 100 from data, 8 synthetic: --calibration random or an arch config)', int: true, min: 1, max: 1024 },
   'test-data': { type: 'string', describe: 'model files: a folder of input_K.pb/output_K.pb (or test_data_set_N folders): the test inputs and reference outputs' },
-  'test-sets': { type: 'number', describe: 'test inputs compiled into the firmware with their golden outputs', default: 2, int: true, min: 1, max: 16 },
+  'test-sets': { type: 'number', describe: 'seeded synthetic test inputs (when there is no --test-data), compiled into the firmware with their golden outputs', default: 2, int: true, min: 1, max: 16 },
   scale: { type: 'number', describe: 'pixel p (0..255) becomes p * scale / 255 before mean/std: 1 = [0, 1], 255 = raw pixels', above: 0, max: 65535 },
   mean: { type: 'string', describe: 'per-channel mean, one value or comma-separated (model channel order)' },
   std: { type: 'string', describe: 'per-channel std, one value or comma-separated (model channel order)' },

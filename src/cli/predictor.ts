@@ -10,7 +10,8 @@ import { PREDICTOR_FORMAT, savePredictorFile } from '../predict/predictor-file.t
 import { SCHEDULES, TRAIN_DEFAULTS, trainPredictor, type Schedule, type TrainProgress } from '../predict/train.ts';
 import { printJson, printLine, type GlobalFlags } from './output.ts';
 import { defineCommand } from './flags.ts';
-import { claimOutputFile } from '../io/output-folder.ts';
+import { claimOutputFile, claimOutputFolder } from '../io/output-folder.ts';
+import { writePredictorReport } from '../report/predictor-report.ts';
 
 interface TrainArgs extends GlobalFlags {
   data: string;
@@ -34,6 +35,7 @@ interface TrainArgs extends GlobalFlags {
 interface EvalArgs extends GlobalFlags {
   data: string;
   predictor?: string;
+  report?: string;
 }
 
 /** A file predictor train wrote (its format field), which --out may replace without --force. */
@@ -163,18 +165,30 @@ const evalCommand = defineCommand<EvalArgs>({
   command: 'eval',
   describe: 'check a predictor against every row of an accuracy dataset: {rows, mae, maxAbsError, pearson}',
   nested: true,
-  flags: { data: { describe: 'dataset folder (DIR/src/*.json[.gz] or DIR/*.json[.gz])' }, predictor: { describe: `predictor file: mcu-nas JSON or a lab .pth (default: ${DEFAULT_PREDICTOR_FILE})` } },
-  examples: [['$0 predictor eval --data ../shared/data/mcunet-acc-dataset', 'the shipped predictor against every row']],
+  flags: {
+    data: { describe: 'dataset folder (DIR/src/*.json[.gz] or DIR/*.json[.gz])' },
+    predictor: { describe: `predictor file: mcu-nas JSON or a lab .pth (default: ${DEFAULT_PREDICTOR_FILE})` },
+    report: { describe: 'write DIR/predictor.html (predicted against measured accuracy, with the identity line, MAE and Pearson r) and DIR/predictor.json' },
+  },
+  examples: [
+    ['$0 predictor eval --data ../shared/data/mcunet-acc-dataset', 'the shipped predictor against every row'],
+    ['$0 predictor eval --data ../shared/data/mcunet-acc-dataset --report predictor-report', "and the lab's correlation plot in predictor-report/predictor.html"],
+  ],
   run: (a) => {
+    const reportDir = a.report === undefined ? undefined : claimOutputFolder(a.report, '--report');
     const data = readAccDataset(a.data);
     const predictor = loadPredictor(a.predictor);
     const t0 = performance.now();
     const pred = predictor.predictEncoded(encodeBatch(data.configs));
     const seconds = (performance.now() - t0) / 1000;
-    const m = fitMetrics(pred, Float64Array.from(data.accPercent, (v) => v / 100));
-    if (a.json) return printJson({ ...m, predictor: predictor.source, seconds: Number(seconds.toFixed(3)) });
+    const measured = Float64Array.from(data.accPercent, (v) => v / 100);
+    const m = fitMetrics(pred, measured);
+    const summary = { ...m, predictor: predictor.source, seconds: Number(seconds.toFixed(3)) };
+    const report = reportDir === undefined ? undefined : writePredictorReport(reportDir, { predictor: predictor.source, dataset: a.data, predicted: pred, measured, ...m }, summary);
+    if (a.json) return printJson(report ? { ...summary, report } : summary);
     printLine(`${predictor.source} on ${m.rows} rows of ${a.data}:`);
     printLine(`  MAE ${(m.mae * 100).toFixed(4)} accuracy points (${m.mae.toFixed(6)}), max |error| ${(m.maxAbsError * 100).toFixed(3)}, Pearson ${m.pearson.toFixed(4)}`);
+    if (report) printLine(`  report: ${report.html}`);
   },
 });
 

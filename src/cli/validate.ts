@@ -8,7 +8,7 @@ import { archSource } from '../pipeline/model-source.ts';
 import { validateModel } from '../pipeline/validate.ts';
 import type { KernelBackend } from '../schedule/index.ts';
 import { parseArchJson } from '../space/config.ts';
-import { fileSource, modelFileKind } from '../pipeline/file-source.ts';
+import { CALIBRATION_SAMPLES, fileSource, modelFileKind } from '../pipeline/file-source.ts';
 import type { ModelSource } from '../pipeline/model-source.ts';
 import { fileSourceOptions, MODEL_FILE_FLAGS, parsePatch } from './compile.ts';
 import { defineCommand, SUPERNET_FLAGS, supernetRequest, type SupernetFlags } from './flags.ts';
@@ -25,7 +25,7 @@ interface Args extends GlobalFlags, SupernetFlags {
   patch: string;
   'test-data'?: string;
   'test-sets': number;
-  'calibration-samples': number;
+  'calibration-samples'?: number;
   calibration?: string;
   reference?: string;
   scale?: number;
@@ -53,7 +53,6 @@ export const validateCommand = defineCommand<Args>({
     'cmsis-nn': true,
     patch: true,
     ...MODEL_FILE_FLAGS,
-    'test-sets': { default: 3, describe: 'seeded synthetic test inputs (arch config, or a model file without --test-data)' },
     reference: true,
     ...SUPERNET_FLAGS,
     'min-cosine': true,
@@ -75,11 +74,19 @@ export const validateCommand = defineCommand<Args>({
       if (a.reference !== undefined) throw new InputError('--reference: a reference model goes with model files (ONNX/TFLite), not arch configs');
       if (a.calibration !== undefined && a.calibration !== 'random') throw new InputError(`--calibration: only "random" is supported for an arch config, got "${a.calibration}"`);
       const arch = parseArchJson(readText(a.input), source);
-      src = archSource(arch, { seed: a.seed, calibrationSamples: intInRange('calibration-samples', a['calibration-samples'], 1, 256), testSets: a['test-sets'], trained: supernet?.graphFor(arch) });
+      src = archSource(arch, { seed: a.seed, calibrationSamples: intInRange('calibration-samples', a['calibration-samples'] ?? CALIBRATION_SAMPLES.synthetic, 1, 256), testSets: a['test-sets'], trained: supernet?.graphFor(arch) });
     }
     if (!a.json) log(`validating ${src.name} on ${board.name} ...`);
     const r = await validateModel(src, board, { backend: a.kernels, patch, cmsisRoot, out: a.out, minCosine: a['min-cosine'] });
-    const { run: _run, ...summary } = r;
+    const { run: _run, ...result } = r;
+    // The project's own int8 interpreter as the reference computes what the firmware computes: agreement
+    // then shows bit-exactness, not how close the int8 model is to a float original.
+    const ownReference = src.kind === 'tflite-int8' && a.reference === undefined;
+    const summary = {
+      ...result,
+      calibration: src.calibrationSource,
+      reference: { engine: r.referenceEngine, independent: !ownReference },
+    };
     if (!r.ok) {
       const bad = r.sets.find((s) => !s.bitExact || s.cosine < r.minCosine);
       throw new CheckFailure(
@@ -88,7 +95,13 @@ export const validateCommand = defineCommand<Args>({
       );
     }
     if (a.json) return printJson(summary);
-    printLine(`${r.model} on ${r.board} (${r.kernels} kernels): ok, bit-exact with the int8 model; reference: ${r.referenceEngine}`);
+    printLine(`${r.model}: ok, runs bit-exact on ${r.board} in ${r.run.emulator === 'renode' ? 'Renode' : 'QEMU'} (${r.kernels} kernels; the same int8 output as the TypeScript golden model)`);
+    printLine(`  reference: ${r.referenceEngine}`);
+    printLine(`  calibration: ${src.calibrationSource}`);
+    if (ownReference)
+      printLine(
+        "  note: this reference is the project's own int8 interpreter, the firmware's arithmetic: agreement shows bit-exactness, not accuracy; give --reference FLOAT_MODEL (the model's float .tflite or .onnx) to compare with its float original",
+      );
     for (const s of r.sets)
       printLine(`  set ${s.index}: top-1 ${s.top1Match ? 'agrees' : `differs (${s.top1Reference} vs ${s.top1Firmware})`}, cosine ${s.cosine.toFixed(5)}, RMSE ${s.rmse.toExponential(3)}, max error ${s.maxAbsErr.toExponential(3)}`);
     printLine(`  ${r.instructions} instructions (${r.instructionsPerMac.toFixed(2)}/MAC), ${r.latencyMs === null ? 'no cycle model' : `~${r.latencyMs.toFixed(2)} ms`}; SRAM ${r.sramUsedBytes} B, flash ${r.flashUsedBytes} B`);

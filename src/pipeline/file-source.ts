@@ -35,12 +35,14 @@ import { modelFileKind } from './model-kind.ts';
 export interface FileSourceOptions {
   seed: number;
   /**
-   * 'random' (seeded uniform-pixel images through `normalisation`), a folder of ONNX test data, or a
-   * dataset (`mnist` or an ImageFolder). Default: the test-data folder when one is given, else 'random'.
+   * 'random' (seeded uniform-pixel images through `normalisation`), a folder of ONNX test data, a
+   * dataset (`mnist` or an ImageFolder), or 'test-data' (the `testData` folder). Default: the test-data
+   * folder when one is given; a float model without either is an error (`calibrationRequired`).
    * Ignored by models with their own quantization.
    */
   calibration?: string;
-  calibrationSamples: number;
+  /** Default: CALIBRATION_SAMPLES (100 from data, 8 synthetic). */
+  calibrationSamples?: number;
   /** A folder of input_K.pb / output_K.pb (or test_data_set_N folders). */
   testData?: string;
   /** How many seeded synthetic test inputs when there is no test-data folder. */
@@ -112,10 +114,27 @@ function syntheticQuantizedInputs(shape: readonly number[], quant: TensorQuant, 
   return images.map((img) => Float32Array.from(img, (v) => lo + v * (hi - lo)));
 }
 
-/** Calibration inputs for a float model, in the IR's input layout. */
+/** The calibration inputs a float model may use when none were named: the ways to name them. */
+export function calibrationRequired(file: string): InputError {
+  return new InputError(
+    `${file} is a float model: its int8 ranges need calibration inputs. Give --calibration DIR (an ImageFolder or a folder of ONNX test data), ` +
+      `--calibration mnist, or --test-data DIR (its inputs then calibrate too); --calibration random accepts the accuracy loss of synthetic inputs`,
+  );
+}
+
+/** Default counts of calibration inputs: real data, and synthetic inputs (random, arch configs). */
+export const CALIBRATION_SAMPLES = { data: 100, synthetic: 8 } as const;
+
+/**
+ * Calibration inputs for a float model, in the IR's input layout. No calibration named: the --test-data
+ * folder's inputs (said so in the source), else an error naming the ways to give them (`calibrationRequired`);
+ * `random` is only ever a choice the user made.
+ */
 function calibrationInputs(g: Graph, file: string, opts: FileSourceOptions, fromTestData: (dir: string) => Float32Array[]): { inputs: Float32Array[]; source: string } {
-  const name = opts.calibration ?? opts.testData ?? 'random';
-  const n = opts.calibrationSamples;
+  if (opts.calibration === 'test-data' && !opts.testData) throw new InputError('--calibration test-data: calibrates on the --test-data folder: give --test-data DIR too');
+  const name = opts.calibration === 'test-data' || opts.calibration === undefined ? opts.testData : opts.calibration;
+  if (name === undefined) throw calibrationRequired(file);
+  const n = opts.calibrationSamples ?? (name === 'random' ? CALIBRATION_SAMPLES.synthetic : CALIBRATION_SAMPLES.data);
   const shape = g.tensors[g.inputs[0]].shape;
   if (name === 'random') {
     const spec = imageSpec(shape);
@@ -124,7 +143,8 @@ function calibrationInputs(g: Graph, file: string, opts: FileSourceOptions, from
   }
   if (isTestDataFolder(name)) {
     const inputs = fromTestData(name).slice(0, n);
-    return { inputs, source: `${name} (${inputs.length} test-data inputs)` };
+    const given = opts.calibration === undefined ? ', the --test-data inputs, as no --calibration was given' : '';
+    return { inputs, source: `${name} (${inputs.length} test-data inputs${given})` };
   }
   const spec = imageSpec(shape);
   if (!spec) throw new InputError(`--calibration: ${file}'s input [${shape.join(',')}] is not an image, so a dataset cannot calibrate it; give "random" or a test-data folder`);
@@ -251,7 +271,7 @@ async function onnxSource(file: string, opts: FileSourceOptions): Promise<ModelS
   }
   const cal = calibrationInputs(graph, file, opts, fromTestData);
   const notes = [`ONNX float model (${imp.producer || 'unknown producer'}, opset ${imp.opset}) calibrated on ${cal.source}`, `${testsFrom}; reference: ${engine}`];
-  if (opts.testData && (opts.calibration === undefined || path.resolve(opts.calibration) === path.resolve(opts.testData)))
+  if (opts.testData && (opts.calibration === undefined || opts.calibration === 'test-data' || path.resolve(opts.calibration) === path.resolve(opts.testData)))
     notes.push('calibrated on the test inputs themselves: agreement figures are optimistic (give --calibration DATASET|random for a held-out calibration)');
   return { ...base, kind: 'onnx-float', calibration: cal.inputs, calibrationSource: cal.source, notes };
 }

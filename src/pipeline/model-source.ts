@@ -66,7 +66,7 @@ export function archSource(arch: ArchConfig, opts: ArchSourceOptions): ModelSour
       ]),
       `calibrated on ${opts.calibrationSamples} seeded synthetic inputs (ImageNet-normalised uniform noise)`,
     ],
-    calibrationSource: 'random',
+    calibrationSource: `seeded synthetic (${opts.calibrationSamples} inputs, seed ${opts.seed})`,
     kind: 'arch',
     referenceEngine: 'float interpreter',
   };

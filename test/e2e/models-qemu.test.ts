@@ -131,7 +131,7 @@ describe.skipIf(!haveBuildAndQemu())('real models compiled, run in QEMU and vali
   }, TIMEOUT);
 
   it('MLPerf Tiny VWW float (TFLite, calibrated on random [0, 1] images): float interpreter references', async () => {
-    const v = await validate([path.join(DATA, 'tflite-mlcommons-vww/vww_96_float.tflite'), '--board', 'stm32f746', '--scale', '1', '--test-sets', '3']);
+    const v = await validate([path.join(DATA, 'tflite-mlcommons-vww/vww_96_float.tflite'), '--board', 'stm32f746', '--calibration', 'random', '--scale', '1', '--test-sets', '3']);
     expect(v.kind).toBe('tflite-float');
     expectAgreement(v, 3);
   }, TIMEOUT);
@@ -163,7 +163,7 @@ describe.skipIf(!haveBuildAndQemu())('real models compiled, run in QEMU and vali
     const onnx = path.join(tmp, 'exported.onnx');
     const e = await runCliAsync(['export', arch, '--onnx', onnx, '--seed', '3'], { timeoutMs: TIMEOUT });
     expect(e.code, e.stderr).toBe(0);
-    const v = await validate([onnx, '--board', 'stm32f746', '--test-sets', '3']);
+    const v = await validate([onnx, '--board', 'stm32f746', '--calibration', 'random', '--test-sets', '3']);
     expect(v.referenceEngine).toBe('onnxruntime');
     expectAgreement(v, 3);
   }, TIMEOUT);

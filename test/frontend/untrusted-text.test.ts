@@ -156,7 +156,7 @@ describe('a node named with escape codes and a forged error line', () => {
     try {
       const file = path.join(dir, 'evil.onnx');
       fs.writeFileSync(file, buildModel({ inputs: [{ name: 'x', dims: [1, 4] }], outputs: ['y'], nodes: [{ op: 'Erf', name: FORGED, inputs: ['x'], outputs: ['y'] }] }));
-      const r = await runCliAsync(['compile', file, '--board', 'stm32f746', '--no-build', '--out', path.join(dir, 'out')], { timeoutMs: 60_000 });
+      const r = await runCliAsync(['compile', file, '--board', 'stm32f746', '--calibration', 'random', '--no-build', '--out', path.join(dir, 'out')], { timeoutMs: 60_000 });
       expect(r.code).toBe(2);
       const lines = r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('npm warn'));
       expect(lines.filter((l) => l.startsWith('error:'))).toHaveLength(1);

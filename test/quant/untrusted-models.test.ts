@@ -64,7 +64,7 @@ async function asyncMessageOf(f: () => Promise<unknown>): Promise<string> {
 }
 const board = loadBoard('stm32f746');
 const compileFront = async (file: string, normalisation?: { scale: number; mean: number[]; std: number[] }) =>
-  prepare(await fileSource(file, { seed: 0, calibrationSamples: 2, testSets: 1, normalisation }), board, { patch: 'off', backend: 'own' });
+  prepare(await fileSource(file, { seed: 0, calibration: 'random', calibrationSamples: 2, testSets: 1, normalisation }), board, { patch: 'off', backend: 'own' });
 
 describe('non-finite weights', () => {
   it.each([
@@ -218,8 +218,8 @@ describe('--mean/--std against the model input', () => {
   });
 
   it('one value, or one per channel, is accepted', async () => {
-    await expect(fileSource(gray, { seed: 0, calibrationSamples: 1, testSets: 1, normalisation: { scale: 1, mean: [0.5], std: [0.25] } })).resolves.toBeDefined();
-    await expect(fileSource(rgb, { seed: 0, calibrationSamples: 1, testSets: 1, normalisation: { scale: 1, mean: [0.4, 0.5, 0.6], std: [0.2, 0.2, 0.3] } })).resolves.toBeDefined();
+    await expect(fileSource(gray, { seed: 0, calibration: 'random', calibrationSamples: 1, testSets: 1, normalisation: { scale: 1, mean: [0.5], std: [0.25] } })).resolves.toBeDefined();
+    await expect(fileSource(rgb, { seed: 0, calibration: 'random', calibrationSamples: 1, testSets: 1, normalisation: { scale: 1, mean: [0.4, 0.5, 0.6], std: [0.2, 0.2, 0.3] } })).resolves.toBeDefined();
   });
 });
 
@@ -230,7 +230,7 @@ describe('on the command line', () => {
     w[0] = NaN;
     const file = write('nan.onnx', convModel(w));
     const out = path.join(dir, 'out-nan');
-    const r = await runCliAsync(['compile', file, '--board', 'stm32f746', '--no-build', '--out', out], { timeoutMs: 60_000 });
+    const r = await runCliAsync(['compile', file, '--board', 'stm32f746', '--calibration', 'random', '--no-build', '--out', out], { timeoutMs: 60_000 });
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([`error: ${file}: constant "w" of op "conv_main" (conv2d) holds NaN (1 of 18 values is not finite); a model's weights must be finite numbers`]);
     expect(fs.existsSync(out)).toBe(false);
