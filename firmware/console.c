@@ -43,6 +43,13 @@ static uint32_t semihost(uint32_t op, const void *arg) {
 #ifndef MCUNAS_UART_CLOCK_HZ
 #define MCUNAS_UART_CLOCK_HZ 16000000u /* HSI after reset on F4/F7 */
 #endif
+#if defined(MCUNAS_UART_APB) && MCUNAS_UART_APB
+/* Board link with clock set-up: the USART's bus clock as set up (or the reset clock after a time-out). */
+#include "mcunas_clock.h"
+#define UART_CLOCK_HZ (MCUNAS_UART_APB == 1 ? mcunas_clock.pclk1_hz : mcunas_clock.pclk2_hz)
+#else
+#define UART_CLOCK_HZ MCUNAS_UART_CLOCK_HZ
+#endif
 #ifndef MCUNAS_UART_BAUD
 #define MCUNAS_UART_BAUD 115200u
 #endif
@@ -70,11 +77,11 @@ void mcunas_console_init(void) {
   UART(0x08) = 1;  /* CTRL: TX enable */
 #elif MCUNAS_UART_KIND == MCUNAS_UART_STM32_V1
   stm32_pinmux();
-  UART(0x08) = MCUNAS_UART_CLOCK_HZ / MCUNAS_UART_BAUD;   /* BRR */
+  UART(0x08) = UART_CLOCK_HZ / MCUNAS_UART_BAUD;   /* BRR */
   UART(0x0C) = (1u << 13) | (1u << 3);                    /* CR1: UE | TE */
 #elif MCUNAS_UART_KIND == MCUNAS_UART_STM32_V2
   stm32_pinmux();
-  UART(0x0C) = MCUNAS_UART_CLOCK_HZ / MCUNAS_UART_BAUD;   /* BRR */
+  UART(0x0C) = UART_CLOCK_HZ / MCUNAS_UART_BAUD;   /* BRR */
   UART(0x00) = (1u << 3) | 1u;                            /* CR1: TE | UE */
 #endif
 }

@@ -5,6 +5,9 @@
  */
 #include <stdint.h>
 #include "mcunas_runtime.h"
+#if defined(MCUNAS_CLOCK_INIT) && MCUNAS_CLOCK_INIT
+#include "mcunas_clock.h" /* board link: the board's clock tree (firmware/clock_*.c) */
+#endif
 
 extern uint32_t __stack_top[];
 extern uint32_t __data_load[], __data_start[], __data_end[];
@@ -94,8 +97,12 @@ void Reset_Handler(void) {
     while (dst < __data_end) *dst++ = *src++;
     for (dst = __bss_start; dst < __bss_end;) *dst++ = 0;
   }
+#if defined(MCUNAS_CLOCK_INIT) && MCUNAS_CLOCK_INIT
+  /* Board link: PLL, flash wait states, supply (after .data: it records its outcome in mcunas_clock). */
+  mcunas_clock_init();
+#endif
 #if defined(MCUNAS_ENABLE_CACHES) && MCUNAS_ENABLE_CACHES
-  enable_caches();
+  enable_caches(); /* after the clock set-up */
 #endif
   mcunas_stack_paint();
   mcunas_exit(main());

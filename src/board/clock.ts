@@ -286,7 +286,7 @@ export function clockSourceFile(c: ClockSpec): string | null {
   if (c.chip === 'fixed') return null;
   if (c.chip === 'nrf52840') return 'clock_nrf52.c';
   if (c.chip === 'rp2040') return 'clock_rp2040.c';
-  return `clock_${stm32Family(c.chip)}.c`;
+  return `clock_${stm32Family(c.chip) === 'stm32f7' || stm32Family(c.chip) === 'stm32f4' ? 'stm32f4f7' : stm32Family(c.chip)}.c`;
 }
 
 const mhz = (hz: number) => `${+(hz / MHz).toFixed(3)} MHz`;

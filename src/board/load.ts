@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError, show } from '../errors.ts';
 import { describeIssue } from '../space/config.ts';
 import { readJson } from '../io/read-input.ts';
+import { variantClock } from './clock.ts';
 import { BoardSchema, type Board } from './schema.ts';
 import { emulatorLayout } from './regions.ts';
 
@@ -21,6 +22,17 @@ export const BUILTIN_BOARDS_DIR = path.resolve(path.dirname(fileURLToPath(import
 export interface BoardOptions {
   /** A folder of extra boards (*.json); a file there overrides the built-in board of the same name. */
   boardsDir?: string;
+  /** One of the board's "variants" (--variant): its oscillator, PLL and console; default: the default one. */
+  variant?: string;
+}
+
+/** The board set up for one of its variants (a carrier board): that variant's oscillator, PLL and console. */
+export function selectVariant(board: Board, variant: string): Board {
+  const variants = board.variants ?? {};
+  const names = Object.keys(variants);
+  if (!Object.hasOwn(variants, variant))
+    throw new InputError(names.length > 0 ? `--variant: board ${board.name} has no variant ${show(variant)}; its variants: ${names.join(', ')}` : `--variant: board ${board.name} has no variants (got ${show(variant)})`);
+  return { ...board, clock: variantClock(board.clock, variants[variant]), variant };
 }
 
 /** Validates a parsed board file; `file` is only for messages and the name check. */
@@ -83,5 +95,6 @@ export function loadBoard(name: string, opts: BoardOptions = {}): Board {
   const file = files.get(name);
   if (file === undefined)
     throw new InputError(`unknown board ${show(name)}; known boards: ${[...files.keys()].sort().join(', ')}`);
-  return readBoardFile(file);
+  const board = readBoardFile(file);
+  return opts.variant === undefined ? board : selectVariant(board, opts.variant);
 }

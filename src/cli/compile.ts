@@ -35,6 +35,7 @@ interface Args extends GlobalFlags, ModelFileFlags, SupernetFlags {
   'cmsis-nn'?: string;
   build: boolean;
   'boards-dir'?: string;
+  variant?: string;
 }
 
 /** The flags compile and validate share for model files (ONNX, TFLite). */
@@ -101,6 +102,7 @@ export const compileCommand = defineCommand<Args>({
   flags: {
     board: true,
     'boards-dir': true,
+    variant: true,
     out: { required: true },
     patch: true,
     kernels: true,
@@ -120,7 +122,7 @@ export const compileCommand = defineCommand<Args>({
     const trainedRequest = supernetRequest(a, a.input);
     // Loaded (and checked key by key) before any work: a bad checkpoint is bad input.
     const supernet = trainedRequest ? supernetWeights(trainedRequest) : undefined;
-    const board = loadBoard(a.board, { boardsDir: a['boards-dir'] });
+    const board = loadBoard(a.board, { boardsDir: a['boards-dir'], variant: a.variant });
     const cmsisRoot = a.kernels === 'cmsis-nn' ? cmsisNnRoot(a['cmsis-nn']) : undefined;
     let prepared: ReturnType<typeof prepare>;
     let outcome: Awaited<ReturnType<typeof compileModel>>;

@@ -21,8 +21,12 @@ export interface Stm32Pinmux {
 export interface ConsoleUart {
   kind: UartKind;
   base: number;
-  /** Clock feeding the USART after reset (no PLL set-up is done), for the baud-rate divider. */
+  /** The UART's name in the reference manual (a board variant's "console" names it). */
+  uart?: string;
+  /** Clock feeding the USART after reset, for the baud-rate divider when no clock set-up runs. */
   clockHz?: number;
+  /** The APB bus that clocks it: with the board's clock set-up, the divider uses that bus's clock as set up. */
+  apb?: 1 | 2;
   pinmux?: Stm32Pinmux;
   /** Renode's name for it, for the .resc/.robot files. */
   renodeName?: string;
@@ -39,14 +43,30 @@ const BOARD_CONSOLES: Record<string, ConsoleUart> = {
   stm32f746: {
     kind: 'stm32-v2',
     base: 0x40011000,
+    uart: 'USART1',
+    apb: 2,
     clockHz: 16_000_000,
     pinmux: { gpioEnable: { register: RCC_F4_F7 + 0x30, bit: 0 }, uartEnable: { register: RCC_F4_F7 + 0x44, bit: 4 }, gpioBase: GPIOA_F4_F7, txPin: 9, alternateFunction: 7 },
     renodeName: 'sysbus.usart1',
-    note: 'USART1 TX on PA9 (STM32F746G-DISCO virtual COM port; NUCLEO-F746ZG uses USART3 on PD8), 115200 baud from HSI 16 MHz',
+    note: 'USART1 TX on PA9 (STM32F746G-DISCO virtual COM port), 115200 baud from APB2',
+  },
+  // Variant consoles: "<board>/<variant>".
+  'stm32f746/nucleo': {
+    kind: 'stm32-v2',
+    base: 0x40004800,
+    uart: 'USART3',
+    apb: 1,
+    clockHz: 16_000_000,
+    // RCC AHB1ENR bit 3 (GPIOD), APB1ENR bit 18 (USART3); GPIOD at 0x40020C00 (RM0385 §2.2.2).
+    pinmux: { gpioEnable: { register: RCC_F4_F7 + 0x30, bit: 3 }, uartEnable: { register: RCC_F4_F7 + 0x40, bit: 18 }, gpioBase: 0x40020c00, txPin: 8, alternateFunction: 7 },
+    renodeName: 'sysbus.usart3',
+    note: 'USART3 TX on PD8 (NUCLEO-F746ZG virtual COM port), 115200 baud from APB1',
   },
   stm32f412: {
     kind: 'stm32-v1',
     base: 0x40004400,
+    uart: 'USART2',
+    apb: 1,
     clockHz: 16_000_000,
     pinmux: { gpioEnable: { register: RCC_F4_F7 + 0x30, bit: 0 }, uartEnable: { register: RCC_F4_F7 + 0x40, bit: 17 }, gpioBase: GPIOA_F4_F7, txPin: 2, alternateFunction: 7 },
     renodeName: 'sysbus.usart2',
@@ -55,6 +75,8 @@ const BOARD_CONSOLES: Record<string, ConsoleUart> = {
   stm32f411: {
     kind: 'stm32-v1',
     base: 0x40004400,
+    uart: 'USART2',
+    apb: 1,
     clockHz: 16_000_000,
     pinmux: { gpioEnable: { register: RCC_F4_F7 + 0x30, bit: 0 }, uartEnable: { register: RCC_F4_F7 + 0x40, bit: 17 }, gpioBase: GPIOA_F4_F7, txPin: 2, alternateFunction: 7 },
     renodeName: 'sysbus.usart2',
@@ -63,6 +85,8 @@ const BOARD_CONSOLES: Record<string, ConsoleUart> = {
   stm32f405: {
     kind: 'stm32-v1',
     base: 0x40011000,
+    uart: 'USART1',
+    apb: 2,
     clockHz: 16_000_000,
     pinmux: { gpioEnable: { register: RCC_F4_F7 + 0x30, bit: 0 }, uartEnable: { register: RCC_F4_F7 + 0x44, bit: 4 }, gpioBase: GPIOA_F4_F7, txPin: 9, alternateFunction: 7 },
     renodeName: 'sysbus.usart1',
@@ -71,6 +95,8 @@ const BOARD_CONSOLES: Record<string, ConsoleUart> = {
   stm32h743: {
     kind: 'stm32-v2',
     base: 0x40004800,
+    uart: 'USART3',
+    apb: 1,
     clockHz: 64_000_000,
     // RCC at 0x58024400: AHB4ENR 0xE0 (GPIOD bit 3), APB1LENR 0xE8 (USART3 bit 18); GPIOD at 0x58020C00.
     pinmux: { gpioEnable: { register: 0x58024400 + 0xe0, bit: 3 }, uartEnable: { register: 0x58024400 + 0xe8, bit: 18 }, gpioBase: 0x58020c00, txPin: 8, alternateFunction: 7 },
@@ -90,7 +116,10 @@ function standInUart(board: Board): ConsoleUart {
 
 export function consoleFor(board: Board, link: 'board' | 'qemu'): ConsoleUart {
   if (link === 'qemu' || board.emulated) return standInUart(board);
-  return BOARD_CONSOLES[board.name] ?? NONE;
+  const c = (board.variant !== undefined ? BOARD_CONSOLES[`${board.name}/${board.variant}`] : undefined) ?? BOARD_CONSOLES[board.name] ?? NONE;
+  const named = board.variant !== undefined ? board.variants?.[board.variant]?.console : undefined;
+  if (named !== undefined && c.uart !== named) throw new Error(`board ${board.name}, variant ${board.variant}: console ${named} has no entry in src/emu/console.ts (found ${c.uart ?? 'none'})`);
+  return c;
 }
 
 const KIND_NUMBER: Record<UartKind, number> = { none: 0, cmsdk: 1, 'stm32-v1': 2, 'stm32-v2': 3 };

@@ -12,6 +12,7 @@ import { cComment, cIdentifier } from '../codegen/escape.ts';
 import { InputError } from '../errors.ts';
 import { readJson } from '../io/read-input.ts';
 import { STACK_BYTES } from '../schedule/sram-layout.ts';
+import { CLOCK_CONFIG_HEADER, clockSetup, renderClockConfig } from './clock-config.ts';
 import { consoleFor } from './console.ts';
 import { BENCH_VECTORS_BASE, linkLayout, renderLinkerScript, VECTOR_TABLE_BYTES, type LinkLayout } from './link-layout.ts';
 import { MACHINE_TICK_HZ, qemuArguments } from './qemu-args.ts';
@@ -215,6 +216,8 @@ export function writeFirmwareProject(dir: string, spec: FirmwareSpec): FirmwareP
       qemuTickHz: tickHz ?? 0,
     }),
   );
+  const clock = board.emulated ? null : clockSetup(board);
+  if (clock) write(CLOCK_CONFIG_HEADER, renderClockConfig(board, clock));
   write('test_vectors.c', renderTestVectors(spec.testSets, modelComment));
   const blob = vectorsBlob(spec.testSets);
   fs.writeFileSync(path.join(dir, VECTORS_FILE), blob);

@@ -3,6 +3,7 @@
 // So a build by hand (make) and a build by mcu-nas run the same commands.
 import type { Board } from '../board/schema.ts';
 import { InputError, show } from '../errors.ts';
+import { clockSetup } from './clock-config.ts';
 import { consoleDefines, consoleFor } from './console.ts';
 
 export interface LinkRecipe {
@@ -49,15 +50,25 @@ export function buildRecipe(board: Board, opts: { sources: string[]; includeDirs
   // GCC 12 rejects +nodsp; undefining the feature macro keeps the kernels on their plain C paths.
   if (!board.dsp && ['cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55'].includes(board.core)) cpuFlags.push('-U__ARM_FEATURE_DSP');
   const common = ['-DMCUNAS_FIRMWARE=1'];
-  const boardDefines = [...common, '-DMCUNAS_LINK_QEMU=0', '-DMCUNAS_SEMIHOSTING=0', ...consoleDefines(consoleFor(board, 'board'))];
-  if (board.core === 'cortex-m7' && !board.emulated) boardDefines.push('-DMCUNAS_ENABLE_CACHES=1');
+  const boardConsole = consoleFor(board, 'board');
+  const boardDefines = [...common, '-DMCUNAS_LINK_QEMU=0', '-DMCUNAS_SEMIHOSTING=0', ...consoleDefines(boardConsole)];
+  // The board's clock tree, set up before main (board link only: QEMU's machines have no clock controller).
+  const clock = board.emulated ? null : clockSetup(board);
+  const boardSources: string[] = [];
+  if (clock) {
+    boardSources.push(clock.source);
+    boardDefines.push('-DMCUNAS_CLOCK_INIT=1');
+    if (boardConsole.apb !== undefined) boardDefines.push(`-DMCUNAS_UART_APB=${boardConsole.apb}`);
+  }
+  const caches = board.clock.chip !== 'fixed' && 'coreCaches' in board.clock ? board.clock.coreCaches : undefined;
+  if (board.core === 'cortex-m7' && !board.emulated && (caches?.instruction || caches?.data)) boardDefines.push('-DMCUNAS_ENABLE_CACHES=1');
   return {
     cpuFlags,
     cflags: [`-${opts.optimize}`, '-g', '-std=c99', '-Wall', '-Wextra', '-ffunction-sections', '-fdata-sections', '-fno-common'],
     includeDirs: ['.', 'runtime', ...opts.includeDirs.map((d) => checkedPath(d, 'include folder'))],
     sources: [...RUNTIME_SOURCES, 'main.c', ...opts.sources.map((s) => checkedPath(s, 'model source'))],
     ldflags: ['-nostartfiles', '--specs=nano.specs', '--specs=nosys.specs', '-Wl,--gc-sections'],
-    board: { script: 'link-board.ld', sources: [], defines: boardDefines, elf: 'firmware.elf', map: 'firmware.map', bin: 'firmware.bin', hex: 'firmware.hex' },
+    board: { script: 'link-board.ld', sources: boardSources, defines: boardDefines, elf: 'firmware.elf', map: 'firmware.map', bin: 'firmware.bin', hex: 'firmware.hex' },
     qemu: opts.hasQemuLink
       ? { script: 'link-qemu.ld', sources: [TEST_VECTORS_SOURCE], defines: [...common, '-DMCUNAS_LINK_QEMU=1', '-DMCUNAS_SEMIHOSTING=1', ...consoleDefines(consoleFor(board, 'qemu'))], elf: 'firmware-qemu.elf', map: 'firmware-qemu.map' }
       : null,

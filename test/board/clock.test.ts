@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUILTIN_BOARDS_DIR, listBoards, parseBoard } from '../../src/board/index.ts';
-import { clockProblems, clockTree, STM32_LIMITS, variantClock, type ClockSpec } from '../../src/board/clock.ts';
+import { clockProblems, clockTree, STM32_LIMITS, variantClock, type ClockSpec, type Stm32ClockSpec } from '../../src/board/clock.ts';
 import { runCliAsync as runCli } from '../helpers/run-cli.ts';
 
 const boards = listBoards();
@@ -75,7 +75,7 @@ describe('every board: the clock section recomputes to the rated clock, within t
 });
 
 /** The stm32f746 file with its clock changed: the problems clock.ts finds, as "path: message". */
-function f746With(clock: Partial<Extract<ClockSpec, { chip: 'stm32f746' }>>, clockHz = 216e6) {
+function f746With(clock: Partial<Stm32ClockSpec>, clockHz = 216e6) {
   const b = raw('stm32f746');
   const c = { ...b.clock, ...clock } as ClockSpec;
   return clockProblems({ clockHz, core: 'cortex-m7', clock: c }).map((p) => `${p.path.join('.')}: ${p.message}`);
@@ -116,7 +116,7 @@ describe('board loading refuses an inconsistent clock', () => {
     const b = raw('stm32f411');
     expect(() => parseBoard({ ...b, clock: { ...b.clock, flashWaitStates: 2 } }, 'stm32f411.json')).toThrow(/stm32f411\.json: field "clock\.flashWaitStates": .*at least 3/);
     expect(() => parseBoard({ ...b, memoryTiming: { ...(b.memoryTiming as object), flashWaitStates: 3 } }, 'stm32f411.json')).toThrow(/field "memoryTiming\.flashWaitStates": .*clock\.flashWaitStates/);
-    const f7 = raw('stm32f746') as Record<string, unknown> & { variants: Record<string, Record<string, unknown>> };
+    const f7 = raw('stm32f746') as unknown as Record<string, unknown> & { variants: Record<string, Record<string, unknown>> };
     const badVariant = { ...f7, variants: { ...f7.variants, nucleo: { ...f7.variants.nucleo, pll: { m: 2, n: 108, p: 2, q: 9 } } } };
     expect(() => parseBoard(badVariant, 'stm32f746.json')).toThrow(/field "variants\.nucleo\.pll\.m": .*PLL input of 4 MHz|field "variants\.nucleo\.pll": /);
   });
