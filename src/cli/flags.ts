@@ -69,7 +69,7 @@ export const FLAGS = {
   'max-peak-kb': { type: 'number', describe: "budget of peak activation in KB (the lab's KBPeakMemory)", above: 0, max: 1e7 },
   'max-sram-kb': { type: 'number', describe: 'budget of planned SRAM in KB (needs --board)', above: 0, max: 1e7 },
   'max-flash-kb': { type: 'number', describe: 'budget of planned flash in KB (needs --board)', above: 0, max: 1e7 },
-  'max-latency-ms': { type: 'number', describe: 'with --verify-top: drop candidates whose estimated latency on the board is above this, in ms', above: 0, max: 1e7 },
+  'max-latency-ms': { type: 'number', describe: "with --board: keep candidates whose predicted latency (the board's per-op latency table) is at most this, in ms; with --verify-top the measured cycle-model latency decides too", above: 0, max: 1e7 },
   algo: { type: 'string', describe: 'search algorithm', choices: ['evolution', 'random'], default: 'evolution' },
   population: { type: 'number', describe: 'evolution: population size', default: EVO.population, int: true, min: 1, max: 100_000 },
   generations: { type: 'number', describe: "evolution: generations (the lab's max_time_budget)", default: EVO.generations, int: true, min: 0, max: 100_000 },

@@ -7,6 +7,7 @@ import { randomSearch } from '../search/random-search.ts';
 import { analyticMeasure } from '../search/measure.ts';
 import type { Measure } from '../search/candidate.ts';
 import { boardMeasure } from '../predict/board-efficiency.ts';
+import { archLatency, latencyTableProblem } from '../predict/latency.ts';
 import { loadBoard } from '../board/index.ts';
 import { parsePatch } from './flag-checks.ts';
 import { defineCommand, SUPERNET_FLAGS, supernetRequest, type SupernetFlags } from './flags.ts';
@@ -17,6 +18,14 @@ import type { Constraints } from '../search/constraints.ts';
 import { loadAccuracyModel } from '../predict/load-model.ts';
 import { writeFileAtomic } from '../io/read-input.ts';
 import { log, printJson, printLine, type GlobalFlags } from './output.ts';
+
+/** Measured (cycle model) latency, and the latency table's prediction beside it. */
+function latencyText(v: { latencyMs: number | null; predictedLatencyMs: number | null; patch: unknown }): string {
+  const measured = v.latencyMs === null ? 'no measured latency' : `${v.latencyMs.toFixed(2)} ms measured`;
+  if (v.predictedLatencyMs === null) return measured;
+  const err = v.latencyMs === null ? '' : ` (${(((v.predictedLatencyMs - v.latencyMs) / v.latencyMs) * 100).toFixed(1)} %${v.patch ? ', the prediction is layer by layer, the build patch-based' : ''})`;
+  return `${measured}, ${v.predictedLatencyMs.toFixed(2)} ms predicted${err}`;
+}
 
 /** A file search --out wrote: an arch config and nothing else. */
 function isArchFile(bytes: Buffer): boolean {
@@ -87,8 +96,7 @@ export const searchCommand = defineCommand<Args>({
     if ((a['max-sram-kb'] !== undefined || a['max-flash-kb'] !== undefined) && a.board === undefined)
       throw new InputError('--max-sram-kb and --max-flash-kb are planned for a board: give --board too');
     if (a['verify-top'] !== undefined && a.board === undefined) throw new InputError('--verify-top runs the firmware of a board: give --board too');
-    if (a['max-latency-ms'] !== undefined && a['verify-top'] === undefined)
-      throw new InputError('--max-latency-ms is measured in the emulator: give --verify-top K too');
+    if (a['max-latency-ms'] !== undefined && a.board === undefined) throw new InputError('--max-latency-ms is predicted for a board: give --board too');
 
     const out = a.out === undefined ? undefined : claimOutputFile(a.out, '--out', isArchFile, a.force);
     const trainedRequest = supernetRequest(a);
@@ -106,6 +114,15 @@ export const searchCommand = defineCommand<Args>({
       measure = b.measure;
       constraints.sramKB = Math.min(a['max-sram-kb'] ?? Infinity, b.budget.sramKB);
       constraints.flashKB = Math.min(a['max-flash-kb'] ?? Infinity, b.budget.flashKB);
+      if (a['max-latency-ms'] !== undefined) {
+        // Predicted from the per-op latency table, no emulation per candidate (src/predict/latency.ts).
+        const problem = latencyTableProblem(board);
+        if (problem) throw new InputError(`--max-latency-ms: ${problem}`);
+        const latency = archLatency(board);
+        const planned = measure;
+        measure = (c) => ({ ...planned(c), latencyMs: latency(c) });
+        constraints.latencyMs = a['max-latency-ms'];
+      }
     }
     const model = loadAccuracyModel(a.predictor);
     const rng = new Rng(a.seed);
@@ -123,10 +140,12 @@ export const searchCommand = defineCommand<Args>({
           });
     const ms = performance.now() - t0;
     if (!a.json) log(`searched ${result.stats.predictions} predictions in ${ms.toFixed(0)} ms`);
-    let verified: VerifiedCandidate[] | undefined;
+    let verified: (VerifiedCandidate & { predictedLatencyMs: number | null })[] | undefined;
     if (board !== undefined && a['verify-top'] !== undefined) {
       const { verifyCandidates } = await import('../search/verify.ts');
-      verified = await verifyCandidates(result.evaluated, {
+      // Predicted (latency table) beside measured (cycle model) latency, where the table has the board.
+      const predicted = board && latencyTableProblem(board) === null ? archLatency(board) : null;
+      verified = (await verifyCandidates(result.evaluated, {
         board,
         top: a['verify-top'],
         maxLatencyMs: a['max-latency-ms'],
@@ -134,7 +153,7 @@ export const searchCommand = defineCommand<Args>({
         seed: a.seed,
         log: a.json ? undefined : log,
         trained: supernet ? (arch) => supernet.graphFor(arch) : undefined,
-      });
+      })).map((v) => ({ ...v, predictedLatencyMs: predicted ? predicted(v.arch) : null }));
       // The measured firmware, not the prediction, decides: the best candidate that passed wins.
       const winner = verified.find((v) => v.ok);
       if (!winner)
@@ -154,7 +173,7 @@ export const searchCommand = defineCommand<Args>({
     for (const v of verified ?? [])
       printLine(
         v.ok
-          ? `  verified      ${v.predictedAccuracy.toFixed(2)}%: ${v.instructions} instructions, ~${v.latencyMs?.toFixed(1)} ms, SRAM ${v.sramUsedBytes} B, flash ${v.flashUsedBytes} B`
+          ? `  verified      ${v.predictedAccuracy.toFixed(2)}%: ${v.instructions} instructions, ${latencyText(v)}, SRAM ${v.sramUsedBytes} B, flash ${v.flashUsedBytes} B`
           : `  dropped       ${v.predictedAccuracy.toFixed(2)}%: ${v.dropped}`,
       );
     if (a.out) printLine(`  written to    ${a.out}`);

@@ -150,7 +150,7 @@ function viewModel(r: MemoryReport) {
         instructions: op ? num(op.instructions) : '',
         cycles: op && op.cycles !== null ? num(op.cycles) : '',
         cyclesPerMac: op && l.macs ? ((op.cycles ?? op.instructions) / l.macs).toFixed(2) : '',
-        tensors: l.liveTensors.map((t) => t.name).join(', '),
+        tensors: l.liveTensors.map((t) => ({ parts: breakable(t.name) })),
       };
     }),
   };

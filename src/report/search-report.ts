@@ -5,7 +5,9 @@
 // computes them (coordinates in scatter.ts and arch-picture.ts).
 import type { ArchConfig } from '../space/config.ts';
 import { archKey } from '../space/config.ts';
+import { addToOutputFolder } from '../io/output-folder.ts';
 import { archView, layoutArch } from './arch-picture.ts';
+import { renderArchSvg } from './arch-svg.ts';
 import { reportTemplate, TEMPLATES_DIR } from './render-html.ts';
 import { formatCount } from './scale.ts';
 import { layoutScatter, scatterView, type ScatterPoint } from './scatter.ts';
@@ -207,4 +209,22 @@ export function searchReportInput(
 /** The search report as one self-contained HTML page (inline SVG and CSS, no scripts). */
 export function renderSearchHtml(r: SearchReportInput, templatesDir = TEMPLATES_DIR): string {
   return reportTemplate('report/search.html.hbs', templatesDir)(viewModel(r));
+}
+
+export const SEARCH_HTML = 'search.html';
+export const SEARCH_JSON = 'search.json';
+export const WINNER_SVG = 'winner.svg';
+
+/**
+ * Writes DIR/search.html, DIR/winner.svg (the winner's architecture) and DIR/search.json (`summary`, as
+ * --json prints it) into an output folder claimed before the search (claimOutputFolder).
+ */
+export function writeSearchReport(dir: string, r: SearchReportInput, summary: unknown): { html: string; svg: string; json: string } {
+  addToOutputFolder(
+    dir,
+    { [SEARCH_HTML]: renderSearchHtml(r), [WINNER_SVG]: renderArchSvg(r.winner.arch), [SEARCH_JSON]: `${JSON.stringify(summary, null, 1)}\n` },
+    '--report',
+  );
+  const at = (f: string) => `${dir.replace(/\/$/, '')}/${f}`;
+  return { html: at(SEARCH_HTML), svg: at(WINNER_SVG), json: at(SEARCH_JSON) };
 }

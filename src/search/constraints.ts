@@ -11,6 +11,8 @@ export interface Figures {
   flashKB?: number;
   /** The planner's verdict on the board (false also when no buffer placement fits split SRAM). */
   fitsBoard?: boolean;
+  /** Predicted latency of one inference on the board (src/predict/latency.ts), when a latency budget is given. */
+  latencyMs?: number;
 }
 
 export interface Constraints {
@@ -18,9 +20,10 @@ export interface Constraints {
   KBPeakMemory?: number;
   sramKB?: number;
   flashKB?: number;
+  latencyMs?: number;
 }
 
-export const CONSTRAINT_KEYS = ['millionMACs', 'KBPeakMemory', 'sramKB', 'flashKB'] as const;
+export const CONSTRAINT_KEYS = ['millionMACs', 'KBPeakMemory', 'sramKB', 'flashKB', 'latencyMs'] as const;
 export type ConstraintKey = (typeof CONSTRAINT_KEYS)[number];
 
 /** Every figure present in the target must be <= it. */
@@ -45,4 +48,5 @@ export const CONSTRAINT_FLAGS: Record<ConstraintKey, string> = {
   KBPeakMemory: '--max-peak-kb',
   sramKB: '--max-sram-kb',
   flashKB: '--max-flash-kb',
+  latencyMs: '--max-latency-ms',
 };

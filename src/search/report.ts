@@ -20,6 +20,8 @@ export interface SearchSummary {
   flashBytes?: number;
   sramKB?: number;
   flashKB?: number;
+  /** Predicted latency on the board (the latency table), when a latency budget was given. */
+  predictedLatencyMs?: number;
   algo: 'evolution' | 'random';
   seed: number;
   board?: string;
@@ -69,6 +71,7 @@ export function summarize(
     peakBytes: p.peakBytes,
     ...(b.figures.sramKB !== undefined ? { sramBytes: Math.round(b.figures.sramKB * 1024), sramKB: b.figures.sramKB } : {}),
     ...(b.figures.flashKB !== undefined ? { flashBytes: Math.round(b.figures.flashKB * 1024), flashKB: b.figures.flashKB } : {}),
+    ...(b.figures.latencyMs !== undefined ? { predictedLatencyMs: b.figures.latencyMs } : {}),
     ...meta,
     predictions: r.stats.predictions,
     measured: r.stats.measured,

@@ -12,6 +12,7 @@ const UNITS: Record<Exclude<keyof Figures, 'fitsBoard'>, string> = {
   KBPeakMemory: 'KB of peak activation',
   sramKB: 'KB of SRAM',
   flashKB: 'KB of flash',
+  latencyMs: 'ms of predicted latency',
 };
 
 const fmt = (v: number) => String(Math.round(v * 1000) / 1000);

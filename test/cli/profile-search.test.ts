@@ -153,7 +153,7 @@ describe('mcu-nas search', () => {
     [['--population', '0'], /--population: expected an integer from 1 to 100000, got 0/],
     [['--arch-mutate-prob', '2'], /--arch-mutate-prob: expected a number from 0 to 1, got 2/],
     [['--predictor', '/nonexistent.pth'], /nonexistent\.pth: no such file/],
-    [['--max-latency-ms', '5'], /give --verify-top K too/],
+    [['--max-latency-ms', '5'], /--max-latency-ms is predicted for a board: give --board too/],
   ])('bad usage %j exits 2 with one error line', async (args, pattern) => {
     const r = await runCli(['search', '--generations', '1', ...args]);
     expect(r.code).toBe(2);

@@ -4,7 +4,10 @@
 // Cortex-M4 (stm32f411) board, run once in QEMU -icount on the board's emulator stand-in, outputs checked
 // against the int8 interpreter (a mismatch stops the run). Printed per board and model: instructions of one
 // inference, per MAC, the own/CMSIS-NN ratio, flash and SRAM used; then per op kind (pointwise, depthwise,
-// dense conv, fully connected, add, pooling, ...): MACs and instructions per MAC of each backend.
+// dense conv, fully connected, add, pooling, ...): MACs and instructions per MAC of each backend. Beside the
+// instructions: the cycle model's cycles and milliseconds at the board's clock (QEMU plugin mix x
+// boards/cores/<core>.json x the board's memory timing), "-" when the plugin is not available.
+// --boards nucleo-l4r5zi,stm32f746 --models vww,ad gives the MLPerf Tiny comparison of the README.
 // A model that does not fit a board (flash or SRAM) is reported as such.
 //   node --import tsx tools/bench/models.ts [--boards stm32f746,stm32f411] [--models vww,ic,ad,mcunet] [--cmsis-nn DIR] [--json]
 import fs from 'node:fs';
@@ -30,11 +33,13 @@ const MODELS = [
 
 interface Measured {
   instructions: number;
+  cycles: number | null;
+  latencyMs: number | null;
   macs: number;
   flashBytes: number;
   sramBytes: number;
   /** Per op kind: MACs and instructions. */
-  kinds: Map<string, { macs: number; instructions: number; ops: number }>;
+  kinds: Map<string, { macs: number; instructions: number; cycles: number; ops: number }>;
 }
 
 type Outcome = Measured | { unfit: string };
@@ -53,20 +58,22 @@ async function measure(source: ModelSource, board: Board, backend: KernelBackend
   if (!out.fits) return { unfit: out.fitReasons.join('; ') };
   const { report } = await runCompiled(dir);
   if (!report.ok) throw new Error(`${source.name} on ${board.name} (${backend}): firmware ${report.outcome}`);
-  const kinds = new Map<string, { macs: number; instructions: number; ops: number }>();
+  const kinds = new Map<string, { macs: number; instructions: number; cycles: number; ops: number }>();
   for (const op of report.perOp) {
     const k = kindOf(op, p.q);
-    const e = kinds.get(k) ?? { macs: 0, instructions: 0, ops: 0 };
+    const e = kinds.get(k) ?? { macs: 0, instructions: 0, cycles: 0, ops: 0 };
     e.macs += op.macs;
     e.instructions += op.instructions;
+    e.cycles += op.cycles ?? 0;
     e.ops++;
     kinds.set(k, e);
   }
-  return { instructions: report.instructions, macs: report.macs, flashBytes: report.flashUsedBytes, sramBytes: report.sramUsedBytes, kinds };
+  return { instructions: report.instructions, cycles: report.cycles, latencyMs: report.latencyMs, macs: report.macs, flashBytes: report.flashUsedBytes, sramBytes: report.sramUsedBytes, kinds };
 }
 
 const m = (x: number) => `${(x / 1e6).toFixed(3)} M`;
 const perMac = (instr: number, macs: number) => (macs > 0 ? (instr / macs).toFixed(2) : '-');
+const cyc = (x: Measured) => (x.cycles === null ? 'no cycles (no QEMU plugin)' : `${m(x.cycles)} cycles, ${perMac(x.cycles, x.macs)}/MAC, ${x.latencyMs!.toFixed(2)} ms`);
 
 async function main() {
   if (!haveBuildAndQemu()) throw new Error('needs arm-none-eabi-gcc and qemu-system-arm');
@@ -82,7 +89,7 @@ async function main() {
   const log = (s: string) => {
     if (!json) console.log(s);
   };
-  log(`whole models, instructions of one inference (QEMU -icount), layer by layer; own kernels${cmsisRoot ? ` vs CMSIS-NN (${cmsisRoot})` : ' (set CMSIS_NN_ROOT for CMSIS-NN beside them)'}`);
+  log(`whole models, instructions and cycle-model cycles of one inference (QEMU -icount + plugin), layer by layer; own kernels${cmsisRoot ? ` vs CMSIS-NN (${cmsisRoot})` : ' (set CMSIS_NN_ROOT for CMSIS-NN beside them)'}`);
   try {
     for (const model of models) {
       const source = await fileSource(sharedPath(model.file), { seed: 1, calibrationSamples: 4, testSets: 1 });
@@ -99,31 +106,36 @@ async function main() {
         }
         const cmOk = cm && !('unfit' in cm) ? cm : null;
         log(
-          `  own: ${m(own.instructions)} instructions, ${perMac(own.instructions, own.macs)}/MAC (${m(own.macs)} MACs), flash ${own.flashBytes} B, SRAM ${own.sramBytes} B` +
+          `  own: ${m(own.instructions)} instructions, ${perMac(own.instructions, own.macs)}/MAC (${m(own.macs)} MACs); ${cyc(own)}; flash ${own.flashBytes} B, SRAM ${own.sramBytes} B` +
             (cmOk
-              ? `\n  CMSIS-NN: ${m(cmOk.instructions)} instructions, ${perMac(cmOk.instructions, cmOk.macs)}/MAC, flash ${cmOk.flashBytes} B, SRAM ${cmOk.sramBytes} B; own/CMSIS-NN ${(own.instructions / cmOk.instructions).toFixed(3)}`
+              ? `\n  CMSIS-NN: ${m(cmOk.instructions)} instructions, ${perMac(cmOk.instructions, cmOk.macs)}/MAC; ${cyc(cmOk)}; flash ${cmOk.flashBytes} B, SRAM ${cmOk.sramBytes} B; own/CMSIS-NN ${(own.instructions / cmOk.instructions).toFixed(3)}`
               : cm
                 ? `\n  CMSIS-NN: does not fit (${'unfit' in cm ? cm.unfit : ''})`
                 : ''),
         );
-        log(`  ${'op kind'.padEnd(18)} ${'ops'.padStart(4)} ${'MACs'.padStart(11)} ${'own instr'.padStart(11)} ${'own/MAC'.padStart(8)}${cmOk ? ` ${'CMSIS instr'.padStart(12)} ${'CMSIS/MAC'.padStart(9)} ${'ratio'.padStart(6)}` : ''}`);
+        log(
+          `  ${'op kind'.padEnd(18)} ${'ops'.padStart(4)} ${'MACs'.padStart(11)} ${'own instr'.padStart(11)} ${'own/MAC'.padStart(8)} ${'own cyc'.padStart(11)} ${'cyc/MAC'.padStart(8)}` +
+            (cmOk ? ` ${'CMSIS instr'.padStart(12)} ${'CMSIS/MAC'.padStart(9)} ${'CMSIS cyc'.padStart(11)} ${'cyc/MAC'.padStart(8)} ${'ratio'.padStart(6)}` : ''),
+        );
         const kinds = [...own.kinds.entries()].sort((a, b) => b[1].instructions - a[1].instructions);
         const perKind: Record<string, unknown>[] = [];
         for (const [k, v] of kinds) {
           const c = cmOk?.kinds.get(k);
           log(
-            `  ${k.padEnd(18)} ${String(v.ops).padStart(4)} ${String(v.macs).padStart(11)} ${String(v.instructions).padStart(11)} ${perMac(v.instructions, v.macs).padStart(8)}` +
-              (c ? ` ${String(c.instructions).padStart(12)} ${perMac(c.instructions, c.macs).padStart(9)} ${(v.instructions / c.instructions).toFixed(2).padStart(6)}` : ''),
+            `  ${k.padEnd(18)} ${String(v.ops).padStart(4)} ${String(v.macs).padStart(11)} ${String(v.instructions).padStart(11)} ${perMac(v.instructions, v.macs).padStart(8)} ${String(v.cycles).padStart(11)} ${perMac(v.cycles, v.macs).padStart(8)}` +
+              (c
+                ? ` ${String(c.instructions).padStart(12)} ${perMac(c.instructions, c.macs).padStart(9)} ${String(c.cycles).padStart(11)} ${perMac(c.cycles, c.macs).padStart(8)} ${(v.instructions / c.instructions).toFixed(2).padStart(6)}`
+                : ''),
           );
-          perKind.push({ kind: k, ops: v.ops, macs: v.macs, own: v.instructions, cmsisNn: c?.instructions ?? null });
+          perKind.push({ kind: k, ops: v.ops, macs: v.macs, own: v.instructions, ownCycles: v.cycles, cmsisNn: c?.instructions ?? null, cmsisNnCycles: c?.cycles ?? null });
         }
         rows.push({
           model: model.key,
           board: board.name,
           fits: true,
           macs: own.macs,
-          own: { instructions: own.instructions, flashBytes: own.flashBytes, sramBytes: own.sramBytes },
-          cmsisNn: cmOk ? { instructions: cmOk.instructions, flashBytes: cmOk.flashBytes, sramBytes: cmOk.sramBytes } : null,
+          own: { instructions: own.instructions, cycles: own.cycles, latencyMs: own.latencyMs, flashBytes: own.flashBytes, sramBytes: own.sramBytes },
+          cmsisNn: cmOk ? { instructions: cmOk.instructions, cycles: cmOk.cycles, latencyMs: cmOk.latencyMs, flashBytes: cmOk.flashBytes, sramBytes: cmOk.sramBytes } : null,
           ratio: cmOk ? own.instructions / cmOk.instructions : null,
           perKind,
         });
