@@ -49,6 +49,16 @@ export const COMMANDS: Record<string, CommandEntry> = {
     describe: 'top-1 accuracy of a model on a labelled dataset, float vs int8, and optionally N images confirmed in QEMU',
     load: async () => (await import('./evaluate.ts')).evaluateCommand,
   },
+  merge: {
+    command: 'merge [parts..]',
+    describe: 'combine the part files of `search --verify-top K --shard i/n` into the result one machine gives',
+    load: async () => (await import('./merge.ts')).mergeCommand,
+  },
+  ci: {
+    command: 'ci [model]',
+    describe: 'write a CI workflow (GitHub Actions, or GitLab CI): per board, build the firmware, check it in QEMU, run its Renode tests',
+    load: async () => (await import('./ci.ts')).ciCommand,
+  },
 };
 
 /** The command a command line names: its first word that is not a flag (the global flags are switches). */

@@ -8,7 +8,7 @@ import { loadBoard } from '../board/index.ts';
 import { DEFAULT_PREPROCESS, normalisationFromFlags, type Interpolation, type Preprocess } from '../data/index.ts';
 import { checkEmulated, DEFAULT_WORST_IMAGES, evaluateModel, writeEvaluateReport } from '../pipeline/evaluate.ts';
 import type { KernelBackend } from '../schedule/index.ts';
-import { log, printJson, printLine, type GlobalFlags } from './output.ts';
+import { log, printJson, printLine, type GlobalFlags, isQuiet } from './output.ts';
 import { defineCommand, SUPERNET_FLAGS, supernetRequest, type SupernetFlags } from './flags.ts';
 import { supernetWeights } from '../pipeline/supernet-weights.ts';
 
@@ -49,6 +49,7 @@ function progressBar() {
   let started = false;
   return {
     start: (total: number) => {
+      if (isQuiet()) return;
       bar.start(total, 0);
       started = true;
     },

@@ -36,7 +36,6 @@ export const FLAGS = {
   board: { type: 'string', describe: 'target board (see `mcu-nas boards`)', default: DEFAULT_BOARD },
   'boards-dir': { type: 'string', describe: 'a folder of extra board files (*.json); they add to or replace built-in boards' },
   variant: { type: 'string', describe: "the board's variant, a carrier board with its own oscillator and console UART (e.g. stm32f746: disco, nucleo; see boards/<board>.json)" },
-  variant: { type: 'string', describe: "the board's variant, a carrier board with its own oscillator and console UART (e.g. stm32f746: disco, nucleo; see boards/<board>.json)" },
   patch: { type: 'string', describe: 'patch-based inference: auto (the fastest plan that fits: layer by layer when it fits), min-sram (the smallest SRAM), off, or <n>x<n>@<layer>', default: 'off' },
   kernels: { type: 'string', describe: 'kernel backend', choices: ['own', 'cmsis-nn'], default: 'own' },
   'cmsis-nn': { type: 'string', describe: 'CMSIS-NN checkout for --kernels cmsis-nn (default: $CMSIS_NN_ROOT)' },
@@ -150,6 +149,7 @@ export function supernetRequest(a: SupernetFlags, input?: string): SupernetReque
 export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
   json: { type: 'boolean', describe: 'print one JSON object on stdout and nothing else there' },
   debug: { type: 'boolean', describe: 'show stack traces of internal errors' },
+  quiet: { type: 'boolean', describe: 'no progress bars or stage lines on stderr (errors still print)' },
 };
 
 /** A command's use of a table flag: as it is (true) or with its own default/description/bounds. */

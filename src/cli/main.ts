@@ -6,11 +6,13 @@ import { installExitCleanup } from '../io/cleanup.ts';
 import { checkSwitchWords, GLOBAL_FLAGS } from './flags.ts';
 import { commandModules } from './commands.ts';
 import { STDIN } from '../io/read-input.ts';
+import { setQuiet } from './output.ts';
 
 /** Runs the CLI and returns the exit code (0 ok, 1 failed check, 2 bad input or usage). */
 export async function main(argv: string[]): Promise<number> {
   let usageError: string | undefined;
   const debug = argv.includes('--debug');
+  setQuiet(argv.includes('--quiet'));
   installExitCleanup();
   const commands = await commandModules(argv);
   // yargs-parser swallows a lone "-"; pass it through as the stdin path that readText understands.

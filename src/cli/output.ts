@@ -5,6 +5,18 @@ import { printable } from '../errors.ts';
 export interface GlobalFlags {
   json?: boolean;
   debug?: boolean;
+  quiet?: boolean;
+}
+
+let quiet = false;
+
+/** --quiet: no progress or log lines on stderr (main sets it before a command runs; errors still print). */
+export function setQuiet(on: boolean): void {
+  quiet = on;
+}
+
+export function isQuiet(): boolean {
+  return quiet;
 }
 
 export function printJson(value: unknown): void {
@@ -18,6 +30,8 @@ export function printLine(text = ''): void {
   process.stdout.write(`${safe(text)}\n`);
 }
 
+/** A log or progress line on stderr, unless --quiet. */
 export function log(text: string): void {
+  if (quiet) return;
   process.stderr.write(`${safe(text)}\n`);
 }

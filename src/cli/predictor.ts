@@ -8,7 +8,7 @@ import { fitMetrics } from '../predict/metrics.ts';
 import { DEFAULT_PREDICTOR_FILE, loadPredictor } from '../predict/load-model.ts';
 import { PREDICTOR_FORMAT, savePredictorFile } from '../predict/predictor-file.ts';
 import { SCHEDULES, TRAIN_DEFAULTS, trainPredictor, type Schedule, type TrainProgress } from '../predict/train.ts';
-import { printJson, printLine, type GlobalFlags } from './output.ts';
+import { printJson, printLine, type GlobalFlags, isQuiet } from './output.ts';
 import { defineCommand } from './flags.ts';
 import { claimOutputFile, claimOutputFolder } from '../io/output-folder.ts';
 import { writePredictorReport } from '../report/predictor-report.ts';
@@ -108,7 +108,7 @@ const trainCommand = defineCommand<TrainArgs>({
     const targetScale = a['target-scale'];
     const data = readAccDataset(a.data);
     if (data.configs.length < 10) throw new InputError(`${a.data}: ${data.configs.length} rows are too few to train on (need at least 10)`);
-    const bar = progressBar(a.progress);
+    const bar = progressBar(a.progress && !isQuiet());
     let r;
     try {
       r = trainPredictor(

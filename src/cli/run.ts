@@ -3,7 +3,7 @@ import { CheckFailure } from '../errors.ts';
 import { defineCommand } from './flags.ts';
 import { runCompiled, type RunReport } from '../pipeline/run.ts';
 import { mergeRunIntoReport } from '../pipeline/report.ts';
-import { printJson, printLine, type GlobalFlags } from './output.ts';
+import { log, printJson, printLine, type GlobalFlags } from './output.ts';
 
 interface Args extends GlobalFlags {
   dir: string;
@@ -37,6 +37,7 @@ export const runCommand = defineCommand<Args>({
   flags: { emulator: true, timeout: true, 'allow-misfit': true },
   examples: [['$0 run fw', 'run the firmware in fw/ on the board\'s QEMU stand-in']],
   run: async (a) => {
+    if (!a.json) log(`run: ${a.dir}: building if needed, then running it in ${a.emulator === 'renode' ? 'Renode' : 'QEMU'} ...`);
     const { report } = await runCompiled(a.dir, { emulator: a.emulator, timeoutMs: a.timeout * 1000, allowMisfit: a['allow-misfit'] });
     if (!report.ok) {
       const why = report.outcome !== 'pass' ? `the firmware ended with ${report.outcome}` : `output of set ${report.sets.find((s) => !s.match)?.index} differs from the golden model`;

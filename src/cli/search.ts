@@ -15,9 +15,17 @@ import { claimOutputFile } from '../io/output-folder.ts';
 import { parseArchJson } from '../space/config.ts';
 import { paretoOf, summarize } from '../search/report.ts';
 import type { Constraints } from '../search/constraints.ts';
-import { loadAccuracyModel } from '../predict/load-model.ts';
+import { DEFAULT_PREDICTOR_FILE, loadAccuracyModel } from '../predict/load-model.ts';
 import { writeFileAtomic } from '../io/read-input.ts';
 import { log, printJson, printLine, type GlobalFlags } from './output.ts';
+import { counter } from './progress.ts';
+
+/** What the predicted accuracy is, and whose: the shipped predictor's data, or the user's file. */
+function predictedBy(file: string): string {
+  return file === DEFAULT_PREDICTOR_FILE
+    ? "the shipped accuracy MLP (predictors/mcunet-acc-mlp.json, trained on the lab's accuracy dataset): top-1 on Visual Wake Words of the subnet with the lab's trained super-network weights"
+    : `the predictor ${file} (it predicts what its training data measured)`;
+}
 
 /** Measured (cycle model) latency, and the latency table's prediction beside it. */
 function latencyText(v: { latencyMs: number | null; predictedLatencyMs: number | null; patch: unknown }): string {
@@ -127,6 +135,8 @@ export const searchCommand = defineCommand<Args>({
     const model = loadAccuracyModel(a.predictor);
     const rng = new Rng(a.seed);
     const t0 = performance.now();
+    // Silent with --json (stdout is the result; stderr stays empty for scripts).
+    const bar = a.json ? undefined : counter(a.algo === 'random' ? `search: ${a.samples} random subnets` : `search: evolution, ${a.population} x ${a.generations} generations`, a.algo === 'random' ? 1 : a.generations);
     const result =
       a.algo === 'random'
         ? randomSearch(model, measure, constraints, rng, { samples: a.samples })
@@ -137,9 +147,10 @@ export const searchCommand = defineCommand<Args>({
             mutationRatio: a['mutation-ratio'],
             archMutateProb: a['arch-mutate-prob'],
             resolutionMutateProb: a['resolution-mutate-prob'],
+            onGeneration: bar && ((g, best, feasible) => bar.update(g, { best: `${(100 * best).toFixed(2)} %`, feasible: String(feasible) })),
           });
     const ms = performance.now() - t0;
-    if (!a.json) log(`searched ${result.stats.predictions} predictions in ${ms.toFixed(0)} ms`);
+    bar?.stop(`search: ${result.stats.predictions} predictions in ${ms.toFixed(0)} ms, ${result.evaluated.length} within the budget (${result.stats.rejected} redrawn), best predicted ${(100 * result.best.accuracy).toFixed(2)} %`);
     let verified: (VerifiedCandidate & { predictedLatencyMs: number | null })[] | undefined;
     if (board !== undefined && a['verify-top'] !== undefined) {
       const { verifyCandidates } = await import('../search/verify.ts');
@@ -164,8 +175,9 @@ export const searchCommand = defineCommand<Args>({
     }
     const summary = summarize(result, { algo: a.algo, seed: a.seed, constraints, ...(a.board ? { board: a.board } : {}) });
     if (out) writeFileAtomic(out, `${JSON.stringify(summary.arch)}\n`);
-    if (a.json) return printJson({ ...summary, ...(verified ? { verified } : {}), pareto: paretoOf(result) });
-    printLine(`best subnet (${a.algo}, seed ${a.seed}): predicted accuracy ${summary.predictedAccuracy.toFixed(2)}%`);
+    if (a.json) return printJson({ ...summary, predictedBy: predictedBy(model.source), weights: supernet ? 'supernet' : 'seeded', ...(verified ? { verified } : {}), pareto: paretoOf(result) });
+    printLine(`best subnet (${a.algo}, seed ${a.seed}): predicted accuracy ${summary.predictedAccuracy.toFixed(2)} %`);
+    printLine(`  predicted by  ${predictedBy(model.source)}`);
     printLine(`  millionMACs   ${summary.millionMACs}`);
     printLine(`  KBPeakMemory  ${summary.KBPeakMemory}`);
     printLine(`  params        ${summary.params}`);
@@ -173,9 +185,13 @@ export const searchCommand = defineCommand<Args>({
     for (const v of verified ?? [])
       printLine(
         v.ok
-          ? `  verified      ${v.predictedAccuracy.toFixed(2)}%: ${v.instructions} instructions, ${latencyText(v)}, SRAM ${v.sramUsedBytes} B, flash ${v.flashUsedBytes} B`
-          : `  dropped       ${v.predictedAccuracy.toFixed(2)}%: ${v.dropped}`,
+          ? `  runs bit-exact on ${a.board} in QEMU (predicted ${v.predictedAccuracy.toFixed(2)} %): ${v.instructions} instructions, ${latencyText(v)}, SRAM ${v.sramUsedBytes} B, flash ${v.flashUsedBytes} B`
+          : `  dropped (predicted ${v.predictedAccuracy.toFixed(2)} %): ${v.dropped}`,
       );
     if (a.out) printLine(`  written to    ${a.out}`);
+    if (!supernet)
+      printLine(
+        "  note: the predicted accuracy is of the lab's trained super network; searched subnets compile with seeded, untrained weights and need training (or --supernet FILE with --verify-top: the lab's weights)",
+      );
   },
 });

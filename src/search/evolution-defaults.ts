@@ -9,6 +9,8 @@ export interface EvolutionOptions {
   resolutionMutateProb: number;
   /** Redraws allowed per child before falling back (bounded rejection sampling). */
   maxTries?: number;
+  /** After each generation: its number (1-based), the best predicted accuracy so far, and how many candidates (all within the budget) were predicted so far. */
+  onGeneration?: (generation: number, best: number, feasible: number) => void;
 }
 
 /** The lab's defaults (evolution.py); max_time_budget is the number of generations. */

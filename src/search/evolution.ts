@@ -56,6 +56,7 @@ export function evolutionSearch(
   }
   let population = score(first);
   const history: number[] = [];
+  let [bestSoFar, seen] = [-Infinity, 0]; // for onGeneration
 
   for (let g = 0; g < opts.generations; g++) {
     // Stable sort, best first: ties keep their order, so a seed gives one result.
@@ -81,6 +82,10 @@ export function evolutionSearch(
       children.push(s ?? { arch: cloneArch(a.arch), figures: a.figures });
     }
     population = parents.concat(score(children));
+    if (opts.onGeneration) {
+      for (; seen < evaluated.length; seen++) bestSoFar = Math.max(bestSoFar, evaluated[seen].accuracy);
+      opts.onGeneration(g + 1, bestSoFar, evaluated.length);
+    }
   }
 
   let best = evaluated[0];
