@@ -56,7 +56,7 @@ const hasScript = spawnSync('sh', ['-c', 'command -v script'], { stdio: 'ignore'
 describe.skipIf(!hasScript)('stderr that is a terminal (util-linux script)', () => {
   it('search draws a cli-progress bar with the generation, best so far and feasible count', () => {
     const cmd = [process.execPath, path.join(REPO, 'bin/mcu-nas.js'), 'search', '--max-macs', '60', '--max-peak-kb', '250', '--population', '50', '--generations', '40', '--seed', '1'].map((w) => `'${w}'`).join(' ');
-    const env = { ...process.env, COLUMNS: '160' };
+    const env: NodeJS.ProcessEnv = { ...process.env, COLUMNS: '160' };
     delete env.MCU_NAS_PROGRESS;
     const r = spawnSync('script', ['-qec', `${cmd} 2>&1 >/dev/null`, '/dev/null'], { encoding: 'utf8', env, timeout: 60_000 });
     expect(r.status, r.stdout).toBe(0);
