@@ -12,6 +12,7 @@ import { loadBoard } from '../board/index.ts';
 import { parsePatch } from './flag-checks.ts';
 import { defineCommand, SUPERNET_FLAGS, supernetRequest, type SupernetFlags } from './flags.ts';
 import { claimOutputFile } from '../io/output-folder.ts';
+import { isPartFile, makePart, parseShard } from '../search/shard.ts';
 import { parseArchJson } from '../space/config.ts';
 import { paretoOf, summarize } from '../search/report.ts';
 import type { Constraints } from '../search/constraints.ts';
@@ -67,6 +68,8 @@ interface Args extends GlobalFlags, SupernetFlags {
   force: boolean;
   'verify-top'?: number;
   'max-latency-ms'?: number;
+  jobs?: number;
+  shard?: string;
 }
 
 export const searchCommand = defineCommand<Args>({
@@ -94,6 +97,8 @@ export const searchCommand = defineCommand<Args>({
     force: true,
     'verify-top': true,
     'max-latency-ms': true,
+    jobs: { describe: 'with --verify-top: candidates compiled and run in parallel (default: one per core)' },
+    shard: true,
     ...SUPERNET_FLAGS,
   },
   examples: [
@@ -106,7 +111,9 @@ export const searchCommand = defineCommand<Args>({
     if (a['verify-top'] !== undefined && a.board === undefined) throw new InputError('--verify-top runs the firmware of a board: give --board too');
     if (a['max-latency-ms'] !== undefined && a.board === undefined) throw new InputError('--max-latency-ms is predicted for a board: give --board too');
 
-    const out = a.out === undefined ? undefined : claimOutputFile(a.out, '--out', isArchFile, a.force);
+    const shard = a.shard === undefined ? undefined : parseShard(a.shard);
+    if (shard && (a['verify-top'] === undefined || a.out === undefined)) throw new InputError('--shard i/n verifies a share of --verify-top K and writes it to --out FILE (for mcu-nas merge): give both');
+    const out = a.out === undefined ? undefined : claimOutputFile(a.out, '--out', shard ? isPartFile : isArchFile, a.force);
     const trainedRequest = supernetRequest(a);
     if (trainedRequest && a['verify-top'] === undefined) throw new InputError('--supernet gives the verified candidates trained weights: give --verify-top K too');
     // The checkpoint reader and the compile/QEMU path load only when asked for (a plain search starts fast).
@@ -153,7 +160,7 @@ export const searchCommand = defineCommand<Args>({
     bar?.stop(`search: ${result.stats.predictions} predictions in ${ms.toFixed(0)} ms, ${result.evaluated.length} within the budget (${result.stats.rejected} redrawn), best predicted ${(100 * result.best.accuracy).toFixed(2)} %`);
     let verified: (VerifiedCandidate & { predictedLatencyMs: number | null })[] | undefined;
     if (board !== undefined && a['verify-top'] !== undefined) {
-      const { verifyCandidates } = await import('../search/verify.ts');
+      const { verifyCandidates, topDistinct } = await import('../search/verify.ts');
       // Predicted (latency table) beside measured (cycle model) latency, where the table has the board.
       const predicted = board && latencyTableProblem(board) === null ? archLatency(board) : null;
       verified = (await verifyCandidates(result.evaluated, {
@@ -164,7 +171,20 @@ export const searchCommand = defineCommand<Args>({
         seed: a.seed,
         log: a.json ? undefined : log,
         trained: supernet ? (arch) => supernet.graphFor(arch) : undefined,
+        supernet: trainedRequest,
+        jobs: a.jobs,
+        shard,
       })).map((v) => ({ ...v, predictedLatencyMs: predicted ? predicted(v.arch) : null }));
+      if (shard) {
+        // This shard's share only: the part file for `mcu-nas merge`, which picks the winner.
+        const meta = { algo: a.algo, seed: a.seed, constraints, ...(a.board ? { board: a.board } : {}) };
+        const part = makePart(shard, a['verify-top'], topDistinct(result.evaluated, a['verify-top']), (best) => summarize({ ...result, best }, meta), paretoOf(result), { predictedBy: predictedBy(model.source), weights: supernet ? 'supernet' : 'seeded' }, verified);
+        writeFileAtomic(out!, `${JSON.stringify(part)}\n`);
+        if (a.json) return printJson(part);
+        printLine(`shard ${shard.index}/${shard.count}: verified ${part.verified.length} of the top ${part.picks} (places ${part.verified.map((e) => e.place + 1).join(', ') || 'none'}), written to ${a.out}`);
+        for (const { place, result: v } of part.verified) printLine(`  ${place + 1}. ${v.ok ? 'passed' : `dropped: ${v.dropped}`}`);
+        return;
+      }
       // The measured firmware, not the prediction, decides: the best candidate that passed wins.
       const winner = verified.find((v) => v.ok);
       if (!winner)

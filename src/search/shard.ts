@@ -25,6 +25,8 @@ export interface SearchPart<V extends VerifiedCandidate = VerifiedCandidate> {
   /** The search's summary with each place as the winner, in place order (the same in every part). */
   summaries: SearchSummary[];
   pareto: ParetoEntry[];
+  /** What search --json prints after the summary and before the verified places (what predicted, which weights). */
+  head: Record<string, unknown>;
   /** This shard's places, in order, with what verification measured. */
   verified: { place: number; result: V }[];
 }
@@ -42,11 +44,12 @@ export function makePart<V extends VerifiedCandidate>(
   picks: readonly Candidate[],
   summaryOf: (best: Candidate) => SearchSummary,
   pareto: ParetoEntry[],
+  head: Record<string, unknown>,
   verified: readonly V[],
 ): SearchPart<V> {
   const places = shardPlaces(picks.length, shard);
   if (places.length !== verified.length) throw new Error('bug: one verified result per place of the shard');
-  return { format: PART_FORMAT, shard, top, picks: picks.length, summaries: picks.map(summaryOf), pareto, verified: places.map((place, i) => ({ place, result: verified[i] })) };
+  return { format: PART_FORMAT, shard, top, picks: picks.length, summaries: picks.map(summaryOf), pareto, head, verified: places.map((place, i) => ({ place, result: verified[i] })) };
 }
 
 /** "i/n" with 1 <= i <= n <= 1000. */
@@ -58,9 +61,9 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
-/** What `search --json` prints after verification: the winner's summary, every verified place, the Pareto front. */
-export function searchOutput<V extends VerifiedCandidate>(summary: SearchSummary, verified: V[] | undefined, pareto: ParetoEntry[]) {
-  return { ...summary, ...(verified ? { verified } : {}), pareto };
+/** What `search --json` prints after verification: the winner's summary, the head, every verified place, the Pareto front. */
+export function searchOutput<V extends VerifiedCandidate>(summary: SearchSummary, head: Record<string, unknown>, verified: V[] | undefined, pareto: ParetoEntry[]) {
+  return { ...summary, ...head, ...(verified ? { verified } : {}), pareto };
 }
 
 /** The winner's place: the best candidate that passed (the measured firmware decides, not the prediction). */
@@ -98,6 +101,7 @@ export function readPart(text: string, file: string): SearchPart {
   if (!int(o.top, 1, 1000) || !int(o.picks, 0, o.top!)) throw new InputError(`${file}: fields "top" and "picks" must be integers with 0 <= picks <= top <= 1000`);
   if (!Array.isArray(o.summaries) || o.summaries.length !== o.picks) throw new InputError(`${file}: field "summaries" must hold one summary per place (${o.picks})`);
   if (!Array.isArray(o.pareto)) throw new InputError(`${file}: field "pareto" must be an array`);
+  if (o.head === null || typeof o.head !== 'object' || Array.isArray(o.head)) throw new InputError(`${file}: field "head" must be an object`);
   if (!Array.isArray(o.verified)) throw new InputError(`${file}: field "verified" must be an array`);
   o.verified.forEach((e, i) => {
     if (!e || !int(e.place, 0, o.picks! - 1) || (e.place % o.shard!.count) !== o.shard!.index - 1 || typeof e.result !== 'object' || e.result === null || typeof e.result.ok !== 'boolean')
@@ -116,13 +120,14 @@ export function mergeParts(parts: readonly { file: string; part: SearchPart }[])
   const first = parts[0];
   const n = first.part.shard.count;
   const seen = new Map<number, string>();
-  const sameSearch = JSON.stringify([first.part.top, first.part.picks, first.part.summaries, first.part.pareto]);
+  const same = (p: SearchPart) => JSON.stringify([p.top, p.picks, p.summaries, p.pareto, p.head]);
+  const sameSearch = same(first.part);
   for (const { file, part } of parts) {
     if (part.shard.count !== n) throw new InputError(`${file}: shard ${part.shard.index}/${part.shard.count}, but ${first.file} is one of ${n}`);
     const twin = seen.get(part.shard.index);
     if (twin !== undefined) throw new InputError(`${file}: shard ${part.shard.index}/${n} given twice (also ${twin})`);
     seen.set(part.shard.index, file);
-    if (JSON.stringify([part.top, part.picks, part.summaries, part.pareto]) !== sameSearch)
+    if (same(part) !== sameSearch)
       throw new InputError(`${file}: from a different search than ${first.file} (top K, the candidates or the Pareto front differ: run every shard with the same flags)`);
   }
   const missing = Array.from({ length: n }, (_, i) => i + 1).filter((i) => !seen.has(i));
@@ -139,5 +144,5 @@ export function mergeParts(parts: readonly { file: string; part: SearchPart }[])
     return v;
   });
   const k = winnerPlace(verified);
-  return searchOutput(first.part.summaries[k], verified, first.part.pareto);
+  return searchOutput(first.part.summaries[k], first.part.head, verified, first.part.pareto);
 }
