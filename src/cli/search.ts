@@ -76,7 +76,7 @@ export const searchCommand = defineCommand<Args>({
   command: 'search',
   describe: 'search the MCUNet space for the most accurate subnet under a budget',
   flags: {
-    board: { default: undefined, describe: 'board whose SRAM and flash bound the search (see `mcu-nas boards`)' },
+    board: { default: undefined, describe: 'board whose SRAM and flash bound the search (see `mcu-nas boards`; default: none, only the --max-* budgets)' },
     'boards-dir': true,
     patch: { describe: 'with --board: plan each candidate with patches: off, auto or <n>x<n>@<layer>' },
     'max-macs': true,
