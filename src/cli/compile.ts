@@ -113,7 +113,10 @@ export const compileCommand = defineCommand<Args>({
   },
   examples: [
     ['$0 compile best.json --board stm32f746 --out fw', 'an arch config (seeded weights) to firmware for the default board'],
-    ['$0 compile model.onnx --test-data model.test --out fw --no-build', 'an ONNX model to a C project, planned and generated, not built'],
+    ['$0 compile model.onnx --test-data model.test --out fw --no-build', 'a float ONNX model, calibrated on its test inputs, to a C project (planned and generated, not built)'],
+    ['$0 compile model.onnx --calibration mnist --scale 255 --out fw', 'a float model calibrated on 100 MNIST digits (pixels 0..255 as the model expects)'],
+    ['$0 compile vww_int8.tflite --patch auto --out fw', 'an int8 TFLite model with its own scales, patch-based where that is what fits'],
+    ['$0 compile best.json --supernet vww_supernet.pth --calib-bn vww/holdout --out fw', "an arch config with the lab's trained weights, BatchNorm re-calibrated"],
   ],
   run: async (a) => {
     const source = sourceName(a.input);

@@ -58,7 +58,11 @@ export const validateCommand = defineCommand<Args>({
     'min-cosine': true,
     out: { describe: 'keep the compiled folder here (absent, empty, or an earlier mcu-nas output)' },
   },
-  examples: [['$0 validate model.onnx --test-data model.test', 'compile, run in QEMU, compare with the folder\'s reference outputs']],
+  examples: [
+    ['$0 validate model.onnx --test-data model.test', "compile (calibrated on the test inputs), run in QEMU, compare with the folder's reference outputs"],
+    ['$0 validate model.onnx --calibration mnist --scale 255', 'calibrated on MNIST digits; references from onnxruntime on seeded synthetic images'],
+    ['$0 validate vww_int8.tflite --reference vww_float.tflite', 'an int8 model against its float original (without --reference: the project\'s own int8 interpreter)'],
+  ],
   run: async (a) => {
     const source = sourceName(a.input);
     const patch = parsePatch(a.patch);
