@@ -31,6 +31,9 @@ const Prose = z.string().min(1).max(1000).regex(/^[^\x00-\x1f\x7f-\x9f]*$/, { me
 const Hz = z.number().int().positive().max(2_000_000_000);
 const Div = z.number().int().positive().max(1024);
 
+/** The SSI clock divider firmware/boot2/boot2_rp2040.S programs (its CLOCK_DIVIDER). */
+export const BOOT2_CLOCK_DIVIDER = 4;
+
 export const STM32_CHIPS = ['stm32f405', 'stm32f411', 'stm32f412', 'stm32f746', 'stm32h743', 'stm32l4r5'] as const;
 export type Stm32Chip = (typeof STM32_CHIPS)[number];
 
@@ -426,6 +429,7 @@ export function clockTree(c: ClockSpec, problems: ClockProblem[] = []): ClockTre
       if (!within(p.refdiv, [1, 63])) problems.push({ path: at('pll', 'refdiv'), message: 'is outside 1-63 (RP2040 datasheet §2.18.2)' });
       const sys = vco / (p.postdiv1 * p.postdiv2);
       if (sys > 133 * MHz) problems.push({ path: at('pll', 'postdiv1'), message: `gives clk_sys ${mhz(sys)}, above the 133 MHz rating (RP2040 datasheet §2.15)` });
+      if (c.flashClockDivider !== BOOT2_CLOCK_DIVIDER) problems.push({ path: at('flashClockDivider'), message: `is not the divider mcu-nas's boot stage 2 programs (${BOOT2_CLOCK_DIVIDER}, firmware/boot2/boot2_rp2040.S)` });
       if (c.flashClockDivider % 2 !== 0) problems.push({ path: at('flashClockDivider'), message: 'must be even (SSI BAUDR, RP2040 datasheet §4.10)' });
       // The boot stage 2 reads with the 03h command, which W25Q-class flash runs up to 50 MHz.
       if (sys / c.flashClockDivider > 50 * MHz) problems.push({ path: at('flashClockDivider'), message: `gives a flash clock of ${mhz(sys / c.flashClockDivider)}, above the 50 MHz of the 03h read command` });

@@ -1,6 +1,7 @@
 // The output folder's README.md (templates/README.md.hbs): what the files are, the model's API, the
 // memory figures (planned, and measured on the board ELF once built), how to build, flash and integrate,
 // and what ran only in an emulator. This module computes the values; the template places them.
+import { clockSourceFile, clockTree } from '../board/clock.ts';
 import type { Board } from '../board/schema.ts';
 import { renderTemplate } from '../emu/render.ts';
 import type { Plan } from '../schedule/index.ts';
@@ -49,9 +50,22 @@ export function renderReadme(s: ReadmeSpec): string {
     s.renode
       ? 'Renode: `firmware.resc` / `firmware.robot` run the board link itself on Renode\'s model of the chip with `vectors.bin` loaded beside it (where Renode is installed; not run by the tests here).'
       : 'Renode: no Renode platform with a known console for this board.',
-    'Untested on hardware: the start-up code (clock, caches), the console UART (pins, baud rate), the flash commands, and the latency figures (QEMU instruction counts times an assumed cycles-per-instruction, not measured cycles).',
+    'Untested on hardware: the start-up code (clock set-up, caches; its write order is checked against mocked registers only), the console UART (pins, baud rate), the flash commands, and the latency figures (QEMU instruction counts through a cycle model at the configured clock, not measured cycles).',
   ];
+  const variants = Object.entries(board.variants ?? {});
+  const setup = !board.emulated && board.clock.chip !== 'fixed';
+  const clock = {
+    setup,
+    source: setup ? `runtime/${clockSourceFile(board.clock)}` : null,
+    summary: clockTree(board.clock).summary,
+    variant: board.variant ?? null,
+    variantDescription: board.variant ? (board.variants?.[board.variant]?.description ?? '') : '',
+    otherVariants: variants.filter(([n]) => n !== board.variant).map(([n, v]) => `\`${n}\` (${v.description})`).join('; ') || null,
+    caches: 'coreCaches' in board.clock && board.clock.coreCaches !== undefined && (board.clock.coreCaches.instruction || board.clock.coreCaches.data),
+    boot2: board.clock.chip === 'rp2040' && !board.emulated,
+  };
   return renderTemplate('README.md.hbs', {
+    clock,
     title: `${s.modelName} on ${board.name}`,
     board: { name: board.name, description: board.description, core: board.core, clockMHz: num(board.clockHz / 1e6) },
     model: {
@@ -63,7 +77,7 @@ export function renderReadme(s: ReadmeSpec): string {
       patch: plan.patch ? `${plan.patch.n}x${plan.patch.n} patches up to ${plan.patch.splitLayer}` : null,
     },
     kernelDirs: s.kernelDirs,
-    qemu: { machine: s.qemuMachine ?? 'none' },
+    qemu: { machine: s.qemuMachine ?? 'none', run: s.qemuMachine !== null },
     tests: { sets: s.testSets },
     renode: s.renode,
     built: build !== null,

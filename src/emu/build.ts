@@ -10,6 +10,7 @@ import { explainLinkFailure } from './link-errors.ts';
 import { readFirmwareProject, type FirmwareProject } from './project.ts';
 import { linkArguments } from './recipe.ts';
 import { APT_INSTALL, findArmToolchain, GCC_PACKAGES, type ArmToolchain } from './toolchain.ts';
+import { uf2FromBinary } from './uf2.ts';
 
 export interface Firmware {
   project: FirmwareProject;
@@ -102,6 +103,8 @@ export async function buildFirmware(projectOrDir: FirmwareProject | string, opts
     ]);
     const bad = copies.find((r) => r.exitCode !== 0);
     if (bad) throw new BuildError(`objcopy failed in ${dir}: ${String(bad.stderr).trim()}`, String(bad.stderr));
+    // The flat binary starts at the flash base (the link puts nothing below it): the UF2 places it there.
+    if (recipe.board.uf2) fs.writeFileSync(path.join(dir, recipe.board.uf2), uf2FromBinary(fs.readFileSync(path.join(dir, recipe.board.bin)), project.layouts.board.flash.origin));
     built = true;
   }
   const at = (f: string) => path.join(dir, f);

@@ -6,6 +6,7 @@
 import type { Board } from '../board/schema.ts';
 import { arenaSpans, emulatorLayout } from '../board/regions.ts';
 import { cComment } from '../codegen/escape.ts';
+import { BOOT2_BYTES } from './boot2.ts';
 import { hex32, kb, renderTemplate } from './render.ts';
 
 export type LinkKind = 'board' | 'qemu';
@@ -28,6 +29,8 @@ export interface LinkLayout {
   /** Where test vectors go when not in flash (emulator link only, past the board's flash size). */
   testData: LinkRegion | null;
   stackBytes: number;
+  /** Bytes before the vector table at the flash base: the RP2040's boot stage 2 (board link), else 0. */
+  boot2Bytes?: number;
 }
 
 export interface LayoutOptions {
@@ -71,7 +74,9 @@ export function linkLayout(board: Board, link: LinkKind, opts: LayoutOptions): L
     const rest = q.code.base + q.code.size - (flash.origin + flash.length);
     if (rest > 0) testData = { name: TESTDATA, origin: flash.origin + flash.length, length: rest, parts: ['test data'] };
   }
-  return { link, flash, ram, runtime: runtime.name, testData, stackBytes: opts.stackBytes };
+  // The RP2040 boot ROM runs the first 256 bytes of flash (boot stage 2); the vector table follows them.
+  const boot2Bytes = link === 'board' && board.clock.chip === 'rp2040' ? BOOT2_BYTES : 0;
+  return { link, flash, ram, runtime: runtime.name, testData, stackBytes: opts.stackBytes, boot2Bytes };
 }
 
 function regionComment(r: LinkRegion, what: string): string {
@@ -99,7 +104,8 @@ export function renderLinkerScript(board: Board, layout: LinkLayout, file: strin
         ? `in ${layout.testData.name}, past the board's flash size: they never count against the board`
         : `in flash: ${q?.machine ?? 'the stand-in'} has no code memory past the board's flash size, so this link needs room for them`,
     ),
-    vectorsAtOffset: layout.link === 'board' ? VECTOR_TABLE_BYTES : null,
+    vectorsAtOffset: layout.link === 'board' ? (layout.boot2Bytes ?? 0) + VECTOR_TABLE_BYTES : null,
+    boot2Bytes: layout.boot2Bytes ? layout.boot2Bytes : null,
     runtime: layout.runtime,
     stackBytes: layout.stackBytes,
   });

@@ -12,6 +12,7 @@ import { cComment, cIdentifier } from '../codegen/escape.ts';
 import { InputError } from '../errors.ts';
 import { readJson } from '../io/read-input.ts';
 import { STACK_BYTES } from '../schedule/sram-layout.ts';
+import { BOOT2_FILE, renderBoot2 } from './boot2.ts';
 import { CLOCK_CONFIG_HEADER, clockSetup, renderClockConfig } from './clock-config.ts';
 import { consoleFor } from './console.ts';
 import { BENCH_VECTORS_BASE, linkLayout, renderLinkerScript, VECTOR_TABLE_BYTES, type LinkLayout } from './link-layout.ts';
@@ -62,6 +63,7 @@ const LinkLayoutSchema = z.object({
   runtime: z.string(),
   testData: LinkRegionSchema.nullable(),
   stackBytes: z.number(),
+  boot2Bytes: z.number().optional(),
 });
 const LinkRecipeSchema = z.object({ script: RelativePath, sources: z.array(RelativePath), defines: z.array(Flag), elf: RelativePath, map: RelativePath });
 
@@ -78,7 +80,7 @@ const ManifestSchema = z.object({
     includeDirs: z.array(RelativePath.or(z.literal('.'))),
     sources: z.array(RelativePath),
     ldflags: z.array(Flag),
-    board: LinkRecipeSchema.extend({ bin: RelativePath, hex: RelativePath }),
+    board: LinkRecipeSchema.extend({ bin: RelativePath, hex: RelativePath, uf2: RelativePath.optional() }),
     qemu: LinkRecipeSchema.nullable(),
   }),
   flashCommands: z.array(z.string()),
@@ -185,7 +187,7 @@ export function writeFirmwareProject(dir: string, spec: FirmwareSpec): FirmwareP
           uart: boardConsole.renodeName,
           vectors: VECTORS_FILE,
           vectorsBase: BENCH_VECTORS_BASE,
-          vectorsAt: boardLayout.flash.origin + VECTOR_TABLE_BYTES,
+          vectorsAt: boardLayout.flash.origin + (boardLayout.boot2Bytes ?? 0) + VECTOR_TABLE_BYTES,
         }
       : null;
   const manifest: FirmwareManifest = {
@@ -218,6 +220,7 @@ export function writeFirmwareProject(dir: string, spec: FirmwareSpec): FirmwareP
   );
   const clock = board.emulated ? null : clockSetup(board);
   if (clock) write(CLOCK_CONFIG_HEADER, renderClockConfig(board, clock));
+  if (boardLayout.boot2Bytes) write(BOOT2_FILE, renderBoot2());
   write('test_vectors.c', renderTestVectors(spec.testSets, modelComment));
   const blob = vectorsBlob(spec.testSets);
   fs.writeFileSync(path.join(dir, VECTORS_FILE), blob);

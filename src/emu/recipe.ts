@@ -3,6 +3,7 @@
 // So a build by hand (make) and a build by mcu-nas run the same commands.
 import type { Board } from '../board/schema.ts';
 import { InputError, show } from '../errors.ts';
+import { BOOT2_FILE } from './boot2.ts';
 import { clockSetup } from './clock-config.ts';
 import { consoleDefines, consoleFor } from './console.ts';
 
@@ -21,7 +22,8 @@ export interface BuildRecipe {
   includeDirs: string[];
   sources: string[];
   ldflags: string[];
-  board: LinkRecipe & { bin: string; hex: string };
+  /** uf2: the UF2 file buildFirmware writes from the .bin (RP2040: what BOOTSEL mode and picotool take). */
+  board: LinkRecipe & { bin: string; hex: string; uf2?: string };
   qemu: LinkRecipe | null;
 }
 
@@ -60,6 +62,9 @@ export function buildRecipe(board: Board, opts: { sources: string[]; includeDirs
     boardDefines.push('-DMCUNAS_CLOCK_INIT=1');
     if (boardConsole.apb !== undefined) boardDefines.push(`-DMCUNAS_UART_APB=${boardConsole.apb}`);
   }
+  // The RP2040 boots through its boot stage 2 (boot2.S, first in flash) and flashes from a UF2 file.
+  const rp2040 = board.clock.chip === 'rp2040' && !board.emulated;
+  if (rp2040) boardSources.unshift(BOOT2_FILE);
   const caches = board.clock.chip !== 'fixed' && 'coreCaches' in board.clock ? board.clock.coreCaches : undefined;
   if (board.core === 'cortex-m7' && !board.emulated && (caches?.instruction || caches?.data)) boardDefines.push('-DMCUNAS_ENABLE_CACHES=1');
   return {
@@ -68,7 +73,7 @@ export function buildRecipe(board: Board, opts: { sources: string[]; includeDirs
     includeDirs: ['.', 'runtime', ...opts.includeDirs.map((d) => checkedPath(d, 'include folder'))],
     sources: [...RUNTIME_SOURCES, 'main.c', ...opts.sources.map((s) => checkedPath(s, 'model source'))],
     ldflags: ['-nostartfiles', '--specs=nano.specs', '--specs=nosys.specs', '-Wl,--gc-sections'],
-    board: { script: 'link-board.ld', sources: boardSources, defines: boardDefines, elf: 'firmware.elf', map: 'firmware.map', bin: 'firmware.bin', hex: 'firmware.hex' },
+    board: { script: 'link-board.ld', sources: boardSources, defines: boardDefines, elf: 'firmware.elf', map: 'firmware.map', bin: 'firmware.bin', hex: 'firmware.hex', ...(rp2040 ? { uf2: 'firmware.uf2' } : {}) },
     qemu: opts.hasQemuLink
       ? { script: 'link-qemu.ld', sources: [TEST_VECTORS_SOURCE], defines: [...common, '-DMCUNAS_LINK_QEMU=1', '-DMCUNAS_SEMIHOSTING=1', ...consoleDefines(consoleFor(board, 'qemu'))], elf: 'firmware-qemu.elf', map: 'firmware-qemu.map' }
       : null,

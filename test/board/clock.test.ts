@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BUILTIN_BOARDS_DIR, listBoards, parseBoard } from '../../src/board/index.ts';
 import { clockProblems, clockTree, STM32_LIMITS, variantClock, type ClockSpec, type Stm32ClockSpec } from '../../src/board/clock.ts';
 import { runCliAsync as runCli } from '../helpers/run-cli.ts';
+import { sharedPath } from '../helpers/shared.ts';
 
 const boards = listBoards();
 const raw = (name: string) => JSON.parse(fs.readFileSync(path.join(BUILTIN_BOARDS_DIR, `${name}.json`), 'utf8')) as Record<string, unknown> & { clock: Record<string, unknown> };
@@ -131,3 +132,49 @@ describe('board loading refuses an inconsistent clock', () => {
     expect(r.stderr).toMatch(/^error: .*slow\.json: field "clock\.pll\.p": .*over-drive/);
   }, 30_000);
 });
+
+describe('compile --variant', () => {
+  const model = sharedPath('data/onnx-mnist8/model.onnx');
+  const testData = sharedPath('data/onnx-mnist8');
+
+  it('an unknown variant exits 2 before any work, listing the board\'s variants', async () => {
+    const out = path.join(tmp, 'bad-variant');
+    const r = await runCli(['compile', model, '--test-data', testData, '--board', 'stm32f746', '--variant', 'nucleo144', '--out', out, '--no-build']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error: --variant: board stm32f746 has no variant "nucleo144"; its variants: disco, nucleo/);
+    expect(fs.existsSync(path.join(out, 'report.json'))).toBe(false);
+    const r2 = await runCli(['compile', model, '--test-data', testData, '--board', 'rp2040', '--variant', 'disco', '--out', out, '--no-build']);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/^error: --variant: board rp2040 has no variants/);
+  }, 60_000);
+
+  it('--variant nucleo: the 8 MHz bypass clock and USART3 on PD8 in the board link; the default is the DISCO', async () => {
+    const nucleo = path.join(tmp, 'nucleo');
+    const disco = path.join(tmp, 'disco');
+    const [a, b] = await Promise.all([
+      runCli(['compile', model, '--test-data', testData, '--board', 'stm32f746', '--variant', 'nucleo', '--out', nucleo, '--no-build']),
+      runCli(['compile', model, '--test-data', testData, '--board', 'stm32f746', '--out', disco, '--no-build']),
+    ]);
+    expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0]);
+    const header = (dir: string) => fs.readFileSync(path.join(dir, 'mcunas_clock_config.h'), 'utf8');
+    expect(header(nucleo)).toMatch(/#define MCUNAS_CLOCK_HSE_BYPASS 1/);
+    expect(header(nucleo)).toMatch(/HSE bypass 8 MHz, PLL M=8 N=432 P=2/);
+    expect(header(disco)).toMatch(/#define MCUNAS_CLOCK_HSE_BYPASS 0/);
+    expect(header(disco)).toMatch(/HSE crystal 25 MHz, PLL M=25 N=432 P=2/);
+    const defs = (dir: string) => (JSON.parse(fs.readFileSync(path.join(dir, 'firmware.json'), 'utf8')) as { recipe: { board: { defines: string[]; sources: string[] } } }).recipe.board;
+    expect(defs(nucleo).defines).toEqual(expect.arrayContaining(['-DMCUNAS_UART_BASE=0x40004800u', '-DMCUNAS_UART_TX_PIN=8u', '-DMCUNAS_UART_APB=1', '-DMCUNAS_CLOCK_INIT=1']));
+    expect(defs(disco).defines).toEqual(expect.arrayContaining(['-DMCUNAS_UART_BASE=0x40011000u', '-DMCUNAS_UART_TX_PIN=9u', '-DMCUNAS_UART_APB=2', '-DMCUNAS_CLOCK_INIT=1', '-DMCUNAS_ENABLE_CACHES=1']));
+    expect(defs(disco).sources).toEqual(['runtime/clock_stm32f4f7.c']);
+    // The emulator link sets up no clock.
+    const qemu = (JSON.parse(fs.readFileSync(path.join(disco, 'firmware.json'), 'utf8')) as { recipe: { qemu: { defines: string[] } } }).recipe.qemu.defines;
+    expect(qemu.join(' ')).not.toMatch(/MCUNAS_CLOCK_INIT|MCUNAS_ENABLE_CACHES/);
+    // The README says which variant, at which clock, and what has not run on hardware.
+    const readme = fs.readFileSync(path.join(nucleo, 'README.md'), 'utf8');
+    expect(readme).toMatch(/variant \*\*nucleo\*\*: NUCLEO-F746ZG/);
+    expect(readme).toMatch(/latency figures are for this 216 MHz clock/);
+    expect(readme).toMatch(/\| clock, caches, console UART on the board \| \*\*untested on hardware\*\* \|/);
+    expect(readme).toMatch(/`disco` \(STM32F746G-DISCO/);
+  }, 120_000);
+});
+

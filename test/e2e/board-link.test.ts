@@ -1,6 +1,7 @@
 // The board link of every board in boards/: the image to flash is the application (model, kernels,
-// runtime, main), with no test data, a vector table at the board's flash base, and the flash the plan
-// says (within 2%). A small real model (onnx-mnist8) is planned, generated and linked at each board's
+// runtime, main), with no test data, a vector table at the board's flash base (after the boot stage 2 on
+// the RP2040, whose CRC the boot ROM checks), the clock set-up called by the reset handler (every board
+// but the fixed-clock emulation targets), and the flash the plan says (within 2%). A small real model (onnx-mnist8) is planned, generated and linked at each board's
 // own addresses; only the board link is built (the emulator link is what the QEMU tests run).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,7 +9,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listBoards } from '../../src/board/index.ts';
 import type { Board } from '../../src/board/schema.ts';
-import { findExecutable, parseElf, VECTOR_TABLE_BYTES } from '../../src/emu/index.ts';
+import { execFileSync } from 'node:child_process';
+import { findArmToolchain, findExecutable, parseElf, VECTOR_TABLE_BYTES } from '../../src/emu/index.ts';
+import { BOOT2_CODE, crc32Mpeg2 } from '../../src/emu/boot2.ts';
+import { clockSetup } from '../../src/emu/clock-config.ts';
+import { readUf2, RP2040_FAMILY_ID } from '../../src/emu/uf2.ts';
 import { measureBoardFit, type BoardFit } from '../../src/pipeline/board-fit.ts';
 import { CODE_SIZE_FILE, codeSizeSources } from '../../src/schedule/flash.ts';
 import { fileSource } from '../../src/pipeline/file-source.ts';
@@ -52,8 +57,10 @@ describe.skipIf(!findExecutable('arm-none-eabi-gcc'))('the board link of every b
     const { fit, board, image } = results.get(name)!;
     const elf = parseElf(image);
     const table = elf.sections.find((s) => s.name === '.isr_vector')!;
+    // On the RP2040 the first 256 bytes of flash are the boot stage 2; the vector table follows.
+    const boot2 = board.name === 'rp2040' ? 256 : 0;
     const flashBase = board.flash.base;
-    expect(table.address).toBe(flashBase);
+    expect(table.address).toBe(flashBase + boot2);
     const word = (i: number) => image.readUInt32LE(table.offset + 4 * i);
     const symbol = (n: string) => elf.symbols.find((s) => s.name === n);
     expect(word(0)).toBe(symbol('__stack_top')!.value);
@@ -68,7 +75,7 @@ describe.skipIf(!findExecutable('arm-none-eabi-gcc'))('the board link of every b
     for (const i of [2, 3, 15, 16, 47]) expect(word(i) & ~1, `vector ${i}`).toBeGreaterThan(flashBase);
     expect([8, 9, 10, 13].map(word)).toEqual([0, 0, 0, 0]);
     // The word a test bench may fill sits right after the table, and is 0: the board runs the application.
-    expect(symbol('mcunas_vectors_at')!.value).toBe(flashBase + VECTOR_TABLE_BYTES);
+    expect(symbol('mcunas_vectors_at')!.value).toBe(flashBase + boot2 + VECTOR_TABLE_BYTES);
     expect(word(VECTOR_TABLE_BYTES / 4)).toBe(0);
     expect(fit.size.stackReserveBytes).toBe(2048);
   });
@@ -89,5 +96,40 @@ describe.skipIf(!findExecutable('arm-none-eabi-gcc'))('the board link of every b
     expect(Math.abs(fit.flash.planned - fit.flash.elf) / fit.flash.elf).toBeLessThanOrEqual(0.02);
     // The model's constants are in it, byte for byte what the plan counts.
     expect(fit.flash.elf).toBeGreaterThan(6368);
+  });
+
+  it.each(boards.map((b) => b.name))('%s: the reset handler calls the clock set-up (boards with a clock to set up), before main', (name) => {
+    const { board, image, fit } = results.get(name)!;
+    const elf = parseElf(image);
+    const init = elf.symbols.find((x) => x.name === 'mcunas_clock_init');
+    if (clockSetup(board) === null) {
+      // mps2/mps3: a fixed FPGA clock, nothing to set up.
+      expect(init).toBeUndefined();
+      return;
+    }
+    expect(init, 'mcunas_clock_init').toBeDefined();
+    expect(elf.symbols.some((x) => x.name === 'mcunas_clock')).toBe(true);
+    const objdump = findArmToolchain().gcc.replace(/gcc$/, 'objdump');
+    const reset = execFileSync(objdump, ['-d', '--disassemble=Reset_Handler', fit.elf], { encoding: 'utf8' });
+    const calls = [...reset.matchAll(/\bbl\s+[0-9a-f]+ <([A-Za-z_0-9]+)>/g)].map((m) => m[1]);
+    expect(calls).toContain('mcunas_clock_init');
+    expect(calls.indexOf('mcunas_clock_init')).toBeLessThan(calls.indexOf('mcunas_stack_paint'));
+  });
+
+  it('rp2040: the boot stage 2 at the flash base with the CRC the boot ROM checks, and a UF2 of the image', () => {
+    const { board, image, fit } = results.get('rp2040')!;
+    const elf = parseElf(image);
+    const boot2 = elf.sections.find((s) => s.name === '.boot2')!;
+    expect(boot2.address).toBe(board.flash.base);
+    expect(boot2.size).toBe(256);
+    const bytes = image.subarray(boot2.offset, boot2.offset + 256);
+    expect(bytes.subarray(0, BOOT2_CODE.length / 2).toString('hex')).toBe(BOOT2_CODE);
+    expect(bytes.readUInt32LE(252)).toBe(crc32Mpeg2(bytes.subarray(0, 252)));
+    const bin = fs.readFileSync(fit.elf.replace(/firmware\.elf$/, 'firmware.bin'));
+    const blocks = readUf2(fs.readFileSync(fit.elf.replace(/firmware\.elf$/, 'firmware.uf2')));
+    expect(blocks.length).toBe(Math.ceil(bin.length / 256));
+    expect(blocks.every((b, i) => b.address === board.flash.base + 256 * i && b.familyId === RP2040_FAMILY_ID && b.blockNo === i && b.numBlocks === blocks.length)).toBe(true);
+    expect(Buffer.concat(blocks.map((b) => b.payload)).subarray(0, bin.length)).toEqual(bin);
+    expect(blocks[0].payload).toEqual(Buffer.from(bytes));
   });
 });
