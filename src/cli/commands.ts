@@ -49,6 +49,11 @@ export const COMMANDS: Record<string, CommandEntry> = {
     describe: 'top-1 accuracy of a model on a labelled dataset, float vs int8, and optionally N images confirmed in QEMU',
     load: async () => (await import('./evaluate.ts')).evaluateCommand,
   },
+  draw: {
+    command: 'draw [input]',
+    describe: "draw a subnet's architecture as SVG: stages, blocks with kernel size and expand ratio (the lab's visualize_subnet)",
+    load: async () => (await import('./draw.ts')).drawCommand,
+  },
   merge: {
     command: 'merge [parts..]',
     describe: 'combine the part files of `search --verify-top K --shard i/n` into the result one machine gives',

@@ -11,7 +11,8 @@ import { archLatency, latencyTableProblem } from '../predict/latency.ts';
 import { loadBoard } from '../board/index.ts';
 import { parsePatch } from './flag-checks.ts';
 import { defineCommand, SUPERNET_FLAGS, supernetRequest, type SupernetFlags } from './flags.ts';
-import { claimOutputFile } from '../io/output-folder.ts';
+import { claimOutputFile, claimOutputFolder } from '../io/output-folder.ts';
+import { searchReportInput, writeSearchReport } from '../report/search-report.ts';
 import { isPartFile, makePart, parseShard } from '../search/shard.ts';
 import { parseArchJson } from '../space/config.ts';
 import { paretoOf, summarize } from '../search/report.ts';
@@ -68,6 +69,7 @@ interface Args extends GlobalFlags, SupernetFlags {
   force: boolean;
   'verify-top'?: number;
   'max-latency-ms'?: number;
+  report?: string;
   jobs?: number;
   shard?: string;
 }
@@ -97,6 +99,7 @@ export const searchCommand = defineCommand<Args>({
     force: true,
     'verify-top': true,
     'max-latency-ms': true,
+    report: { describe: 'write DIR/search.html (predicted accuracy against MACs, SRAM, flash and latency, the winner and the verified candidates marked; the winner\'s architecture), DIR/winner.svg and DIR/search.json' },
     jobs: { describe: 'with --verify-top: candidates compiled and run in parallel (default: one per core)' },
     shard: true,
     ...SUPERNET_FLAGS,
@@ -125,7 +128,7 @@ export const searchCommand = defineCommand<Args>({
     if (board !== undefined) {
       // The board's SRAM and flash (less the planner's stack and runtime reserve) bound the search;
       // --max-sram-kb / --max-flash-kb can only narrow them.
-      const b = boardMeasure(board, { patch });
+      const b = boardMeasure(board, { patch, sramLimitBytes: a['max-sram-kb'] === undefined ? undefined : a['max-sram-kb'] * 1024 });
       measure = b.measure;
       constraints.sramKB = Math.min(a['max-sram-kb'] ?? Infinity, b.budget.sramKB);
       constraints.flashKB = Math.min(a['max-flash-kb'] ?? Infinity, b.budget.flashKB);
@@ -139,6 +142,7 @@ export const searchCommand = defineCommand<Args>({
         constraints.latencyMs = a['max-latency-ms'];
       }
     }
+    const reportDir = a.report === undefined ? undefined : claimOutputFolder(a.report, '--report');
     const model = loadAccuracyModel(a.predictor);
     const rng = new Rng(a.seed);
     const t0 = performance.now();
@@ -195,7 +199,12 @@ export const searchCommand = defineCommand<Args>({
     }
     const summary = summarize(result, { algo: a.algo, seed: a.seed, constraints, ...(a.board ? { board: a.board } : {}) });
     if (out) writeFileAtomic(out, `${JSON.stringify(summary.arch)}\n`);
-    if (a.json) return printJson({ ...summary, predictedBy: predictedBy(model.source), weights: supernet ? 'supernet' : 'seeded', ...(verified ? { verified } : {}), pareto: paretoOf(result) });
+    const json = { ...summary, predictedBy: predictedBy(model.source), weights: supernet ? 'supernet' : 'seeded', ...(verified ? { verified } : {}), pareto: paretoOf(result) };
+    const report =
+      reportDir === undefined
+        ? undefined
+        : writeSearchReport(reportDir, searchReportInput(result, { algo: a.algo, seed: a.seed, board: a.board, predictor: predictedBy(model.source), constraints, verified }), json);
+    if (a.json) return printJson({ ...json, ...(report ? { report } : {}) });
     printLine(`best subnet (${a.algo}, seed ${a.seed}): predicted accuracy ${summary.predictedAccuracy.toFixed(2)} %`);
     printLine(`  predicted by  ${predictedBy(model.source)}`);
     printLine(`  millionMACs   ${summary.millionMACs}`);
@@ -213,5 +222,6 @@ export const searchCommand = defineCommand<Args>({
       printLine(
         "  note: the predicted accuracy is of the lab's trained super network; searched subnets compile with seeded, untrained weights and need training (or --supernet FILE with --verify-top: the lab's weights)",
       );
+    if (report) printLine(`  report        ${report.html}`);
   },
 });

@@ -48,6 +48,10 @@ describe.skipIf(!haveBuildAndQemu())('compile / run / validate', () => {
     expect(run.latency.derivation).toMatch(/instructions .* cycles\/instruction .* MHz/);
     expect(Math.abs(run.predicted.flashErrorPercent)).toBeLessThan(2);
     expect(Math.abs(run.predicted.sramErrorPercent)).toBeLessThan(5);
+    // run merges the measured cost of each op into the folder's report.html
+    const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+    expect(html).toContain(`<td class="n">${run.perOp[0].instructions.toLocaleString('en-US')}</td>`);
+    expect(html).toContain(`${run.instructions.toLocaleString('en-US')} instructions`);
   });
 
   it('run exits 1 when the firmware no longer matches the golden output', async () => {

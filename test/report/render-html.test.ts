@@ -105,7 +105,7 @@ describe('HTML report', () => {
     const out = renderHtmlReport(memoryReport(plan));
     const text = out.replace(/<[^>]+>/g, ' ');
     for (const bad of ['NaN', 'undefined', '[object', 'codeIsEstimate', 'quantParams', 'lowerBound', 'patchTables', 'true B', 'false B']) expect(text).not.toContain(bad);
-    expect(text).toMatch(/code [\d.]+ KiB \(estimated: not linked yet\)/);
+    expect(text).toMatch(/code [\d.]+ KiB \(the planner's estimate\)/);
     // the patch stage: a shaded band over the chart and shaded rows
     expect(plan.patch).not.toBeNull();
     expect(out).toContain('class="patch-stage"');
