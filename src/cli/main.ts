@@ -30,6 +30,10 @@ export async function main(argv: string[]): Promise<number> {
       if (err && isUserError(err)) throw err;
       usageError = msg ?? err?.message;
     });
+  // yargs renders the whole help of a command before running it (kept for a help screen after a failure,
+  // which this CLI never shows: a failure is one `error:` line). That is most of a fast command's start-up.
+  const usage = (parser as unknown as { getInternalMethods?: () => { getUsageInstance(): { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance();
+  if (usage?.cacheHelpMessage && !argv.includes('--help')) usage.cacheHelpMessage = () => {};
   try {
     checkSwitchWords(argv);
     await parser.parseAsync();
