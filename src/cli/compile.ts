@@ -75,18 +75,30 @@ export function fileSourceOptions(a: ModelFileFlags, extra: Partial<FileSourceOp
   };
 }
 
-/** The planner's verdict on a plan that does not fit, with what --patch auto would do. */
-function misfitMessage(plan: Plan, planAuto: () => Plan, patch: PatchRequest): { text: string; withPatchAuto: Record<string, unknown> | null } {
+/**
+ * The planner's verdict on a plan that does not fit, with what patches would do: --patch auto's plan
+ * (the fastest that fits), or when none fits the smallest patch plan (--patch min-sram) and how far it is.
+ */
+function misfitMessage(plan: Plan, planWith: (p: PatchRequest) => Plan, patch: PatchRequest): { text: string; withPatchAuto: Record<string, unknown> | null } {
   const reasons = misfitReasons(plan);
   let alt = '';
   let withPatchAuto: Record<string, unknown> | null = null;
-  if (!plan.fitsSram && patch !== 'auto') {
-    const auto = planAuto();
-    withPatchAuto = { fitsSram: auto.fitsSram, fitsFlash: auto.fitsFlash, fits: auto.fits, sramBytes: auto.sram.total, flashBytes: auto.flash.total, patch: auto.patch };
-    alt = auto.patch
-      ? `; with --patch auto (${auto.patch.n}x${auto.patch.n} up to ${auto.patch.splitLayer}) SRAM would be ${auto.sram.total} B: ${auto.fitsSram ? 'fits' : 'still does not fit'}${auto.fitsFlash ? '' : ', but flash still does not fit'}`
-      : '; no patch plan lowers the peak (--patch auto finds none)';
-  } else if (!plan.fitsSram) alt = plan.patch ? '; this already uses the best patch plan' : '; no patch plan lowers the peak';
+  const figures = (p: Plan) => ({ fitsSram: p.fitsSram, fitsFlash: p.fitsFlash, fits: p.fits, sramBytes: p.sram.total, flashBytes: p.flash.total, patch: p.patch });
+  const smallest = () => {
+    const m = planWith('min-sram');
+    const flash = m.fitsFlash ? '' : ', and flash does not fit';
+    return m.patch
+      ? `the smallest patch plan (--patch min-sram: ${m.patch.n}x${m.patch.n} up to ${m.patch.splitLayer}) needs SRAM ${m.sram.total} B: ${m.fitsSram ? `fits${flash}` : 'still does not fit'}`
+      : 'no patch plan lowers the peak';
+  };
+  if (!plan.fitsSram && patch !== 'auto' && patch !== 'min-sram') {
+    const auto = planWith('auto');
+    withPatchAuto = figures(auto);
+    alt = auto.fits
+      ? `; with --patch auto (${auto.patch ? `${auto.patch.n}x${auto.patch.n} up to ${auto.patch.splitLayer}` : 'layer by layer'}) SRAM would be ${auto.sram.total} B: fits`
+      : `; with --patch auto nothing fits: ${smallest()}`;
+  } else if (!plan.fitsSram && patch === 'auto') alt = `; no patch plan fits either: ${smallest()}`;
+  else if (!plan.fitsSram) alt = plan.patch ? '; this already uses the smallest patch plan' : '; no patch plan lowers the peak';
   return { text: `${reasons.join('; ')}${alt}`, withPatchAuto };
 }
 
@@ -130,13 +142,13 @@ export const compileCommand = defineCommand<Args>({
     let prepared: ReturnType<typeof prepare>;
     let outcome: Awaited<ReturnType<typeof compileModel>>;
     let lab: { millionMACs: number; KBPeakMemory: number } | null = null;
-    let autoPlan: () => Plan;
+    let planWith: (p: PatchRequest) => Plan;
 
     if (modelFileKind(a.input) !== 'arch') {
       const src = await fileSource(a.input, fileSourceOptions(a));
       if (!a.json) log(`${src.quantized ? 'reading' : 'calibrating and quantizing'} ${src.name} (${src.calibrationSource}) ...`);
       prepared = prepare(src, board, { patch, backend: a.kernels });
-      autoPlan = () => planFor(prepared.q, board, 'auto', a.kernels);
+      planWith = (p) => planFor(prepared.q, board, p, a.kernels);
       if (!a.json) log(a.build ? 'generating C and building ...' : 'generating C ...');
       outcome = await compileModel(prepared, board, {
         out: a.out,
@@ -157,7 +169,7 @@ export const compileCommand = defineCommand<Args>({
       // The plan decides (it needs only shapes): a model that does not fit stops here, before quantizing and gcc.
       const shapes = lowerArch(arch, { weights: 'elided' });
       const early = planFor(shapes, board, patch, a.kernels);
-      autoPlan = () => planFor(shapes, board, 'auto', a.kernels);
+      planWith = (p) => planFor(shapes, board, p, a.kernels);
       if (!early.fits) {
         await writeOutputFolder(a.out, (tmp) => {
           let patchFile: string | null = null;
@@ -168,7 +180,7 @@ export const compileCommand = defineCommand<Args>({
           fs.writeFileSync(path.join(tmp, REPORT_FILE), `${JSON.stringify({ ...planReport(early, patchFile), status: 'planned', arch }, null, 2)}\n`);
           fs.writeFileSync(path.join(tmp, 'report.html'), renderHtmlReport(memoryReport(early)));
         });
-        const why = misfitMessage(early, autoPlan, patch);
+        const why = misfitMessage(early, planWith, patch);
         if (!a.json) for (const line of formatPlanTable(early)) printLine(line);
         throw new CheckFailure(`${early.model} does not fit ${early.board}: ${why.text}; stopped before gcc. report.json written with fits: false`, {
           board: early.board,
@@ -214,7 +226,7 @@ export const compileCommand = defineCommand<Args>({
     };
     if (!outcome.fits) {
       // The plan's verdict (gcc never ran), or the linker's when it overrules a plan that said it fits.
-      const why = plan.fits ? { text: outcome.fitReasons.join('; '), withPatchAuto: null } : misfitMessage(plan, autoPlan, patch);
+      const why = plan.fits ? { text: outcome.fitReasons.join('; '), withPatchAuto: null } : misfitMessage(plan, planWith, patch);
       const stage = plan.fits ? ' (the plan said it fits: its estimate is wrong)' : '; stopped before gcc';
       throw new CheckFailure(`${plan.model} does not fit ${plan.board}: ${why.text}${stage}. report.json written with fits: false`, {
         ...summary,

@@ -8,11 +8,11 @@ export function intInRange(name: string, v: number, min: number, max: number): n
   return v;
 }
 
-/** `auto`, `off` or `<n>x<n>@<layer>`. */
+/** `auto` (the fastest plan that fits), `min-sram`, `off` or `<n>x<n>@<layer>`. */
 export function parsePatch(text: string): PatchRequest {
-  if (text === 'auto' || text === 'off') return text;
+  if (text === 'auto' || text === 'off' || text === 'min-sram') return text;
   const m = /^(\d+)x(\d+)@(.+)$/.exec(text);
-  if (!m) throw new InputError(`--patch: expected auto, off or <n>x<n>@<layer> (e.g. 4x4@blocks.4), got "${text}"`);
+  if (!m) throw new InputError(`--patch: expected auto, min-sram, off or <n>x<n>@<layer> (e.g. 4x4@blocks.4), got "${text}"`);
   const n = Number(m[1]);
   if (Number(m[2]) !== n) throw new InputError(`--patch: patches are n x n, got ${m[1]}x${m[2]}`);
   if (n < 1 || n > 64) throw new InputError(`--patch: n must be between 1 and 64, got ${n}`);

@@ -78,32 +78,115 @@ export interface PatchGeometry {
 
 export const PATCH_COUNTS = [2, 3, 4, 5, 6, 7, 8] as const;
 
-const area = (r: Region) => (r.y1 - r.y0) * (r.x1 - r.x0);
-
-function union(a: Region | undefined, b: Region): Region {
-  if (!a) return b;
-  return { y0: Math.min(a.y0, b.y0), y1: Math.max(a.y1, b.y1), x0: Math.min(a.x0, b.x0), x1: Math.max(a.x1, b.x1) };
-}
-
 /** Even split of `size` into n parts: boundaries floor(k * size / n). */
 function bounds(size: number, n: number): number[] {
   return Array.from({ length: n + 1 }, (_, k) => Math.floor((k * size) / n));
 }
 
-/** What an op reads of one input to produce `out`, and the padding it must apply at the borders. */
-function readWindow(s: Step, out: Region, inH: number, inW: number): { read: Region; pad: Padding } {
-  if (s.kind === 'add' || s.kind === 'mul' || s.kind === 'activation') return { read: out, pad: { top: 0, left: 0, bottom: 0, right: 0 } };
+/** A half-open range [lo, hi) along one axis. */
+interface Span {
+  lo: number;
+  hi: number;
+}
+
+/**
+ * What an op reads of one input along one axis (0 = rows, 1 = columns) to produce `out`, and the zero
+ * padding it must apply before and after. A window op with kernel k, stride s and padding p reads
+ * [lo*s - p, (hi-1)*s - p + k), clipped to the input; element-wise ops read what they write.
+ */
+function readAxis(s: Step, axis: 0 | 1, out: Span, size: number): { read: Span; before: number; after: number } {
+  if (s.kind === 'add' || s.kind === 'mul' || s.kind === 'activation') return { read: out, before: 0, after: 0 };
   // conv, depthwise, pointwise, pools, pad: a window (pad = 1x1 window shifted by its padding).
-  const [kh, kw] = s.kernel;
-  const [sh, sw] = s.stride;
-  const lo = out.y0 * sh - s.padding.top;
-  const hi = (out.y1 - 1) * sh - s.padding.top + kh;
-  const le = out.x0 * sw - s.padding.left;
-  const ri = (out.x1 - 1) * sw - s.padding.left + kw;
-  return {
-    read: { y0: Math.max(0, lo), y1: Math.min(inH, hi), x0: Math.max(0, le), x1: Math.min(inW, ri) },
-    pad: { top: Math.max(0, -lo), bottom: Math.max(0, hi - inH), left: Math.max(0, -le), right: Math.max(0, ri - inW) },
-  };
+  const k = s.kernel[axis];
+  const st = s.stride[axis];
+  const p = axis === 0 ? s.padding.top : s.padding.left;
+  const lo = out.lo * st - p;
+  const hi = (out.hi - 1) * st - p + k;
+  return { read: { lo: Math.max(0, lo), hi: Math.min(size, hi) }, before: Math.max(0, -lo), after: Math.max(0, hi - size) };
+}
+
+/**
+ * The patch stage along one axis: for each of the n tile positions along it, per step 0..L the output
+ * range, per input the range read and the padding, and per tensor the range its buffer holds (the
+ * bounding range of what every reader needs). A region is a rectangle and every window acts on rows and
+ * columns apart, so a patch's regions are the row walk of its row times the column walk of its column:
+ * 2n walks instead of n x n.
+ */
+export interface AxisWalk {
+  /** out[i][step]: the output range of tile position i. */
+  readonly out: Span[][];
+  /** reads[i][step][k]: input k's read range and padding. */
+  readonly reads: { read: Span; before: number; after: number }[][][];
+  /** stored[i]: tensor -> the range held for tile position i. */
+  readonly stored: Map<number, Span>[];
+}
+
+function walkAxis(g: StepGraph, L: number, edges: readonly number[], axis: 0 | 1): AxisWalk {
+  const split = g.steps[L].output;
+  const n = edges.length - 1;
+  const out: Span[][] = [];
+  const reads: AxisWalk['reads'] = [];
+  const stored: Map<number, Span>[] = [];
+  for (let i = 0; i < n; i++) {
+    const need = new Map<number, Span>([[split, { lo: edges[i], hi: edges[i + 1] }]]);
+    const o: Span[] = new Array(L + 1);
+    const r: AxisWalk['reads'][number] = new Array(L + 1);
+    for (let k = L; k >= 0; k--) {
+      const s = g.steps[k];
+      const range = need.get(s.output);
+      if (!range) throw new RangeError(`${s.name}: its output is not needed by the split layer ${g.steps[L].name}`);
+      o[k] = range;
+      r[k] = s.inputs.map((t) => {
+        const size = spatial(g.tensors[t])[axis];
+        const w = readAxis(s, axis, range, size);
+        const had = need.get(t);
+        need.set(t, had ? { lo: Math.min(had.lo, w.read.lo), hi: Math.max(had.hi, w.read.hi) } : w.read);
+        return w;
+      });
+    }
+    out.push(o);
+    reads.push(r);
+    stored.push(need);
+  }
+  return { out, reads, stored };
+}
+
+/** Both axes of the patch stage for n x n patches of step L's output (see AxisWalk). */
+export interface PatchAxes {
+  readonly n: number;
+  readonly splitStep: number;
+  readonly rows: AxisWalk;
+  readonly cols: AxisWalk;
+}
+
+/**
+ * The two axis walks of n x n patches of step L's output, without the per-patch records: enough for the
+ * MACs and the instruction estimate of a candidate (cost.ts) at the cost of 2n walks. Throws RangeError
+ * as patchGeometry does.
+ */
+export function patchAxes(g: StepGraph, L: number, n: number, knownCut = false): PatchAxes {
+  if (!knownCut && !cutPoints(g).includes(L)) throw new RangeError(`step ${L} is not a point where a patch stage can end`);
+  const [H, W] = spatial(g.tensors[g.steps[L].output]);
+  if (!Number.isInteger(n) || n < 1 || n > H || n > W) throw new RangeError(`${n}x${n} patches do not fit a ${H}x${W} map`);
+  return { n, splitStep: L, rows: walkAxis(g, L, bounds(H, n), 0), cols: walkAxis(g, L, bounds(W, n), 1) };
+}
+
+/** Sum over tile positions of the output extent of step k along one axis. */
+export function axisExtent(w: AxisWalk, k: number): number {
+  let n = 0;
+  for (const o of w.out) n += o[k].hi - o[k].lo;
+  return n;
+}
+
+/** MACs of the patch stage run patch by patch: per step, MACs per output pixel x (sum of tile heights) x (sum of tile widths). */
+export function patchedMacsOf(g: StepGraph, axes: PatchAxes): number {
+  let macs = 0;
+  for (let k = 0; k <= axes.splitStep; k++) {
+    const s = g.steps[k];
+    const [ho, wo] = spatial(g.tensors[s.output]);
+    macs += (s.macs / (ho * wo)) * axisExtent(axes.rows, k) * axisExtent(axes.cols, k);
+  }
+  return macs;
 }
 
 /** Whether steps 0..L can run patch by patch (every op local, no broadcast operand). */
@@ -154,72 +237,67 @@ export function findSplitStep(g: StepGraph, layer: string): number {
  * or the split output is smaller than n in either direction. `knownCut` skips the cut check for a
  * caller that took L from cutPoints (the auto search calls this ~70 times per network).
  */
-export function patchGeometry(g: StepGraph, L: number, n: number, knownCut = false): PatchGeometry {
-  if (!knownCut && !cutPoints(g).includes(L)) throw new RangeError(`step ${L} is not a point where a patch stage can end`);
+export function patchGeometry(g: StepGraph, L: number, n: number, knownCut = false, axes = patchAxes(g, L, n, knownCut)): PatchGeometry {
   const split = g.steps[L].output;
-  const [H, W] = spatial(g.tensors[split]);
-  if (!Number.isInteger(n) || n < 1 || n > H || n > W) throw new RangeError(`${n}x${n} patches do not fit a ${H}x${W} map`);
-  const rows = bounds(H, n);
-  const cols = bounds(W, n);
+  const { rows, cols } = axes;
   const patches: Region[] = [];
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) patches.push({ y0: rows[i], y1: rows[i + 1], x0: cols[j], x1: cols[j + 1] });
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      const r = rows.out[i][L];
+      const c = cols.out[j][L];
+      patches.push({ y0: r.lo, y1: r.hi, x0: c.lo, x1: c.hi });
+    }
 
   const full = new Set<number>([...g.inputs, split]);
-  const tiles: { out: Region; reads: { read: Region; pad: Padding }[]; macs: number }[][] = [];
-  const storedPerPatch: Map<number, Region>[] = [];
-  let patchedMacs = 0;
-  for (const tile of patches) {
-    const need = new Map<number, Region>([[split, tile]]);
-    const perStep: (typeof tiles)[number] = new Array(L + 1);
-    for (let i = L; i >= 0; i--) {
-      const s = g.steps[i];
-      const out = need.get(s.output);
-      if (!out) throw new RangeError(`${s.name}: its output is not needed by the split layer ${g.steps[L].name}`);
-      const reads = s.inputs.map((t) => {
-        const [h, w] = spatial(g.tensors[t]);
-        const r = readWindow(s, out, h, w);
-        need.set(t, union(need.get(t), r.read));
-        return r;
-      });
-      const [ho, wo] = spatial(g.tensors[s.output]);
-      const macs = (s.macs / (ho * wo)) * area(out);
-      patchedMacs += macs;
-      perStep[i] = { out, reads, macs };
-    }
-    tiles.push(perStep);
-    storedPerPatch.push(need);
-  }
-
   const stage: PatchStageOp[] = [];
   let stageMacs = 0;
-  for (let i = 0; i <= L; i++) {
-    const s = g.steps[i];
+  let patchedMacs = 0;
+  for (let k = 0; k <= L; k++) {
+    const s = g.steps[k];
     stageMacs += s.macs;
+    const [ho, wo] = spatial(g.tensors[s.output]);
+    const perPixel = s.macs / (ho * wo);
     const c = g.tensors[s.output].shape[3];
+    const fullRegion = s.inputs.map((t) => {
+      const [th, tw] = spatial(g.tensors[t]);
+      return full.has(t) ? { y0: 0, y1: th, x0: 0, x1: tw } : null;
+    });
     let mh = 0;
     let mw = 0;
     let maxBytes = 0;
-    const opTiles: Tile[] = patches.map((_, p) => {
-      const t = tiles[p][i];
-      const h = t.out.y1 - t.out.y0;
-      const w = t.out.x1 - t.out.x0;
-      if (h * w * c > maxBytes) {
-        maxBytes = h * w * c;
-        mh = h;
-        mw = w;
+    const opTiles: Tile[] = new Array(n * n);
+    for (let i = 0; i < n; i++) {
+      const ro = rows.out[i][k];
+      const rr = rows.reads[i][k];
+      for (let j = 0; j < n; j++) {
+        const co = cols.out[j][k];
+        const cr = cols.reads[j][k];
+        const h = ro.hi - ro.lo;
+        const w = co.hi - co.lo;
+        if (h * w * c > maxBytes) {
+          maxBytes = h * w * c;
+          mh = h;
+          mw = w;
+        }
+        const macs = perPixel * h * w;
+        patchedMacs += macs;
+        opTiles[i * n + j] = {
+          out: { y0: ro.lo, y1: ro.hi, x0: co.lo, x1: co.hi },
+          inputs: s.inputs.map((t, q) => {
+            const ys = rows.stored[i].get(t)!;
+            const xs = cols.stored[j].get(t)!;
+            return {
+              stored: fullRegion[q] ?? { y0: ys.lo, y1: ys.hi, x0: xs.lo, x1: xs.hi },
+              read: { y0: rr[q].read.lo, y1: rr[q].read.hi, x0: cr[q].read.lo, x1: cr[q].read.hi },
+              pad: { top: rr[q].before, left: cr[q].before, bottom: rr[q].after, right: cr[q].after },
+            };
+          }),
+          macs,
+        };
       }
-      return {
-        out: t.out,
-        inputs: s.inputs.map((tensor, k) => {
-          const [th, tw] = spatial(g.tensors[tensor]);
-          const stored = full.has(tensor) ? { y0: 0, y1: th, x0: 0, x1: tw } : storedPerPatch[p].get(tensor)!;
-          return { stored, read: t.reads[k].read, pad: t.reads[k].pad };
-        }),
-        macs: t.macs,
-      };
-    });
+    }
     stage.push({
-      step: i,
+      step: k,
       name: s.name,
       inputFull: s.inputs.map((t) => full.has(t)),
       outputFull: s.output === split,

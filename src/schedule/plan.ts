@@ -11,19 +11,30 @@ import { stepsFromIr } from './from-ir.ts';
 import type { KernelBackend } from './inplace.ts';
 import { assignBuffers, liveBytesPerStep, type BufferAssignment, type MemoryModel } from './lifetimes.ts';
 import { layerModel, patchModel } from './memory-model.ts';
-import { cutPoints, findSplitStep, patchGeometry, PATCH_COUNTS, type PatchGeometry } from './patch-plan.ts';
+import { cutPoints, findSplitStep, patchAxes, patchedMacsOf, patchGeometry, PATCH_COUNTS, type PatchAxes, type PatchGeometry } from './patch-plan.ts';
 import { alignUp, DEFAULT_ALIGNMENT, lowerBound, placeBest, type Buffer, type Placement } from './placement.ts';
-import { RUNTIME_BYTES, STACK_BYTES, sramLayout, type SramLayout } from './sram-layout.ts';
+import { runtimeBytes, STACK_BYTES, sramLayout, type SramLayout } from './sram-layout.ts';
+import { arenaSpans } from '../board/regions.ts';
+import { axesInstructions, layerInstructions, planInstructions } from './cost.ts';
 import { spatial, stepMacs, stepParams, type StepGraph } from './steps.ts';
 
-/** 'auto' tries split points and patch counts; 'off' plans layer by layer; {n, layer} forces one. */
-export type PatchRequest = 'auto' | 'off' | { readonly n: number; readonly layer: string };
+/**
+ * 'auto': the fastest plan that fits the board (layer by layer whenever it fits, else the patch plan with
+ * the fewest estimated instructions among those that fit); 'min-sram': the plan with the smallest arena;
+ * 'off': layer by layer; {n, layer}: that patch plan.
+ */
+export type PatchRequest = 'auto' | 'min-sram' | 'off' | { readonly n: number; readonly layer: string };
 
 export interface PlanOptions {
   readonly patch?: PatchRequest;
   /** Kernel backend; decides in-place depthwise and scratch sizes. Default 'own'. */
   readonly kernels?: KernelBackend;
   readonly alignment?: number;
+  /**
+   * An SRAM budget (bytes, arena + stack + runtime) tighter than the board's, e.g. the search's
+   * --max-sram-kb: `auto` then looks for the fastest plan within it. Does not change `fits`.
+   */
+  readonly sramLimit?: number;
 }
 
 export class PlanError extends Error {
@@ -48,6 +59,8 @@ export interface Fit {
   readonly flashCapacity: number;
   /** The patch plan used, or null for layer by layer. */
   readonly patch: { readonly n: number; readonly layer: string; readonly extraMacs: number } | null;
+  /** Estimated instructions of one inference under this plan (cost.ts: what --patch auto minimises). */
+  readonly estimatedInstructions: number;
 }
 
 export interface SramFigures {
@@ -61,7 +74,7 @@ export interface SramFigures {
   io: number;
   /** Stack estimate (outside the arena). */
   stack: number;
-  /** Runtime static data estimate (outside the arena). */
+  /** Runtime static data (outside the arena): runtimeBytes(ops), as measured on board ELFs. */
   runtime: number;
   /** arena + stack + runtime. */
   total: number;
@@ -151,6 +164,11 @@ export interface Plan {
   layers: LayerRow[];
   tensors: TensorPlacement[];
   buffers: PlacedBuffer[];
+  /**
+   * Estimated instructions of one inference (cost.ts), under this plan and layer by layer: what
+   * --patch auto ranks plans by. An estimate for choosing; `run` measures the built firmware.
+   */
+  cost: { estimatedInstructions: number; layerByLayerInstructions: number };
   /** What was tried and why this plan was chosen, for the report. */
   notes: string[];
 }
@@ -181,6 +199,11 @@ interface Chosen {
   notes: string[];
 }
 
+/** Candidate patch counts for a split output of side h x w. */
+function patchCounts(h: number, w: number): number[] {
+  return PATCH_COUNTS.filter((n) => n <= h && n <= w);
+}
+
 /** Aligned bytes live at each step (what lowerBound maximises). */
 function alignedLivePerStep(buffers: readonly Buffer[], nSteps: number, alignment: number): Float64Array {
   const delta = new Float64Array(nSteps + 1);
@@ -198,44 +221,60 @@ function alignedLivePerStep(buffers: readonly Buffer[], nSteps: number, alignmen
   return delta;
 }
 
-/** Candidate patch counts for a split output of side h x w. */
-function patchCounts(h: number, w: number): number[] {
-  return PATCH_COUNTS.filter((n) => n <= h && n <= w);
-}
-
-function choose(g: StepGraph, request: PatchRequest, backend: KernelBackend, dsp: boolean, alignment: number): Chosen {
-  const layer = candidate(g, null, backend, dsp, alignment);
-  const layerArena = place(layer, alignment).arena;
-  const notes: string[] = [];
-  if (request === 'off') return { best: layer, layer, notes };
-  if (request !== 'auto') {
-    const L = findSplitStep(g, request.layer);
-    if (L < 0) throw new PlanError(`--patch: no layer named "${request.layer}" (give an op name such as "${g.steps[Math.min(3, g.steps.length - 1)].name}" or a block such as "blocks.1")`);
-    const cuts = cutPoints(g);
-    if (!cuts.includes(L))
-      throw new PlanError(
-        `--patch: the patch stage cannot end at "${g.steps[L].name}" (it must end before the first global op such as an SE block, where only one tensor crosses); possible: ${cuts.map((i) => g.steps[i].name).join(', ')}`,
-      );
-    const [h, w] = spatial(g.tensors[g.steps[L].output]);
-    if (!Number.isInteger(request.n) || request.n < 1 || request.n > h || request.n > w)
-      throw new PlanError(`--patch: ${request.n}x${request.n} patches do not fit the ${h}x${w} output of "${g.steps[L].name}"`);
-    const forced = candidate(g, patchGeometry(g, L, request.n), backend, dsp, alignment);
-    const arena = place(forced, alignment).arena;
-    if (arena >= layerArena) notes.push(`forced patch plan needs ${arena} B, layer by layer needs ${layerArena} B`);
-    return { best: forced, layer, notes };
-  }
-  // auto: every cut point x patch count. A cheap bound per cut point first: after the split the
-  // patched schedule is the layer-by-layer one (same tensors live), and during the patch stage the
-  // network input and the assembled split output are both held whole. Cut points are tried in order of
-  // that bound; within one, candidates in order of their own lower bound, placed only while they can
-  // still beat the best arena found.
+/**
+ * Cut points with a cheap lower bound on the arena of any patch plan ending there: after the split the
+ * patched schedule is the layer-by-layer one (same tensors live), and during the patch stage the network
+ * input and the assembled split output are both held whole. Sorted by that bound.
+ */
+function cutBounds(g: StepGraph, layer: Candidate, alignment: number): { L: number; bound: number }[] {
   const live = alignedLivePerStep(layer.assignment.buffers, g.steps.length, alignment);
   const suffixMax = new Float64Array(g.steps.length + 1);
   for (let i = g.steps.length - 1; i >= 0; i--) suffixMax[i] = Math.max(suffixMax[i + 1], live[i]);
   const inBytes = g.inputs.reduce((n, t) => n + alignUp(g.tensors[t].bytes, alignment), 0);
-  const cuts = cutPoints(g)
+  return cutPoints(g)
     .map((L) => ({ L, bound: Math.max(suffixMax[L + 1], inBytes + alignUp(g.tensors[g.steps[L].output].bytes, alignment)) }))
     .sort((a, b) => a.bound - b.bound || a.L - b.L);
+}
+
+interface Target {
+  board: Board;
+  backend: KernelBackend;
+  alignment: number;
+  /** Stack + runtime bytes outside the arena. */
+  reserve: number;
+  sramLimit: number;
+  /** Flash of the network layer by layer (a patch plan adds its geometry tables). */
+  layerFlash: number;
+}
+
+/** The arena as the board holds it (split across runs: the sum of what each run holds) and its layout. */
+function layoutOf(c: Candidate, t: Target): { layout: SramLayout; arena: number } {
+  const placement = place(c, t.alignment);
+  const layout = sramLayout(t.board, placement.arena, c.assignment.buffers, t.alignment, t.reserve);
+  const arena = layout.mode === 'split' ? layout.spans.reduce((n, s) => n + s.arena, 0) : placement.arena;
+  return { layout, arena };
+}
+
+function fitsTarget(c: Candidate, t: Target): boolean {
+  const { layout, arena } = layoutOf(c, t);
+  if (layout.mode === 'none' || arena + t.reserve > t.sramLimit) return false;
+  return t.layerFlash + (c.geo ? patchTableBytes(c.geo) : 0) <= t.board.flash.size;
+}
+
+/** The largest arena any plan may have on the target: the largest run, or all runs when buffers may be spread. */
+function arenaRoom(t: Target): number {
+  const spans = arenaSpans(t.board);
+  const room = (spans.length > 1 ? spans.reduce((n, s) => n + s.size, 0) : spans[0].size) - t.reserve;
+  return Math.min(room, t.sramLimit - t.reserve);
+}
+
+/** --patch min-sram: every cut point x patch count, the smallest arena (ties: fewer MACs). */
+function smallest(g: StepGraph, layer: Candidate, dsp: boolean, t: Target): Chosen {
+  const { alignment, backend } = t;
+  const layerArena = place(layer, alignment).arena;
+  // Cut points in order of their bound; within one, candidates in order of their own lower bound,
+  // placed only while they can still beat the best arena found.
+  const cuts = cutBounds(g, layer, alignment);
   let best = layer;
   let bestArena = layerArena;
   let tried = 0;
@@ -256,29 +295,107 @@ function choose(g: StepGraph, request: PatchRequest, backend: KernelBackend, dsp
       }
     }
   }
-  notes.push(
+  const notes = [
     best.geo
-      ? `patch auto: ${tried} candidates over ${cuts.length} split points (${placed} placed); ${best.geo.n}x${best.geo.n} patches up to ${best.geo.splitLayer} need ${bestArena} B against ${layerArena} B layer by layer`
-      : `patch auto: none of ${tried} candidates over ${cuts.length} split points beats layer by layer (${layerArena} B): no patch`,
-  );
+      ? `patch min-sram: ${tried} candidates over ${cuts.length} split points (${placed} placed); ${best.geo.n}x${best.geo.n} patches up to ${best.geo.splitLayer} need ${bestArena} B against ${layerArena} B layer by layer`
+      : `patch min-sram: none of ${tried} candidates over ${cuts.length} split points beats layer by layer (${layerArena} B): no patch`,
+  ];
   return { best, layer, notes };
+}
+
+/**
+ * --patch auto: the fastest plan that fits. Layer by layer when it fits (no patches, whatever they would
+ * save); else the patch plans in order of estimated instructions (cost.ts), the first that fits. Cut
+ * points whose bound already exceeds the room are skipped, and a candidate is placed only if its own
+ * lower bound leaves room. If flash does not fit layer by layer, no patch plan can help (it only adds
+ * tables). When nothing fits, the plan is layer by layer and does not fit.
+ */
+function fastest(g: StepGraph, layer: Candidate, dsp: boolean, t: Target): Chosen {
+  const { alignment, backend } = t;
+  const layerArena = place(layer, alignment).arena;
+  const est = (n: number) => `${(n / 1e6).toFixed(1)} M`;
+  const layerCost = layerInstructions(g);
+  if (fitsTarget(layer, t)) return { best: layer, layer, notes: [`patch auto: layer by layer fits (arena ${layerArena} B, ~${est(layerCost)} instructions estimated): no patch`] };
+  if (t.layerFlash > t.board.flash.size) return { best: layer, layer, notes: ['patch auto: flash does not fit whatever the schedule (patches only add tables): no patch'] };
+  const room = arenaRoom(t);
+  const cuts = cutBounds(g, layer, alignment).filter((c) => c.bound <= room);
+  // Ranked by the estimate from the axis walks alone (2n walks a candidate); the per-patch geometry,
+  // buffers and placement only for candidates tried in that order, until one fits.
+  const cands: { L: number; n: number; axes: PatchAxes; cost: number; macs: number }[] = [];
+  for (const { L } of cuts) {
+    const [h, w] = spatial(g.tensors[g.steps[L].output]);
+    for (const n of patchCounts(h, w)) {
+      const axes = patchAxes(g, L, n, true);
+      cands.push({ L, n, axes, cost: axesInstructions(g, axes, layerCost), macs: patchedMacsOf(g, axes) });
+    }
+  }
+  cands.sort((a, b) => a.cost - b.cost || a.macs - b.macs || a.L - b.L || a.n - b.n);
+  let placed = 0;
+  for (const k of cands) {
+    const c = candidate(g, patchGeometry(g, k.L, k.n, true, k.axes), backend, dsp, alignment);
+    if (c.lowerBound > room) continue;
+    placed++;
+    if (!fitsTarget(c, t)) continue;
+    const arena = place(c, alignment).arena;
+    return {
+      best: c,
+      layer,
+      notes: [
+        `patch auto: layer by layer does not fit (arena ${layerArena} B); of ${cands.length} patch plans that might (${placed} placed), the fastest that fits is ` +
+          `${k.n}x${k.n} up to ${g.steps[k.L].name}: arena ${arena} B, ~${est(k.cost)} instructions estimated against ~${est(layerCost)} layer by layer`,
+      ],
+    };
+  }
+  return {
+    best: layer,
+    layer,
+    notes: [`patch auto: no plan fits: layer by layer needs arena ${layerArena} B, and none of ${cands.length} patch plans over ${cuts.length} split points fits in ${room} B (${placed} placed)`],
+  };
+}
+
+function choose(g: StepGraph, request: PatchRequest, board: Board, t: Target): Chosen {
+  const { backend, alignment } = t;
+  const layer = candidate(g, null, backend, board.dsp, alignment);
+  const layerArena = place(layer, alignment).arena;
+  const notes: string[] = [];
+  if (request === 'off') return { best: layer, layer, notes };
+  if (request === 'auto') return fastest(g, layer, board.dsp, t);
+  if (request === 'min-sram') return smallest(g, layer, board.dsp, t);
+  const L = findSplitStep(g, request.layer);
+  if (L < 0) throw new PlanError(`--patch: no layer named "${request.layer}" (give an op name such as "${g.steps[Math.min(3, g.steps.length - 1)].name}" or a block such as "blocks.1")`);
+  const cuts = cutPoints(g);
+  if (!cuts.includes(L))
+    throw new PlanError(
+      `--patch: the patch stage cannot end at "${g.steps[L].name}" (it must end before the first global op such as an SE block, where only one tensor crosses); possible: ${cuts.map((i) => g.steps[i].name).join(', ')}`,
+    );
+  const [h, w] = spatial(g.tensors[g.steps[L].output]);
+  if (!Number.isInteger(request.n) || request.n < 1 || request.n > h || request.n > w)
+    throw new PlanError(`--patch: ${request.n}x${request.n} patches do not fit the ${h}x${w} output of "${g.steps[L].name}"`);
+  const forced = candidate(g, patchGeometry(g, L, request.n), backend, board.dsp, alignment);
+  const arena = place(forced, alignment).arena;
+  if (arena >= layerArena) notes.push(`forced patch plan needs ${arena} B, layer by layer needs ${layerArena} B`);
+  return { best: forced, layer, notes };
 }
 
 function figures(g: StepGraph, board: Board, opts: PlanOptions) {
   const backend = opts.kernels ?? 'own';
   const alignment = opts.alignment ?? DEFAULT_ALIGNMENT;
-  const chosen = choose(g, opts.patch ?? 'off', backend, board.dsp, alignment);
+  const runtime = runtimeBytes(g.steps.length);
+  const reserve = STACK_BYTES + runtime;
+  const layerFlash = flashBreakdown(g.steps, backend, board.dsp, 0, board).total;
+  const target: Target = { board, backend, alignment, reserve, sramLimit: opts.sramLimit ?? Infinity, layerFlash };
+  const chosen = choose(g, opts.patch ?? 'off', board, target);
   const c = chosen.best;
   const placement = place(c, alignment);
-  const layout = sramLayout(board, placement.arena, c.assignment.buffers, alignment);
+  const { layout, arena } = layoutOf(c, target);
   const patchTables = c.geo ? patchTableBytes(c.geo) : 0;
   const flash = flashBreakdown(g.steps, backend, board.dsp, patchTables, board);
-  // Split across runs, the arena is the sum of what each run holds.
-  const arena = layout.mode === 'split' ? layout.spans.reduce((n, s) => n + s.arena, 0) : placement.arena;
-  const sramBytes = arena + STACK_BYTES + RUNTIME_BYTES;
+  const sramBytes = arena + reserve;
   const fitsSram = layout.mode !== 'none';
   const fitsFlash = flash.total <= board.flash.size;
-  return { chosen, c, placement, layout, flash, arena, sramBytes, fitsSram, fitsFlash, backend, alignment };
+  const layerCost = layerInstructions(g);
+  const cost = { estimatedInstructions: planInstructions(g, c.geo, layerCost), layerByLayerInstructions: layerCost };
+  return { chosen, c, placement, layout, flash, arena, sramBytes, fitsSram, fitsFlash, backend, alignment, runtime, cost };
 }
 
 /**
@@ -306,6 +423,7 @@ export function fitSteps(g: StepGraph, board: Board, opts: PlanOptions = {}): Fi
     sramCapacity: f.layout.capacity,
     flashCapacity: board.flash.size,
     patch: geo ? { n: geo.n, layer: geo.splitLayer, extraMacs: geo.patchedMacs - geo.stageMacs } : null,
+    estimatedInstructions: f.cost.estimatedInstructions,
   };
 }
 
@@ -368,7 +486,7 @@ export function planSteps(g: StepGraph, board: Board, opts: PlanOptions = {}): P
       scratch,
       io,
       stack: STACK_BYTES,
-      runtime: RUNTIME_BYTES,
+      runtime: f.runtime,
       total: f.sramBytes,
       capacity: layout.capacity,
       strategy: placement.strategy,
@@ -392,6 +510,7 @@ export function planSteps(g: StepGraph, board: Board, opts: PlanOptions = {}): P
         }
       : null,
     patchGeometry: geo,
+    cost: f.cost,
     layers,
     tensors,
     buffers: placed,

@@ -17,8 +17,18 @@ import { alignUp, DEFAULT_ALIGNMENT, firstFitInOrder, type Buffer } from './plac
  * frames. To be checked against the linked ELF (-fstack-usage) when code generation lands.
  */
 export const STACK_BYTES = 2048;
-/** Static .data/.bss of the runtime (UART/semihosting buffers, cycle counter, result record): an estimate. */
-export const RUNTIME_BYTES = 512;
+/**
+ * Static .data/.bss of the runtime outside the arena, as measured on the board ELFs (tools/bench/fit.ts):
+ * main.c's per-op tick counts (4 B an op), the op start time (8 B), the counter's SysTick wrap count and
+ * the vectors-filled flag (4 B each). The console and start-up code keep no static data.
+ */
+export const RUNTIME_FIXED_BYTES = 16;
+export const RUNTIME_BYTES_PER_OP = 4;
+
+/** The runtime's static SRAM for a network of `ops` ops (every op of the plan is one call in model.c). */
+export function runtimeBytes(ops: number): number {
+  return RUNTIME_FIXED_BYTES + RUNTIME_BYTES_PER_OP * ops;
+}
 
 export interface SpanUse {
   readonly regions: readonly string[];
@@ -56,7 +66,8 @@ export function sramLayout(
   arena: number,
   buffers: readonly Buffer[] | undefined,
   alignment = DEFAULT_ALIGNMENT,
-  reserve = STACK_BYTES + RUNTIME_BYTES,
+  /** Stack + runtime static data (STACK_BYTES + runtimeBytes(ops)). */
+  reserve: number,
 ): SramLayout {
   const spans = arenaSpans(board);
   const largest = spans[0];

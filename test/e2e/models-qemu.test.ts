@@ -136,9 +136,9 @@ describe.skipIf(!haveBuildAndQemu())('real models compiled, run in QEMU and vali
     expectAgreement(v, 3);
   }, TIMEOUT);
 
-  it('MCUNet VWW int8 (TinyEngine\'s vww.tflite) with --patch auto: compile --json, then run: bit-exact, report.json figures', async () => {
+  it('MCUNet VWW int8 (TinyEngine\'s vww.tflite) with --patch min-sram (auto keeps it layer by layer: it fits): compile --json, then run: bit-exact, report.json figures', async () => {
     const out = path.join(tmp, 'vww-patched');
-    const c = await runCliAsync(['compile', path.join(DATA, 'tflite-mcunet-vww/vww.tflite'), '--board', 'stm32f746', '--patch', 'auto', '--test-sets', '2', '--out', out, '--json'], { timeoutMs: TIMEOUT });
+    const c = await runCliAsync(['compile', path.join(DATA, 'tflite-mcunet-vww/vww.tflite'), '--board', 'stm32f746', '--patch', 'min-sram', '--test-sets', '2', '--out', out, '--json'], { timeoutMs: TIMEOUT });
     expect(c.code, c.stderr.slice(-2000)).toBe(0);
     const summary = JSON.parse(c.stdout);
     const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
@@ -153,7 +153,7 @@ describe.skipIf(!haveBuildAndQemu())('real models compiled, run in QEMU and vali
     expect(run.outputsMatch).toBe(true);
     expect(run.sets.every((s: { match: boolean }) => s.match)).toBe(true);
     console.log(
-      `MCUNet VWW, --patch auto (${report.patch.n}x${report.patch.n} up to ${report.patch.splitLayer}): planned SRAM ${report.sram.total} B (arena ${report.sram.arena} B, layer by layer ${report.patch.layerByLayerArena} B), flash ${report.flash.total} B; ` +
+      `MCUNet VWW, --patch min-sram (${report.patch.n}x${report.patch.n} up to ${report.patch.splitLayer}): planned SRAM ${report.sram.total} B (arena ${report.sram.arena} B, layer by layer ${report.patch.layerByLayerArena} B), flash ${report.flash.total} B; ` +
         `measured SRAM ${run.sramUsedBytes} B (stack ${run.stackUsedBytes} B), flash ${run.flashUsedBytes} B (ELF); ${run.instructions} instructions; compile summary sramBytes ${summary.sramBytes}`,
     );
   }, TIMEOUT);

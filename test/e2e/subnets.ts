@@ -28,11 +28,11 @@ export function subnetCases(count: number, seed = 2024): SubnetCase[] {
     const k = cases.length;
     const arch = { ...sampleArch(rng), image_size: RESOLUTIONS[k % RESOLUTIONS.length], wid: k % 3 } as ArchConfig;
     const patched = k % 2 === 1;
-    let patch: PatchRequest = patched ? 'auto' : 'off';
+    let patch: PatchRequest = patched ? 'min-sram' : 'off';
     const fit = fitArch(arch, f746, { patch });
     if (!fit.fitsSram || fit.flashBytes > (arch.wid === 2 ? 1.5 : 1) * 1024 * 1024) continue;
     if (patched && !fit.patch) {
-      // auto found no patch plan worth it: force one at a middle cut point, to test the loop anyway.
+      // min-sram found no patch plan worth it: force one at a middle cut point, to test the loop anyway.
       const g = stepsFromIr(lowerArch(arch, { weights: 'elided' }));
       const cuts = cutPoints(g);
       const L = cuts[Math.floor(cuts.length / 2)];

@@ -42,8 +42,8 @@ describe('running a network in its planned arena', () => {
     expect(plan.layers.filter((l) => l.kind === 'depthwise').every((l) => !l.inPlace)).toBe(true);
   });
 
-  it('patch auto: smallest @96', () => {
-    const plan = check(smallestArch(96), { patch: 'auto' });
+  it('patch min-sram: smallest @96', () => {
+    const plan = check(smallestArch(96), { patch: 'min-sram' });
     expect(plan.patch).not.toBeNull();
   });
 

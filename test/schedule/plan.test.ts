@@ -7,6 +7,9 @@ import { lowerArch } from '../../src/frontend/arch-to-ir.ts';
 import { GraphBuilder } from '../../src/ir/index.ts';
 import { profileArch } from '../../src/predict/efficiency.ts';
 import { checkPlacement } from '../../src/schedule/placement.ts';
+import { axesInstructions, planInstructions } from '../../src/schedule/cost.ts';
+import { stepsFromArch } from '../../src/schedule/from-arch.ts';
+import { cutPoints, patchAxes, patchedMacsOf, patchGeometry } from '../../src/schedule/patch-plan.ts';
 import { fitArch, planArch, planGraph, type Fit, type Plan } from '../../src/schedule/plan.ts';
 import { IMAGE_SIZES } from '../../src/space/constants.ts';
 import { largestArch, sampleArch } from '../../src/space/sample.ts';
@@ -73,12 +76,12 @@ describe('layer-by-layer plans over 200 random configs at all resolutions', () =
 describe("the lab's largest subnet at 160 px (wid 1, k 7, e 6, d 2) on stm32f746", () => {
   const c = largestArch(160);
   const off = planArch(c, f746, { patch: 'off' });
-  const auto = planArch(c, f746, { patch: 'auto' });
+  const auto = planArch(c, f746, { patch: 'min-sram' });
 
-  it('needs far more than the 320 KB of SRAM layer by layer, and patch auto finds a plan whose SRAM fits', () => {
+  it('needs far more than the 320 KB of SRAM layer by layer, and patch min-sram finds a plan whose SRAM fits', () => {
     console.log(
       `largest@160: layer by layer arena ${off.sram.arena} B (${(off.sram.arena / KB).toFixed(1)} KB, peak at ${off.peakLayer}), ` +
-        `SRAM total ${off.sram.total} B; patch auto ${auto.patch?.n}x${auto.patch?.n} up to ${auto.patch?.splitLayer}: arena ${auto.sram.arena} B ` +
+        `SRAM total ${off.sram.total} B; patch min-sram ${auto.patch?.n}x${auto.patch?.n} up to ${auto.patch?.splitLayer}: arena ${auto.sram.arena} B ` +
         `(${(auto.sram.arena / KB).toFixed(1)} KB), SRAM total ${auto.sram.total} B of ${auto.sram.capacity} B; extra MACs ${auto.patch?.extraMacs} ` +
         `(${auto.patch?.extraMacsPercent.toFixed(1)}% of ${auto.macs}); flash ${auto.flash.total} B of ${auto.flashCapacity} B`,
     );
@@ -90,9 +93,12 @@ describe("the lab's largest subnet at 160 px (wid 1, k 7, e 6, d 2) on stm32f746
     expect(auto.patch!.extraMacs).toBeGreaterThan(0);
   });
 
-  it('does not fit the 1 MB of flash whatever the schedule: 2.48 M int8 weights', () => {
+  it('does not fit the 1 MB of flash whatever the schedule: 2.48 M int8 weights; so patch auto keeps layer by layer', () => {
     expect(auto.fitsFlash).toBe(false);
     expect(auto.flash.weights).toBeGreaterThan(1024 * KB);
+    const fastest = planArch(c, f746, { patch: 'auto' });
+    expect(fastest.patch).toBeNull();
+    expect(fastest.notes[0]).toMatch(/flash does not fit whatever the schedule/);
   });
 
   it('the patch stage ends before the first SE block', () => {
@@ -102,19 +108,19 @@ describe("the lab's largest subnet at 160 px (wid 1, k 7, e 6, d 2) on stm32f746
   });
 });
 
-describe('patch auto', () => {
+describe('patch min-sram', () => {
   it('is never worse than layer by layer, and strictly better whenever it picks patches (60 configs)', () => {
     let patched = 0;
     for (const c of randomConfigs(77, 60)) {
       const off = fitArch(c, f746, { patch: 'off' });
-      const auto = fitArch(c, f746, { patch: 'auto' });
+      const auto = fitArch(c, f746, { patch: 'min-sram' });
       expect(auto.arena).toBeLessThanOrEqual(off.arena);
       if (auto.patch) {
         patched++;
         expect(auto.arena).toBeLessThan(off.arena);
       } else expect(auto.arena).toBe(off.arena);
     }
-    console.log(`patch auto chose patches for ${patched}/60 configs`);
+    console.log(`patch min-sram chose patches for ${patched}/60 configs`);
   });
 
   it('returns no patch when nothing beats layer by layer: two same-size convs before a global pool', () => {
@@ -138,7 +144,7 @@ describe('patch auto', () => {
     b.output(out);
     const g = b.build();
     const off = planGraph(g, f746, { patch: 'off' });
-    const auto = planGraph(g, f746, { patch: 'auto' });
+    const auto = planGraph(g, f746, { patch: 'min-sram' });
     expect(auto.patch).toBeNull();
     expect(auto.sram.arena).toBe(off.sram.arena);
     expect(auto.notes.join(' ')).toMatch(/no patch/);
@@ -146,6 +152,80 @@ describe('patch auto', () => {
     const forced = planGraph(g, f746, { patch: { n: 2, layer: 'conv' } });
     expect(forced.sram.arena).toBeGreaterThan(off.sram.arena);
     expect(forced.notes.join(' ')).toMatch(/layer by layer needs/);
+  });
+});
+
+describe('patch auto: the fastest plan that fits', () => {
+  // wid 0, kernels 3/5/7 in turn, expansion 6 in the first 8 blocks, 160 px: 358,400 B of arena layer by
+  // layer, more than the F746's 320 KB run, less than the H743's 512 KB AXI SRAM.
+  const mixed: ArchConfig = {
+    wid: 0,
+    ks: Array.from({ length: 20 }, (_, i) => [3, 5, 7][i % 3]) as ArchConfig['ks'],
+    e: Array.from({ length: 20 }, (_, i) => (i < 8 ? 6 : 4)) as ArchConfig['e'],
+    d: [1, 1, 1, 1, 1, 1],
+    image_size: 160,
+  };
+
+  it('never patches a network that fits layer by layer, and otherwise picks a plan that fits, never costlier than min-sram (60 configs on 3 boards)', () => {
+    const counts = { layer: 0, patched: 0, none: 0 };
+    for (const board of [f746, loadBoard('stm32f411'), loadBoard('rp2040')])
+      for (const c of randomConfigs(78, 20)) {
+        const off = planArch(c, board, { patch: 'off' });
+        const auto = planArch(c, board, { patch: 'auto' });
+        if (off.fits) {
+          counts.layer++;
+          expect(auto.patch).toBeNull();
+          expect(auto.sram.total).toBe(off.sram.total);
+          continue;
+        }
+        const small = planArch(c, board, { patch: 'min-sram' });
+        if (auto.patch) {
+          counts.patched++;
+          expect(auto.fits).toBe(true);
+          expect(auto.cost.estimatedInstructions).toBeGreaterThan(off.cost.estimatedInstructions);
+          expect(auto.cost.estimatedInstructions).toBeLessThanOrEqual(small.cost.estimatedInstructions);
+        } else {
+          counts.none++;
+          expect(auto.fits).toBe(false);
+          // Nothing fits: not even the smallest patch plan (or flash fails whatever the schedule).
+          expect(small.fits).toBe(false);
+        }
+      }
+    console.log(`patch auto over 60 board x config pairs: ${counts.layer} layer by layer (fits), ${counts.patched} patched to fit, ${counts.none} fit no way`);
+    expect(counts.patched).toBeGreaterThan(0);
+  });
+
+  it('a 160 px subnet: no patch on stm32h743 (fits), the cheapest fitting patch plan on stm32f746, far cheaper than min-sram', () => {
+    const h = planArch(mixed, h743, { patch: 'auto' });
+    expect(h.patch).toBeNull();
+    expect(h.fits).toBe(true);
+    const f = planArch(mixed, f746, { patch: 'auto' });
+    const small = planArch(mixed, f746, { patch: 'min-sram' });
+    console.log(
+      `mixed@160: layer by layer ~${(h.cost.estimatedInstructions / 1e6).toFixed(1)} M instructions (estimated), arena ${h.sram.arena} B; ` +
+        `auto on stm32f746 ${f.patch?.n}x${f.patch?.n} up to ${f.patch?.splitLayer}: ~${(f.cost.estimatedInstructions / 1e6).toFixed(1)} M, +${f.patch?.extraMacsPercent.toFixed(1)}% MACs, arena ${f.sram.arena} B; ` +
+        `min-sram ${small.patch?.n}x${small.patch?.n} up to ${small.patch?.splitLayer}: ~${(small.cost.estimatedInstructions / 1e6).toFixed(1)} M, +${small.patch?.extraMacsPercent.toFixed(1)}% MACs, arena ${small.sram.arena} B`,
+    );
+    expect(f.patch).not.toBeNull();
+    expect(f.fits).toBe(true);
+    expect(f.cost.estimatedInstructions).toBeLessThan(small.cost.estimatedInstructions);
+    expect(small.sram.arena).toBeLessThan(f.sram.arena);
+    // An SRAM budget tighter than the board's (the search's --max-sram-kb) moves auto to a smaller plan.
+    const tight = planArch(mixed, f746, { patch: 'auto', sramLimit: f.sram.total - 1 });
+    expect(tight.patch).not.toBeNull();
+    expect(tight.sram.total).toBeLessThan(f.sram.total);
+    expect(tight.cost.estimatedInstructions).toBeGreaterThanOrEqual(f.cost.estimatedInstructions);
+  });
+
+  it('the instruction estimate from the axis walks equals the one from the per-patch geometry', () => {
+    const g = stepsFromArch(mixed);
+    for (const L of cutPoints(g))
+      for (const n of [2, 3, 5, 7]) {
+        const axes = patchAxes(g, L, n, true);
+        const geo = patchGeometry(g, L, n, true, axes);
+        expect(axesInstructions(g, axes)).toBeCloseTo(planInstructions(g, geo), 0);
+        expect(patchedMacsOf(g, axes)).toBeCloseTo(geo.patchedMacs, 3);
+      }
   });
 });
 
@@ -191,6 +271,6 @@ describe('split SRAM (stm32h743)', () => {
     const p = planArch(largestArch(160), h743, { patch: 'off' });
     expect(p.fitsSram).toBe(false);
     expect(p.sram.layout.description).toMatch(/one buffer alone is 614400 B/);
-    expect(planArch(largestArch(160), h743, { patch: 'auto' }).fitsSram).toBe(true);
+    expect(planArch(largestArch(160), h743, { patch: 'min-sram' }).fitsSram).toBe(true);
   });
 });
