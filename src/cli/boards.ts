@@ -21,6 +21,7 @@ function row(b: Board): string[] {
     `${kb(span.size)} (${span.regions.join('+')})`,
     kb(b.flash.size),
     b.emulated ? 'itself' : q ? `${q.machine} (${q.cpu})` : '-',
+    Object.keys(b.variants ?? {}).map((v) => (v === b.variant ? `${v} *` : v)).join(', ') || '-',
   ];
 }
 
@@ -31,7 +32,7 @@ function table(rows: string[][]): string[] {
 
 export const boardsCommand = defineCommand<Args>({
   command: 'boards',
-  describe: 'the board catalogue: core, clock, FPU/DSP, SRAM, flash, emulator stand-in',
+  describe: 'the board catalogue: core, clock, FPU/DSP, SRAM, flash, emulator stand-in, variants',
   flags: { 'boards-dir': true },
   examples: [['$0 boards --boards-dir my-boards', 'the built-in boards and your own']],
   run: (a) => {
@@ -41,8 +42,8 @@ export const boardsCommand = defineCommand<Args>({
         default: DEFAULT_BOARD,
         boards: boards.map((b) => ({ ...b, usableSramBytes: usableSram(b), largestArenaBytes: largestArenaSpan(b).size })),
       });
-    const head = ['board', 'core', 'MHz', 'FPU', 'DSP', 'SRAM', 'largest arena span', 'flash', 'emulator'];
+    const head = ['board', 'core', 'MHz', 'FPU', 'DSP', 'SRAM', 'largest arena span', 'flash', 'emulator', 'variants (--variant)'];
     for (const line of table([head, ...boards.map(row)])) printLine(line);
-    printLine(`(* the default board)`);
+    printLine(`(* the default board, the default variant)`);
   },
 });

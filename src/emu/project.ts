@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { clockTree } from '../board/clock.ts';
 import type { Board } from '../board/schema.ts';
 import { cComment, cIdentifier } from '../codegen/escape.ts';
 import { InputError } from '../errors.ts';
@@ -70,7 +71,8 @@ const LinkRecipeSchema = z.object({ script: RelativePath, sources: z.array(Relat
 const ManifestSchema = z.object({
   format: z.literal(FORMAT),
   modelName: z.string(),
-  board: z.object({ name: z.string(), description: z.string(), core: z.string(), clockHz: z.number(), emulated: z.boolean() }),
+  /** variant: the board variant built for (--variant); clock: the clock tree the board link sets up (src/board/clock.ts). */
+  board: z.object({ name: z.string(), description: z.string(), core: z.string(), clockHz: z.number(), emulated: z.boolean(), variant: z.string().nullable().optional(), clock: z.string().optional() }),
   /** The QEMU stand-in and its SysTick clock (instructions = ticks x 1e9 / tickHz under -icount shift=0). */
   qemu: z.object({ machine: z.string(), tickHz: z.number() }).nullable(),
   layouts: z.object({ board: LinkLayoutSchema, qemu: LinkLayoutSchema.nullable() }),
@@ -193,7 +195,7 @@ export function writeFirmwareProject(dir: string, spec: FirmwareSpec): FirmwareP
   const manifest: FirmwareManifest = {
     format: FORMAT,
     modelName: spec.modelName,
-    board: { name: board.name, description: board.description, core: board.core, clockHz: board.clockHz, emulated: board.emulated ?? false },
+    board: { name: board.name, description: board.description, core: board.core, clockHz: board.clockHz, emulated: board.emulated ?? false, variant: board.variant ?? null, clock: clockTree(board.clock).summary },
     qemu: q && tickHz !== undefined ? { machine: q.machine, tickHz } : null,
     layouts: { board: boardLayout, qemu: qemuLayout },
     recipe,

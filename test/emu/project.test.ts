@@ -53,7 +53,9 @@ describe('writeFirmwareProject', () => {
     expect(Array.from(fs.readFileSync(path.join(dir, 'vectors.bin')).subarray(0, 8))).toEqual([0x4d, 0x55, 0x43, 0x56, 1, 0, 0, 0]);
     expect(fs.readFileSync(path.join(dir, 'vectors.bin')).length).toBe(32);
     expect(project.recipe.sources).not.toContain('test_vectors.c');
-    expect(project.recipe.board.sources).toEqual([]);
+    // The board link's own file: the clock set-up (src/emu/clock-config.ts); the emulator link has none.
+    expect(project.recipe.board.sources).toEqual(['runtime/clock_stm32f4f7.c']);
+    expect(fs.existsSync(path.join(dir, 'mcunas_clock_config.h'))).toBe(true);
     expect(project.recipe.qemu!.sources).toEqual(['test_vectors.c']);
     expect(read('link-board.ld')).not.toContain('.mcunas_test');
     expect(read('link-qemu.ld')).toContain('KEEP(*(.mcunas_test .mcunas_test.*))');
@@ -68,6 +70,7 @@ describe('writeFirmwareProject', () => {
     expect(make).toContain(`QEMU_DEFS  := ${recipe.qemu!.defines.join(' ')}`);
     expect(make).toContain(`SOURCES    := ${recipe.sources.join(' ')}`);
     expect(make).toContain('QEMU_SOURCES  := test_vectors.c');
+    expect(make).toContain('BOARD_SOURCES := runtime/clock_stm32f4f7.c');
     expect(make).toContain('-icount shift=0,align=off,sleep=off');
     expect(make).toContain('\tst-flash write firmware.bin 0x8000000');
     expect(gccArguments(project, 'board')).toEqual([
@@ -78,6 +81,7 @@ describe('writeFirmwareProject', () => {
       '-Iruntime',
       '-Ikernels',
       ...recipe.sources,
+      ...recipe.board.sources,
       '-T',
       'link-board.ld',
       ...recipe.ldflags,
