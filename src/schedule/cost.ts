@@ -8,7 +8,7 @@
 //   perMac x MACs + perElement x output elements + perRow x output rows x channels + perCall
 // (a kernel's loops run per output row and channel, its requantization per output element)
 // with coefficients per kernel class fitted by least squares on QEMU per-op instruction counts of the
-// own kernels (Cortex-M7 build, one subnet run layer by layer and with two patch plans; see
+// own kernels (Cortex-M7 build, one subnet run layer by layer and with three patch plans; see
 // tools/bench/patch-cost.ts, which re-fits them and prints the table below). It ranks plans of one
 // network; it is not a latency figure (that is `run`'s cycle model on the built firmware).
 import { axisExtent, type PatchAxes, type PatchGeometry } from './patch-plan.ts';
@@ -24,14 +24,19 @@ export interface CallCost {
 
 export type CostClass = 'conv' | 'pointwise' | 'depthwise3' | 'depthwise5' | 'depthwise7' | 'elementwise' | 'pool' | 'other';
 
-/** Fitted by tools/bench/patch-cost.ts (own kernels, stm32h743 build in QEMU). */
+/**
+ * Fitted by tools/bench/patch-cost.ts on the ops of a patch stage (own kernels, stm32h743 build in QEMU,
+ * the 160 px subnet run layer by layer and as 2x2, 4x4 and 7x7 patches). depthwise7 (no 7x7 depthwise in
+ * those stages) is depthwise5 with its border work scaled by the window; pool and other are not fitted
+ * (never in a stage there; add's 75 per element is what tools/bench/kernels.ts measures for add).
+ */
 export const CALL_COSTS: Readonly<Record<CostClass, CallCost>> = {
-  conv: { perMac: 4.7, perRow: 60, perCall: 300, perElement: 0 },
-  pointwise: { perMac: 1.6, perRow: 40, perCall: 300, perElement: 0 },
-  depthwise3: { perMac: 10, perRow: 60, perCall: 300, perElement: 0 },
-  depthwise5: { perMac: 10, perRow: 60, perCall: 300, perElement: 0 },
-  depthwise7: { perMac: 10, perRow: 60, perCall: 300, perElement: 0 },
-  elementwise: { perMac: 0, perRow: 0, perCall: 150, perElement: 12.5 },
+  conv: { perMac: 3.179, perRow: 4.07, perCall: 0, perElement: 0 },
+  pointwise: { perMac: 1.386, perRow: 0, perCall: 24770, perElement: 15.896 },
+  depthwise3: { perMac: 5.575, perRow: 370.52, perCall: 0, perElement: 0 },
+  depthwise5: { perMac: 5.977, perRow: 141.45, perCall: 0, perElement: 0 },
+  depthwise7: { perMac: 5.977, perRow: 198, perCall: 0, perElement: 0 },
+  elementwise: { perMac: 0, perRow: 0, perCall: 1061, perElement: 75.04 },
   pool: { perMac: 0, perRow: 0, perCall: 150, perElement: 4 },
   other: { perMac: 0, perRow: 0, perCall: 150, perElement: 4 },
 };
