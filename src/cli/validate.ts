@@ -35,6 +35,7 @@ interface Args extends GlobalFlags, SupernetFlags {
   'min-cosine': number;
   out?: string;
   'boards-dir'?: string;
+  variant?: string;
 }
 
 export const validateCommand = defineCommand<Args>({
@@ -49,6 +50,7 @@ export const validateCommand = defineCommand<Args>({
   flags: {
     board: true,
     'boards-dir': true,
+    variant: true,
     kernels: true,
     'cmsis-nn': true,
     patch: true,
@@ -69,7 +71,7 @@ export const validateCommand = defineCommand<Args>({
     if (a.out !== undefined) claimOutputFolder(a.out);
     const trainedRequest = supernetRequest(a, a.input);
     const supernet = trainedRequest ? supernetWeights(trainedRequest) : undefined;
-    const board = loadBoard(a.board, { boardsDir: a['boards-dir'] });
+    const board = loadBoard(a.board, { boardsDir: a['boards-dir'], variant: a.variant });
     const cmsisRoot = a.kernels === 'cmsis-nn' ? cmsisNnRoot(a['cmsis-nn']) : undefined;
     let src: ModelSource;
     if (modelFileKind(a.input) !== 'arch') src = await fileSource(a.input, fileSourceOptions(a, { reference: a.reference }));
