@@ -14,6 +14,8 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 // The smallest corner of the space (about 12 M MACs at 96 px) keeps each candidate's build and run short.
 const SEARCH = ['search', '--board', 'stm32f746', '--max-macs', '12', '--population', '8', '--generations', '1', '--seed', '3', '--verify-top', '2'];
+// Four candidate builds and QEMU runs (about a minute on an idle 2-core machine); generous on a busy one.
+const LONG = 900_000;
 const part = (i: number) => path.join(tmp, `part-${i}.json`);
 
 describe.skipIf(!haveBuildAndQemu())('search --shard i/n and merge', () => {
@@ -22,9 +24,9 @@ describe.skipIf(!haveBuildAndQemu())('search --shard i/n and merge', () => {
 
   it('two shards merged equal one machine verifying the top 2 in parallel', async () => {
     const [one, s1, s2] = await Promise.all([
-      runCliAsync([...SEARCH, '--jobs', '2', '--json']),
-      runCliAsync([...SEARCH, '--jobs', '1', '--shard', '1/2', '--out', part(1)]),
-      runCliAsync([...SEARCH, '--jobs', '1', '--shard', '2/2', '--out', part(2), '--json']),
+      runCliAsync([...SEARCH, '--jobs', '2', '--json'], { timeoutMs: LONG }),
+      runCliAsync([...SEARCH, '--jobs', '1', '--shard', '1/2', '--out', part(1)], { timeoutMs: LONG }),
+      runCliAsync([...SEARCH, '--jobs', '1', '--shard', '2/2', '--out', part(2), '--json'], { timeoutMs: LONG }),
     ]);
     for (const r of [one, s1, s2]) expect(r.code, r.stderr).toBe(0);
     expect(s1.stdout).toMatch(/^shard 1\/2: verified 1 of the top 2 \(places 1\), written to /);
@@ -33,7 +35,7 @@ describe.skipIf(!haveBuildAndQemu())('search --shard i/n and merge', () => {
     expect(p2.verified.map((e: { place: number }) => e.place)).toEqual([1]);
     single = JSON.parse(one.stdout);
     // Order given does not matter.
-    const m = await runCliAsync(['merge', part(2), part(1), '--out', path.join(tmp, 'result.json'), '--json']);
+    const m = await runInProcess(['merge', part(2), part(1), '--out', path.join(tmp, 'result.json'), '--json']);
     expect(m.code, m.stderr).toBe(0);
     merged = JSON.parse(m.stdout);
     expect(JSON.parse(fs.readFileSync(path.join(tmp, 'result.json'), 'utf8'))).toEqual(merged);
@@ -42,7 +44,7 @@ describe.skipIf(!haveBuildAndQemu())('search --shard i/n and merge', () => {
     const verified = single.verified as { ok: boolean; instructions: number | null }[];
     expect(verified).toHaveLength(2);
     expect(verified.every((v) => v.ok && typeof v.instructions === 'number' && v.instructions > 1e6)).toBe(true);
-  }, 600_000);
+  }, 2 * LONG);
 
   it('refuses a missing shard, a shard given twice, and a part of another search (exit 2)', async () => {
     const missing = await runInProcess(['merge', part(1)]);
