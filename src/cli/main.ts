@@ -8,11 +8,23 @@ import { commandModules } from './commands.ts';
 import { STDIN } from '../io/read-input.ts';
 import { setQuiet } from './output.ts';
 
+let pipeWatched = false;
+/** `mcu-nas ... | head`: a reader that stops early ends the command quietly, not with a stack trace. */
+function endOnClosedPipe(): void {
+  if (pipeWatched) return;
+  pipeWatched = true;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode === undefined ? 0 : Number(process.exitCode));
+    throw e;
+  });
+}
+
 /** Runs the CLI and returns the exit code (0 ok, 1 failed check, 2 bad input or usage). */
 export async function main(argv: string[]): Promise<number> {
   let usageError: string | undefined;
   const debug = argv.includes('--debug');
   setQuiet(argv.includes('--quiet'));
+  endOnClosedPipe();
   installExitCleanup();
   const commands = await commandModules(argv);
   // yargs-parser swallows a lone "-"; pass it through as the stdin path that readText understands.
