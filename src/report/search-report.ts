@@ -158,6 +158,7 @@ function viewModel(r: SearchReportInput) {
       latency: finite(w.latencyMs) ? ms(w.latencyMs) : '',
       arch: JSON.stringify(w.arch),
     },
+    hasVerified: verified.length > 0,
     panels: drawn.map((p) => panelView(r, p)),
     missing,
     arch: archView(layoutArch(w.arch)),

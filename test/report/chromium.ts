@@ -4,6 +4,7 @@
 // test-artifacts/ (gitignored) for a person to look at. Standalone SVG files are loaded as they are.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { REPO } from '../helpers/shared.ts';
@@ -47,10 +48,14 @@ document.querySelectorAll('svg').forEach(function(s){var b=s.getBoundingClientRe
 var pre=document.createElement('pre');pre.id='mcu-nas-check';pre.style.display='none';pre.textContent=JSON.stringify(r);document.body.appendChild(pre);
 })();</script>`;
 
+/** One chromium run with a profile folder of its own (launches at the same time cannot share one). */
 function runChromium(binary: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(binary, args, { maxBuffer: 64 << 20, timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${binary}: ${err.message}\n${stderr}`)) : resolve({ stdout, stderr })));
-  });
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-chromium-'));
+  return new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+    execFile(binary, [`--user-data-dir=${profile}`, ...args], { maxBuffer: 64 << 20, timeout: 90_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${binary}: ${err.message}\n${stderr}`)) : resolve({ stdout, stderr }),
+    );
+  }).finally(() => fs.rmSync(profile, { recursive: true, force: true }));
 }
 
 function chromiumArgs(size: { width: number; height: number }, screenshot: string, url: string): string[] {
@@ -66,7 +71,6 @@ function chromiumArgs(size: { width: number; height: number }, screenshot: strin
     '--disable-extensions',
     '--enable-logging=stderr',
     '--v=0',
-    `--user-data-dir=${path.join(ARTIFACTS, '.chromium-profile')}`,
     `--window-size=${size.width},${size.height}`,
     `--screenshot=${screenshot}`,
     '--dump-dom',
