@@ -48,6 +48,8 @@ typedef struct {
     const int8_t *lut;         /* NULL, or 256 entries: a fused hard-sigmoid */
     int32_t dilation_h, dilation_w; /* >= 1 (conv and depthwise; pointwise and fully connected ignore them) */
     int32_t weight_offset;          /* fully connected only (others ignore it) */
+    int32_t out_pitch;              /* pointwise only: bytes between output rows, 0 = out_shape.w x out_shape.c
+                                       (a patch tile writes its rows into the whole tensor in one call) */
 } mcunas_conv_params;
 
 /*

@@ -275,7 +275,16 @@ typedef struct {
     int32_t cin;
     int contiguous;
     int32_t out_w, in_h, in_w, stride_h, stride_w, pad_top, pad_left;
+    int32_t out_pitch; /* bytes between output rows; 0: rows follow each other (out_w x cout) */
 } pixels;
+
+/* Where output pixel k's channels go: k x cout, or on its row out_pitch apart (a patch tile's output). */
+MCUNAS_INLINE int8_t *out_pixel(const pixels *g, int8_t *out, int32_t k, int32_t cout)
+{
+    if (!g->out_pitch) return out + k * cout;
+    const int32_t oy = k / g->out_w;
+    return out + oy * g->out_pitch + (k - oy * g->out_w) * cout;
+}
 
 /* Input pixel of output pixel k, or NULL where the 1x1 window falls on padding. */
 MCUNAS_INLINE const int8_t *pixel(const pixels *g, int32_t k)
@@ -352,7 +361,18 @@ MCUNAS_INLINE int8_t store_folded(int32_t acc, int32_t m, int32_t n, int32_t rig
  * instructions with the output offset), 2 when the clamp is all of int8; else mcunas_rq_fast. Inlined once
  * for each.
  */
-MCUNAS_INLINE void pairs_contiguous(const int8_t *in, int32_t cin, int32_t pairs, const int8_t *w0, int32_t f0, int32_t f1,
+/* acc += the pixel pair (k, k + 1) . the channel pair at w0 (rows cin apart); every pixel inside the input. */
+MCUNAS_INLINE void dot_pair(const pixels *g, int32_t k, const int8_t *w0, int32_t acc[4])
+{
+    const int32_t cin = g->cin;
+    if (g->contiguous) dot22_same(g->in + k * cin, w0, cin, cin, acc);
+    else {
+        const int8_t *x0 = pixel(g, k), *x1 = pixel(g, k + 1);
+        dot22_general(x0, (int32_t)(x1 - x0), w0, cin, cin, acc);
+    }
+}
+
+MCUNAS_INLINE void pairs_contiguous(const pixels *g, int32_t pairs, const int8_t *w0, int32_t f0, int32_t f1,
                                     const mcunas_rq *r0, const mcunas_rq *r1, int8_t *out, int32_t cout,
                                     const mcunas_conv_params *p, int folded)
 {
@@ -377,8 +397,9 @@ MCUNAS_INLINE void pairs_contiguous(const int8_t *in, int32_t cin, int32_t pairs
         const int32_t ba = B - A, nb = -B;
         for (int32_t k = 0; k < pairs; k += 2) {
             int32_t acc[4] = {f0, f1, f0, f1};
-            dot22_same(in + k * cin, w0, cin, cin, acc);
-            int8_t *o = out + k * cout;
+            dot_pair(g, k, w0, acc);
+            int8_t *o = out_pixel(g, out, k, cout);
+            const int32_t co = (int32_t)(out_pixel(g, out, k + 1, cout) - o);
             int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3], m, n, sh, t;
 #define MCUNAS_PW_RQ(a)                                 \
     "lsl    %[t], %[" a "], #1\n\t"                    \
@@ -405,13 +426,13 @@ MCUNAS_INLINE void pairs_contiguous(const int8_t *in, int32_t cin, int32_t pairs
                 __asm__ volatile(MCUNAS_PW_STORES(MCUNAS_PW_NONE)
                                  : [a00] "+&r"(a00), [a01] "+&r"(a01), [a10] "+&r"(a10), [a11] "+&r"(a11), [o] "+&r"(o),
                                    [m] "=&r"(m), [n] "=&r"(n), [sh] "=&r"(sh), [t] "=&r"(t)
-                                 : [q] "r"(qc), [co] "r"(cout)
+                                 : [q] "r"(qc), [co] "r"(co)
                                  : "memory");
             else
                 __asm__ volatile(MCUNAS_PW_STORES(MCUNAS_PW_CLAMP)
                                  : [a00] "+&r"(a00), [a01] "+&r"(a01), [a10] "+&r"(a10), [a11] "+&r"(a11), [o] "+&r"(o),
                                    [m] "=&r"(m), [n] "=&r"(n), [sh] "=&r"(sh), [t] "=&r"(t)
-                                 : [q] "r"(qc), [co] "r"(cout), [ba] "r"(ba), [nb] "r"(nb)
+                                 : [q] "r"(qc), [co] "r"(co), [ba] "r"(ba), [nb] "r"(nb)
                                  : "memory");
 #undef MCUNAS_PW_RQ
 #undef MCUNAS_PW_CLAMP
@@ -423,19 +444,19 @@ MCUNAS_INLINE void pairs_contiguous(const int8_t *in, int32_t cin, int32_t pairs
 #endif
     for (int32_t k = 0; k < pairs; k += 2) {
         int32_t acc[4] = {f0, f1, f0, f1};
-        dot22_same(in + k * cin, w0, cin, cin, acc);
-        int8_t *o = out + k * cout;
+        dot_pair(g, k, w0, acc);
+        int8_t *o = out_pixel(g, out, k, cout), *o1 = out_pixel(g, out, k + 1, cout);
         if (folded) {
             const int full = folded == 2;
             o[0] = store_folded(acc[0], m0, n0, s0, lo, hi, full);
             o[1] = store_folded(acc[1], m1, n1, s1, lo, hi, full);
-            o[cout] = store_folded(acc[2], m0, n0, s0, lo, hi, full);
-            o[cout + 1] = store_folded(acc[3], m1, n1, s1, lo, hi, full);
+            o1[0] = store_folded(acc[2], m0, n0, s0, lo, hi, full);
+            o1[1] = store_folded(acc[3], m1, n1, s1, lo, hi, full);
         } else {
             o[0] = store_fast(acc[0], r0, offset, lo, hi, 0);
             o[1] = store_fast(acc[1], r1, offset, lo, hi, 0);
-            o[cout] = store_fast(acc[2], r0, offset, lo, hi, 0);
-            o[cout + 1] = store_fast(acc[3], r1, offset, lo, hi, 0);
+            o1[0] = store_fast(acc[2], r0, offset, lo, hi, 0);
+            o1[1] = store_fast(acc[3], r1, offset, lo, hi, 0);
         }
     }
 }
@@ -445,6 +466,9 @@ static void gemm(const pixels *g, int32_t count, const int8_t *weight, const int
 {
     const int32_t cin = g->cin;
     const int32_t pairs = count & ~1;
+    /* A strided 1x1 layer without padding has every pixel inside the input: the fast loop takes it too. */
+    const int inside = g->contiguous || (g->pad_top == 0 && g->pad_left == 0 && count > 0 &&
+                                         (count / g->out_w - 1) * g->stride_h < g->in_h && (g->out_w - 1) * g->stride_w < g->in_w);
     for (int32_t c = 0; c < cout && pairs > 0; c += 2) {
         const int two = c + 1 < cout;
         const int8_t *w0 = weight + c * cin;
@@ -454,12 +478,12 @@ static void gemm(const pixels *g, int32_t count, const int8_t *weight, const int
         const int32_t b0 = bias[c], b1 = two ? bias[c + 1] : 0;
         const int32_t f0 = b0 + p->input_offset * weight_sum(w0, cin);
         const int32_t f1 = b1 + p->input_offset * weight_sum(w0 + wd, cin);
-        if (g->contiguous && two && !p->lut && mcunas_rq_fits(acc_bound(f0, cin), &r0) && mcunas_rq_fits(acc_bound(f1, cin), &r1)) {
+        if (inside && two && !p->lut && mcunas_rq_fits(acc_bound(f0, cin), &r0) && mcunas_rq_fits(acc_bound(f1, cin), &r1)) {
             if (mcunas_rq_folds(&r0) && mcunas_rq_folds(&r1) && p->act_min == -128 && p->act_max == 127)
-                pairs_contiguous(g->in, cin, pairs, w0, f0, f1, &r0, &r1, out + c, cout, p, 2);
+                pairs_contiguous(g, pairs, w0, f0, f1, &r0, &r1, out + c, cout, p, 2);
             else if (mcunas_rq_folds(&r0) && mcunas_rq_folds(&r1))
-                pairs_contiguous(g->in, cin, pairs, w0, f0, f1, &r0, &r1, out + c, cout, p, 1);
-            else pairs_contiguous(g->in, cin, pairs, w0, f0, f1, &r0, &r1, out + c, cout, p, 0);
+                pairs_contiguous(g, pairs, w0, f0, f1, &r0, &r1, out + c, cout, p, 1);
+            else pairs_contiguous(g, pairs, w0, f0, f1, &r0, &r1, out + c, cout, p, 0);
             continue;
         }
         for (int32_t k = 0; k < pairs; k += 2) {
@@ -476,7 +500,7 @@ static void gemm(const pixels *g, int32_t count, const int8_t *weight, const int
                 else two_[0] = b0, two_[1] = b1;
                 acc[0] = one[0], acc[1] = one[1], acc[2] = two_[0], acc[3] = two_[1];
             }
-            int8_t *o0 = out + k * cout + c, *o1 = o0 + cout;
+            int8_t *o0 = out_pixel(g, out, k, cout) + c, *o1 = out_pixel(g, out, k + 1, cout) + c;
             o0[0] = store(acc[0], &r0, p);
             o1[0] = store(acc[2], &r0, p);
             if (two) {
@@ -485,7 +509,7 @@ static void gemm(const pixels *g, int32_t count, const int8_t *weight, const int
             }
         }
     }
-    if (count & 1) one_pixel(pixel(g, count - 1), cin, weight, bias, out + (count - 1) * cout, cout, p);
+    if (count & 1) one_pixel(pixel(g, count - 1), cin, weight, bias, out_pixel(g, out, count - 1, cout), cout, p);
 }
 
 void mcunas_pointwise_s8(const int8_t *in, mcunas_shape in_shape, const int8_t *weight, const int32_t *bias,
@@ -493,7 +517,8 @@ void mcunas_pointwise_s8(const int8_t *in, mcunas_shape in_shape, const int8_t *
 {
     const pixels g = {in, in_shape.c,
                       p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 && p->pad_left == 0 && in_shape.w == out_shape.w && in_shape.h >= out_shape.h,
-                      out_shape.w, in_shape.h, in_shape.w, p->stride_h, p->stride_w, p->pad_top, p->pad_left};
+                      out_shape.w, in_shape.h, in_shape.w, p->stride_h, p->stride_w, p->pad_top, p->pad_left,
+                      p->out_pitch == out_shape.w * out_shape.c ? 0 : p->out_pitch};
     gemm(&g, out_shape.h * out_shape.w, weight, bias, out, out_shape.c, p);
 }
 
@@ -520,7 +545,7 @@ static MCUNAS_NOINLINE void fc_weight_offset(const int8_t *in, int32_t batches, 
             q.multiplier = p->multiplier + c0;
             q.shift = p->shift + c0;
             q.weight_offset = 0;
-            const pixels g = {x, in_features, 1, 1, 1, 1, 1, 1, 0, 0};
+            const pixels g = {x, in_features, 1, 1, 1, 1, 1, 1, 0, 0, 0};
             gemm(&g, 1, weight + c0 * in_features, b2, out + b * out_features + c0, n, &q);
         }
     }
@@ -535,6 +560,6 @@ void mcunas_fully_connected_s8(const int8_t *in, int32_t batches, int32_t in_fea
         fc_weight_offset(in, batches, in_features, weight, bias, out, out_features, p);
         return;
     }
-    const pixels g = {in, in_features, 1, 1, batches, 1, 1, 1, 0, 0};
+    const pixels g = {in, in_features, 1, 1, batches, 1, 1, 1, 0, 0, 0};
     gemm(&g, batches, weight, bias, out, out_features, p);
 }

@@ -109,6 +109,15 @@ const CMSIS_SOURCES: Record<string, string[]> = {
 };
 
 /**
+ * Files that only a build with MVE (Cortex-M55) reaches: the depthwise wrapper's Helium paths (its
+ * conversion of some depthwise layers to a conv, the nt_t depthwise product). Compiled when the checkout
+ * has them (older checkouts have no TransposeFunctions); --gc-sections drops them on cores without MVE.
+ */
+const CMSIS_MVE_SOURCES: Record<string, string[]> = {
+  depthwise: [...CMSIS_SOURCES.conv, 'NNSupportFunctions/arm_nn_depthwise_conv_nt_t_s8.c', 'TransposeFunctions/arm_transpose_s8.c'],
+};
+
+/**
  * Own kernels the cmsis-nn templates still call: tables (standalone activations and the hard-sigmoid
  * fused into a conv, add or mul), softmax, concat, TFLite MEAN (imported models' global pooling), and the
  * dense conv for patch-stage tiles that arm_convolve_s8 cannot take (templates/model/cmsis-nn/
@@ -149,7 +158,9 @@ function cmsisFiles(root: string, templates: Iterable<string>): KernelFiles {
     }
   };
   walk(path.join(root, 'Include'), 'cmsis-nn/Include');
-  for (const rel of cmsisSourcesFor(used)) {
+  const required = cmsisSourcesFor(used);
+  const optional = new Set(used.flatMap((t) => CMSIS_MVE_SOURCES[t] ?? []).filter((f) => !required.includes(f) && fs.existsSync(path.join(root, 'Source', f))));
+  for (const rel of [...required, ...[...optional].sort()]) {
     const from = path.join(root, 'Source', rel);
     if (!fs.existsSync(from)) throw new InputError(`${root}: CMSIS-NN checkout without Source/${rel} (a version from 2024 or later is needed)`);
     copies.push({ from, to: `cmsis-nn/Source/${rel}` });

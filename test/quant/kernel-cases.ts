@@ -104,8 +104,12 @@ export interface ConvArgs {
   readonly params: ConvKernelParams;
 }
 
-/** mode: depthwise 1 = in place; scratchBytes: what the planner reserves (conv: im2col, in-place depthwise: one plane). */
-export function convCase(kind: ConvKind, a: ConvArgs, mode: 0 | 1, scratchBytes: number, label: string = kind): KernelCase {
+/**
+ * mode: depthwise 1 = in place; pointwise n > 0 = output rows n bytes apart beyond their own (out_pitch, a
+ * patch tile's rows in the whole tensor). scratchBytes: what the planner reserves (conv: im2col, in-place
+ * depthwise: one plane).
+ */
+export function convCase(kind: ConvKind, a: ConvArgs, mode: number, scratchBytes: number, label: string = kind): KernelCase {
   const out = new Int8Array(a.outShape.h * a.outShape.w * a.outShape.c);
   if (kind === 'conv') k.convS8(a.input, a.inShape, a.weight, a.bias, out, a.outShape, a.groups, a.params);
   else if (kind === 'pointwise') k.pointwiseS8(a.input, a.inShape, a.weight, a.bias, out, a.outShape, a.params);

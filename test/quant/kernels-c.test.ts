@@ -124,6 +124,16 @@ describe('C kernels vs the TypeScript golden model, seeded random cases', () => 
     check(Array.from({ length: 150 }, (_, i) => randomConvCase(d, kind, `#${i}`)));
   });
 
+  it('pointwise writing its rows into a wider tensor (out_pitch, a patch tile): 80 random shapes', () => {
+    const d = new Draw(15, 'pointwise-pitch');
+    const cases = Array.from({ length: 80 }, (_, i) => {
+      const c = randomConvCase(d, 'pointwise', `#${i}`);
+      const gap = d.int(1, 40);
+      return { ...c, ints: c.ints.map((v, j) => (j === 18 ? gap : v)), label: `${c.label} pitch +${gap}` };
+    });
+    check(cases);
+  });
+
   it.each(['conv', 'depthwise'] as const)('%s with dilation: 60 random shapes', (kind) => {
     const d = new Draw(13, `dilated-${kind}`);
     const cases = Array.from({ length: 60 }, (_, i) => randomConvCase(d, kind, `#${i}`, true));

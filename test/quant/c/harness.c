@@ -79,7 +79,7 @@ static void write_output(const int8_t *data, int32_t len)
 static mcunas_shape shape_at(const int32_t *v) { mcunas_shape s = {v[0], v[1], v[2]}; return s; }
 
 /* ints: [0..5] in/out shape, [6] groups, [7..12] kernel/stride/pad, [13..16] offsets and clamp, [17] has lut,
-   [18] mode (depthwise: 1 = in place), [19] scratch bytes, [20..21] dilation h, w; arrays: input, weight, bias,
+   [18] mode (depthwise: 1 = in place; pointwise: > 0 = an output pitch that many bytes past the row), [19] scratch bytes, [20..21] dilation h, w; arrays: input, weight, bias,
    multiplier, shift, lut? */
 static void run_conv(const test_case *t)
 {
@@ -87,7 +87,7 @@ static void run_conv(const test_case *t)
     const mcunas_shape is = shape_at(v), os = shape_at(v + 3);
     const mcunas_conv_params p = {v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16],
                                   (const int32_t *)t->arrays[3], (const int32_t *)t->arrays[4],
-                                  v[17] ? (const int8_t *)t->arrays[5] : NULL, v[20], v[21], 0};
+                                  v[17] ? (const int8_t *)t->arrays[5] : NULL, v[20], v[21], 0, 0};
     const int32_t in_n = is.h * is.w * is.c, out_n = os.h * os.w * os.c;
     const int8_t *x = (const int8_t *)t->arrays[0];
     const int8_t *w = (const int8_t *)t->arrays[1];
@@ -100,6 +100,23 @@ static void run_conv(const test_case *t)
         write_output(out, out_n);
         free(out);
         free(scratch);
+    } else if (t->op == 2 && v[18] > 0) {
+        /* Pointwise with an output pitch: rows v[18] bytes apart beyond their own; the gaps must stay untouched. */
+        const int32_t row = os.w * os.c, pitch = row + v[18], total = (os.h - 1) * pitch + row;
+        mcunas_conv_params q = p;
+        q.out_pitch = pitch;
+        int8_t *buf = (int8_t *)xmalloc((size_t)total);
+        memset(buf, 0x5a, (size_t)total);
+        mcunas_pointwise_s8(x, is, w, b, buf, os, &q);
+        int8_t *out = (int8_t *)xmalloc((size_t)out_n);
+        for (int32_t y = 0; y < os.h; y++) {
+            memcpy(out + y * row, buf + y * pitch, (size_t)row);
+            for (int32_t i = row; i < pitch && y + 1 < os.h; i++)
+                if (buf[y * pitch + i] != 0x5a) fail("pointwise wrote between output rows");
+        }
+        write_output(out, out_n);
+        free(out);
+        free(buf);
     } else if (t->op == 2) {
         int8_t *out = (int8_t *)xmalloc((size_t)out_n);
         mcunas_pointwise_s8(x, is, w, b, out, os, &p);
@@ -128,7 +145,7 @@ static void run_fc(const test_case *t)
     const int32_t *v = t->ints;
     /* Kernel fields deliberately nonsense: the kernel must ignore them. */
     const mcunas_conv_params p = {9, 9, 3, 3, 5, 5, v[3], v[4], v[5], v[6], (const int32_t *)t->arrays[3],
-                                  (const int32_t *)t->arrays[4], v[7] ? (const int8_t *)t->arrays[5] : NULL, 7, 7, v[8]};
+                                  (const int32_t *)t->arrays[4], v[7] ? (const int8_t *)t->arrays[5] : NULL, 7, 7, v[8], 0};
     int8_t *out = (int8_t *)xmalloc((size_t)(v[0] * v[2]));
     mcunas_fully_connected_s8((const int8_t *)t->arrays[0], v[0], v[1], (const int8_t *)t->arrays[1],
                               (const int32_t *)t->arrays[2], out, v[2], &p);
