@@ -254,6 +254,8 @@ export interface EvaluateRequest {
   readonly jobs?: number;
   /** The request that made `trained`, so worker threads can make the same weights. */
   readonly supernet?: SupernetRequest;
+  /** Fewest images per worker thread (default 1,000: fewer are not worth a thread's start). */
+  readonly minImagesPerJob?: number;
   /** Progress messages (for stderr). */
   readonly onStage?: (message: string) => void;
   /** Called before the first image with the count, then after each image. */
@@ -335,12 +337,13 @@ export async function evaluateModel(req: EvaluateRequest): Promise<Evaluation> {
 
     // The images, in this thread or split across worker threads (the same figures either way).
     req.onStart?.(cal.evaluation.size);
-    const jobs = jobsFor(req.jobs, Math.floor(cal.evaluation.size / MIN_IMAGES_PER_JOB));
+    const jobs = jobsFor(req.jobs, Math.floor(cal.evaluation.size / (req.minImagesPerJob ?? MIN_IMAGES_PER_JOB)));
     const worstCount = req.worst ?? DEFAULT_WORST_IMAGES;
     let scored: { accuracy: AccuracyResult; worst: WorstExamples<WorstPayload> };
     if (jobs <= 1 || (req.trained && !req.supernet)) scored = await scoreImages(model, q, cal.evaluation, { worst: worstCount, onImage: req.onImage });
     else {
       const ranges = imageRanges(cal.evaluation.size, jobs);
+      req.onStage?.(`scoring ${cal.evaluation.size} images on ${jobs} worker threads (${ranges.length} shares) ...`);
       const done = new Array<number>(ranges.length).fill(0);
       const tick = () => req.onImage?.(done.reduce((a, b) => a + b, 0), cal.evaluation.size);
       const chunk = { model: req.model, seed: req.seed, supernet: req.supernet, dataset: req.dataset, preprocess: req.preprocess, limit: req.limit, split: req.split, calibration: req.calibration, calibrationSamples: req.calibrationSamples, q, worst: worstCount };

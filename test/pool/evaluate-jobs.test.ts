@@ -1,0 +1,46 @@
+// evaluate's images split across worker threads give the one-thread evaluation exactly: accuracy counts,
+// confusion matrices, the first mistakes, the same worst-classified images with the same scores and
+// pictures (their selection crosses the shares' borders), in image order.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PREPROCESS, normalisationFromFlags, type Preprocess } from '../../src/data/index.ts';
+import { evaluateModel, type EvaluateRequest } from '../../src/pipeline/evaluate.ts';
+import { sharedPath } from '../helpers/shared.ts';
+
+const MNIST8 = sharedPath('data/onnx-mnist8');
+const preprocess: Preprocess = { ...DEFAULT_PREPROCESS, ...normalisationFromFlags({ scale: 255 }) };
+const request = (jobs: number, stages: string[]): EvaluateRequest => ({
+  model: `${MNIST8}/model.onnx`,
+  dataset: 'mnist',
+  preprocess,
+  seed: 0,
+  limit: 600,
+  split: false,
+  calibration: MNIST8,
+  calibrationSamples: 3,
+  emulated: 0,
+  backend: 'own',
+  emulator: 'qemu',
+  worst: 12,
+  jobs,
+  // Small shares on purpose: 8 of 75 images, so the merge is exercised, not a thread's start-up cost.
+  minImagesPerJob: 50,
+  onStage: (m) => stages.push(m),
+});
+
+describe('evaluate --jobs', () => {
+  it('2 worker threads give what 1 thread gives, field for field', async () => {
+    const [s1, s2]: string[][] = [[], []];
+    const one = await evaluateModel(request(1, s1));
+    const two = await evaluateModel(request(2, s2));
+    expect(s1.some((m) => m.includes('worker threads'))).toBe(false);
+    expect(s2).toContain('scoring 600 images on 2 worker threads (8 shares) ...');
+    const strip = (e: typeof one) => ({ ...e.summary, seconds: 0 });
+    expect(strip(two)).toEqual(strip(one));
+    expect(two.pictures).toEqual(one.pictures);
+    // Something to compare: images that differ between float and int8 or are misclassified exist here.
+    expect(one.summary.images).toBe(600);
+    expect(one.summary.worst).toHaveLength(12);
+    expect(one.summary.mistakes.int8.length).toBeGreaterThan(0);
+    expect(new Set(one.summary.worst.map((w) => Math.floor(w.index / 75))).size).toBeGreaterThan(1);
+  }, 600_000);
+});
