@@ -66,9 +66,10 @@ export const demoCommand = defineCommand<Args>({
     printLine(`mcu-nas demo on ${board.name} (seed ${a.seed}), ${summary.totalSeconds.toFixed(1)} s`);
     printLine(`  searched       ${result.stats.predictions} predictions in ${searchSeconds.toFixed(1)} s`);
     printLine(`  best subnet    ${JSON.stringify(v.arch)}`);
-    printLine(`  predicted      ${v.predictedAccuracy.toFixed(2)}% top-1 (accuracy predictor), ${summary.millionMACs} M MACs`);
+    printLine(`  predicted      ${v.predictedAccuracy.toFixed(2)} % top-1 on Visual Wake Words (the shipped accuracy predictor, for the lab's trained weights), ${summary.millionMACs} M MACs`);
     printLine(`  plan           ${v.patch ? `${v.patch.n}x${v.patch.n} patches up to ${v.patch.splitLayer}` : 'layer by layer'}; SRAM ${v.predictedSramBytes} B, flash ${v.predictedFlashBytes} B`);
-    printLine(`  firmware       bit-exact in QEMU; SRAM ${v.sramUsedBytes} B, flash ${v.flashUsedBytes} B measured`);
+    printLine(`  firmware       runs bit-exact on ${board.name} in QEMU; SRAM ${v.sramUsedBytes} B, flash ${v.flashUsedBytes} B measured`);
+    printLine('  weights        seeded, untrained (no trained super network here): the figures above are cost and fit; the accuracy needs training');
     printLine(`  cost           ${v.instructions} instructions (${v.instructionsPerMac?.toFixed(2)}/MAC), ~${v.latencyMs?.toFixed(1)} ms`);
     printLine(`                 ${v.latencyDerivation}`);
     if (v.dir) printLine(`  folder         ${v.dir} (mcu-nas run ${v.dir})`);
