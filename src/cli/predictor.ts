@@ -11,7 +11,6 @@ import { SCHEDULES, TRAIN_DEFAULTS, trainPredictor, type Schedule, type TrainPro
 import { printJson, printLine, type GlobalFlags, isQuiet } from './output.ts';
 import { defineCommand } from './flags.ts';
 import { claimOutputFile, claimOutputFolder } from '../io/output-folder.ts';
-import { writePredictorReport } from '../report/predictor-report.ts';
 
 interface TrainArgs extends GlobalFlags {
   data: string;
@@ -174,7 +173,7 @@ const evalCommand = defineCommand<EvalArgs>({
     ['$0 predictor eval --data ../shared/data/mcunet-acc-dataset', 'the shipped predictor against every row'],
     ['$0 predictor eval --data ../shared/data/mcunet-acc-dataset --report predictor-report', "and the lab's correlation plot in predictor-report/predictor.html"],
   ],
-  run: (a) => {
+  run: async (a) => {
     const reportDir = a.report === undefined ? undefined : claimOutputFolder(a.report, '--report');
     const data = readAccDataset(a.data);
     const predictor = loadPredictor(a.predictor);
@@ -184,7 +183,10 @@ const evalCommand = defineCommand<EvalArgs>({
     const measured = Float64Array.from(data.accPercent, (v) => v / 100);
     const m = fitMetrics(pred, measured);
     const summary = { ...m, predictor: predictor.source, seconds: Number(seconds.toFixed(3)) };
-    const report = reportDir === undefined ? undefined : writePredictorReport(reportDir, { predictor: predictor.source, dataset: a.data, predicted: pred, measured, ...m }, summary);
+    const report =
+      reportDir === undefined
+        ? undefined
+        : (await import('../report/predictor-report.ts')).writePredictorReport(reportDir, { predictor: predictor.source, dataset: a.data, predicted: pred, measured, ...m }, summary);
     if (a.json) return printJson(report ? { ...summary, report } : summary);
     printLine(`${predictor.source} on ${m.rows} rows of ${a.data}:`);
     printLine(`  MAE ${(m.mae * 100).toFixed(4)} accuracy points (${m.mae.toFixed(6)}), max |error| ${(m.maxAbsError * 100).toFixed(3)}, Pearson ${m.pearson.toFixed(4)}`);

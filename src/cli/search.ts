@@ -12,7 +12,6 @@ import { loadBoard } from '../board/index.ts';
 import { parsePatch } from './flag-checks.ts';
 import { defineCommand, SUPERNET_FLAGS, supernetRequest, type SupernetFlags } from './flags.ts';
 import { claimOutputFile, claimOutputFolder } from '../io/output-folder.ts';
-import { searchReportInput, writeSearchReport } from '../report/search-report.ts';
 import { isPartFile, makePart, parseShard } from '../search/shard.ts';
 import { parseArchJson } from '../space/config.ts';
 import { paretoOf, summarize } from '../search/report.ts';
@@ -200,10 +199,12 @@ export const searchCommand = defineCommand<Args>({
     const summary = summarize(result, { algo: a.algo, seed: a.seed, constraints, ...(a.board ? { board: a.board } : {}) });
     if (out) writeFileAtomic(out, `${JSON.stringify(summary.arch)}\n`);
     const json = { ...summary, predictedBy: predictedBy(model.source), weights: supernet ? 'supernet' : 'seeded', ...(verified ? { verified } : {}), pareto: paretoOf(result) };
-    const report =
-      reportDir === undefined
-        ? undefined
-        : writeSearchReport(reportDir, searchReportInput(result, { algo: a.algo, seed: a.seed, board: a.board, predictor: predictedBy(model.source), constraints, verified }), json);
+    let report: { html: string; svg: string; json: string } | undefined;
+    if (reportDir !== undefined) {
+      // Loaded only when asked for (templates and Handlebars are not needed to search).
+      const { searchReportInput, writeSearchReport } = await import('../report/search-report.ts');
+      report = writeSearchReport(reportDir, searchReportInput(result, { algo: a.algo, seed: a.seed, board: a.board, predictor: predictedBy(model.source), constraints, verified }), json);
+    }
     if (a.json) return printJson({ ...json, ...(report ? { report } : {}) });
     printLine(`best subnet (${a.algo}, seed ${a.seed}): predicted accuracy ${summary.predictedAccuracy.toFixed(2)} %`);
     printLine(`  predicted by  ${predictedBy(model.source)}`);
