@@ -3,6 +3,10 @@
 // flight are bounded by the job count.
 import { describe, expect, it } from 'vitest';
 import { threadId } from 'node:worker_threads';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO } from '../helpers/shared.ts';
 import { CheckFailure, InputError } from '../../src/errors.ts';
 import { defaultJobs, jobsFor, mapOrdered, withPool, WorkerTaskError } from '../../src/pool/pool.ts';
 
@@ -62,5 +66,16 @@ describe('WorkerPool', () => {
       // The worker survives a failed task.
       expect((await pool.run('probe', { value: 5 })).value).toBe(10);
     });
+  });
+});
+
+// The compiled tree (npm run build) starts its workers from dist/pool/worker.js with plain node, no tsx.
+const DIST_POOL = path.join(REPO, 'dist/pool/pool.js');
+describe.skipIf(!fs.existsSync(DIST_POOL))('WorkerPool from dist/', () => {
+  it('runs tasks on JavaScript workers with plain node', () => {
+    const code = `import(${JSON.stringify(DIST_POOL)}).then(async (m) => { const out = await m.withPool(2, (p) => m.mapOrdered([1, 2, 3], 2, (v) => p.run('probe', { value: v, delayMs: 20 }))); console.log(JSON.stringify(out)); })`;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', code], { cwd: REPO, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } })) as { value: number; threadId: number }[];
+    expect(out.map((o) => o.value)).toEqual([2, 4, 6]);
+    expect(new Set(out.map((o) => o.threadId)).size).toBe(2);
   });
 });
