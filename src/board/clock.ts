@@ -18,7 +18,9 @@
 //     144), DS10916 (APB1 54 MHz, APB2 108 MHz with over-drive; 45/90 without).
 //   STM32H743: RM0433 §8.7 (PLL input 1-16 MHz in four ranges, wide VCO 192-960 MHz on revision V,
 //     DIVN 4-512, DIVP1 even 2-128, DIVQ/DIVR 1-128), §6.8 (VOS0 480 MHz / AXI 240 / APB 120; VOS1
-//     400/200/100; VOS2 300/150/75; VOS3 200/100/50), Table 17 (wait states by AXI clock and VOS).
+//     400/200/100; VOS2 300/150/75; VOS3 200/100/50), Table 17 (wait states by AXI clock and VOS: 4 at
+//     AXI 240 MHz in VOS0, as ST's STM32CubeH7 examples program it; the other rows are recalled from the
+//     table and not cross-checked here [U]: only VOS0 at 240 MHz is used by a board in boards/).
 //   STM32L4R5: RM0432 §6.2.5 (PLL input 2.66-16 MHz, VCO 64-344 MHz, N 8-127, R 2/4/6/8), §5.1.8 (range 1
 //     boost up to 120 MHz, range 1 normal 80 MHz, range 2 26 MHz), §3.3.3 Table 12 (wait states).
 //   nRF52840: PS v1.7 §6.4 (HFCLK 64 MHz from HFINT or the 32 MHz crystal HFXO; no PLL to program).
