@@ -92,7 +92,7 @@ export const evaluateCommand = defineCommand<Args>({
     'boards-dir': true,
     report: true,
     'report-images': true,
-    jobs: { describe: 'worker threads the images are split across (default: one per core; at least 1,000 images each, a worker costs about 600 images of onnx-mnist8 to start)' },
+    jobs: { describe: 'threads the images are split across: this one and N - 1 workers (default: one per core; at least 1,000 images each, as a worker costs about 600 images of onnx-mnist8 to start)' },
     ...SUPERNET_FLAGS,
   },
   examples: [['$0 evaluate model.onnx --dataset mnist --limit 1000 --emulated 4 --report acc', 'float vs int8 accuracy on 1,000 digits, 4 confirmed in QEMU, an HTML report']],

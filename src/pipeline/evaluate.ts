@@ -37,9 +37,9 @@ import { compileModel } from './compile.ts';
 import type { ModelSource } from './model-source.ts';
 import { prepare } from './prepare.ts';
 import { runCompiled } from './run.ts';
-import { imageRanges, mergeChunks, scoreImages, type WorstPayload } from './evaluate-chunk.ts';
+import { imageRanges, mergeChunks, scoreImages, type ChunkResult, type WorstPayload } from './evaluate-chunk.ts';
 import type { SupernetRequest } from './supernet-weights.ts';
-import { jobsFor, mapOrdered, withPool } from '../pool/pool.ts';
+import { jobsFor, mapLanes, withPool } from '../pool/pool.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // The model: its float IR graph, what input it wants, and a float reference to score.
@@ -343,17 +343,25 @@ export async function evaluateModel(req: EvaluateRequest): Promise<Evaluation> {
     if (jobs <= 1 || (req.trained && !req.supernet)) scored = await scoreImages(model, q, cal.evaluation, { worst: worstCount, onImage: req.onImage });
     else {
       const ranges = imageRanges(cal.evaluation.size, jobs);
-      req.onStage?.(`scoring ${cal.evaluation.size} images on ${jobs} worker threads (${ranges.length} shares) ...`);
+      req.onStage?.(`scoring ${cal.evaluation.size} images on ${jobs} threads (this one and ${jobs - 1} worker${jobs > 2 ? 's' : ''}; ${ranges.length} shares) ...`);
       const done = new Array<number>(ranges.length).fill(0);
       const tick = () => req.onImage?.(done.reduce((a, b) => a + b, 0), cal.evaluation.size);
       const chunk = { model: req.model, seed: req.seed, supernet: req.supernet, dataset: req.dataset, preprocess: req.preprocess, limit: req.limit, split: req.split, calibration: req.calibration, calibrationSamples: req.calibrationSamples, q, worst: worstCount };
-      const parts = await withPool(jobs, (pool) =>
-        mapOrdered(ranges, jobs, (r, i) =>
-          pool.run('evaluate-chunk', { ...chunk, ...r }, (n) => {
-            done[i] = n as number;
-            tick();
-          }),
-        ),
+      // This thread is one of the jobs (its model and dataset are open already); jobs - 1 workers join it.
+      const here = async (r: { start: number; end: number }, i: number): Promise<ChunkResult> => {
+        const s = await scoreImages(model, q, cal.evaluation, { range: r, worst: worstCount, onImage: (n) => ((done[i] = n), tick()) });
+        return { accuracy: s.accuracy, kept: s.worst.kept(), firstFloat: s.firstFloat };
+      };
+      const parts = await withPool(jobs - 1, (pool) =>
+        mapLanes(ranges, [
+          here,
+          ...Array.from({ length: jobs - 1 }, () => (r: { start: number; end: number }, i: number) =>
+            pool.run('evaluate-chunk', { ...chunk, ...r }, (n) => {
+              done[i] = n as number;
+              tick();
+            }),
+          ),
+        ]),
       );
       scored = mergeChunks(parts, worstCount);
     }

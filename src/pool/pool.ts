@@ -48,6 +48,30 @@ export async function mapOrdered<T, R>(items: readonly T[], jobs: number, fn: (i
   return out;
 }
 
+/**
+ * Like mapOrdered, with one lane per function: each lane takes the next item when it is free, so lanes of
+ * different kinds (this thread, a worker) share the items. Results in item order.
+ */
+export async function mapLanes<T, R>(items: readonly T[], lanes: readonly ((item: T, index: number) => Promise<R>)[]): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  await Promise.all(
+    lanes.map(async (fn) => {
+      while (failure === undefined && next < items.length) {
+        const i = next++;
+        try {
+          out[i] = await fn(items[i], i);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    }),
+  );
+  if (failure) throw failure.error;
+  return out;
+}
+
 /** A message from a worker: a task's result or failure, or a progress note of the task running. */
 export type WorkerMessage =
   | { id: number; kind: 'done'; value: unknown }

@@ -32,8 +32,8 @@ describe('evaluate --jobs', () => {
     const [s1, s2]: string[][] = [[], []];
     const one = await evaluateModel(request(1, s1));
     const two = await evaluateModel(request(2, s2));
-    expect(s1.some((m) => m.includes('worker threads'))).toBe(false);
-    expect(s2).toContain('scoring 600 images on 2 worker threads (8 shares) ...');
+    expect(s1.some((m) => m.includes('threads'))).toBe(false);
+    expect(s2).toContain('scoring 600 images on 2 threads (this one and 1 worker; 8 shares) ...');
     const strip = (e: typeof one) => ({ ...e.summary, seconds: 0 });
     expect(strip(two)).toEqual(strip(one));
     expect(two.pictures).toEqual(one.pictures);
