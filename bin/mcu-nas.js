@@ -11,7 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const built = path.join(root, 'dist', 'cli', 'main.js');
 const stamp = path.join(root, 'dist', '.tsbuildinfo');
 
-/** True when some file under `dir` changed after `since` (ms). */
+/** True when some TypeScript file under `dir` changed after `since` (ms); data files are read from src/ itself. */
 function changedSince(dir, since) {
   let entries;
   try {
@@ -21,7 +21,7 @@ function changedSince(dir, since) {
   }
   for (const e of entries) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory() ? changedSince(p, since) : fs.statSync(p).mtimeMs > since) return true;
+    if (e.isDirectory() ? changedSince(p, since) : e.name.endsWith('.ts') && fs.statSync(p).mtimeMs > since) return true;
   }
   return false;
 }

@@ -35,7 +35,7 @@ const buildInfo = path.join(root, 'dist', '.tsbuildinfo');
 function newerThan(dir, since) {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory() ? newerThan(p, since) : fs.statSync(p).mtimeMs > since) return true;
+    if (e.isDirectory() ? newerThan(p, since) : e.name.endsWith('.ts') && fs.statSync(p).mtimeMs > since) return true;
   }
   return false;
 }

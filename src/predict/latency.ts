@@ -12,7 +12,8 @@ import { stepsFromArch } from '../schedule/from-arch.ts';
 import type { Step, StepGraph, StepTensor } from '../schedule/steps.ts';
 import type { ArchConfig } from '../space/config.ts';
 
-export const LATENCY_TABLE_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'latency-table.json');
+// Found through the repository's src/ (../../ from this file in src/ or in the compiled dist/): one file.
+export const LATENCY_TABLE_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/predict/latency-table.json');
 
 /** The shape features an op's cycles are linear in (the order of the coefficients in the table). */
 export const LATENCY_FEATURES = ['one', 'macs', 'outElements', 'inElements', 'outPixels'] as const;

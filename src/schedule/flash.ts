@@ -22,7 +22,8 @@ import type { KernelBackend } from './inplace.ts';
 import type { Step } from './steps.ts';
 
 /** Measured code sizes (tools/bench/code-size.ts writes it; re-run it after changing kernels or runtime). */
-export const CODE_SIZE_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'code-size.json');
+// Found through the repository's src/ (../../ from this file in src/ or in the compiled dist/): one file.
+export const CODE_SIZE_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/schedule/code-size.json');
 
 export interface CodeSizeTable {
   /** arm-none-eabi-gcc version the sizes were measured with. */
