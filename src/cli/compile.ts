@@ -242,7 +242,8 @@ export const compileCommand = defineCommand<Args>({
       const f = outcome.firmware;
       printLine(`firmware.elf/.bin/.hex built in ${f.buildSeconds.toFixed(1)} s: flash ${f.flashBytes} B (planned ${f.flashPredicted} B, ${f.flashErrorPercent.toFixed(2)}%), static SRAM ${f.staticSramBytes} B`);
       if (outcome.flashCommands.length > 0) printLine(`flash it: (cd ${outcome.dir} && ${outcome.flashCommands[0]})`);
-      printLine(`run it in QEMU: mcu-nas run ${outcome.dir}`);
+      if (prepared.tests.length === 0) printLine('--test-sets 0: the board image only (no emulator link, no test vectors); the emulator check is skipped');
+      else printLine(`run it in QEMU: mcu-nas run ${outcome.dir}`);
     } else printLine(`--no-build: build later with mcu-nas run ${outcome.dir} (or make -C ${outcome.dir})`);
   },
 });

@@ -51,7 +51,7 @@ export const FLAGS = {
   },
   'calibration-samples': { type: 'number', describe: 'calibration inputs used (default: 100 from data, 8 synthetic: --calibration random or an arch config)', int: true, min: 1, max: 1024 },
   'test-data': { type: 'string', describe: 'model files: a folder of input_K.pb/output_K.pb (or test_data_set_N folders): the test inputs and reference outputs' },
-  'test-sets': { type: 'number', describe: 'seeded synthetic test inputs (when there is no --test-data), compiled into the firmware with their golden outputs', default: 2, int: true, min: 1, max: 16 },
+  'test-sets': { type: 'number', describe: 'seeded synthetic test inputs (when there is no --test-data), compiled into the emulator link with their golden outputs; 0: the board image only, no emulator check', default: 2, int: true, min: 0, max: 16 },
   scale: { type: 'number', describe: 'pixel p (0..255) becomes p * scale / 255 before mean/std: 1 = [0, 1], 255 = raw pixels', above: 0, max: 65535 },
   mean: { type: 'string', describe: 'per-channel mean, one value or comma-separated (model channel order)' },
   std: { type: 'string', describe: 'per-channel std, one value or comma-separated (model channel order)' },

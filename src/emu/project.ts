@@ -156,7 +156,9 @@ function renderCMake(m: FirmwareManifest, modelComment: string, boardComment: st
 
 export function writeFirmwareProject(dir: string, spec: FirmwareSpec): FirmwareProject {
   const { board } = spec;
-  if (spec.testSets.length === 0) throw new Error('a firmware project needs at least one test set');
+  // No test sets (compile --test-sets 0): the board image alone, with no emulator link, vectors or
+  // Renode test (they exist to check outputs, and there is nothing to check).
+  const tested = spec.testSets.length > 0;
   spec.testSets.forEach((s, i) => {
     if (s.input.length === 0) throw new Error(`test set ${i}: empty input`);
     if (s.expected && s.expected.length === 0) throw new Error(`test set ${i}: empty expected output`);
@@ -164,7 +166,7 @@ export function writeFirmwareProject(dir: string, spec: FirmwareSpec): FirmwareP
   const stackBytes = spec.stackBytes ?? STACK_BYTES;
   const layoutOpts = { stackBytes, runtimeRegions: spec.runtimeRegions };
   const boardLayout = linkLayout(board, 'board', layoutOpts)!;
-  const qemuLayout = linkLayout(board, 'qemu', layoutOpts) ?? null;
+  const qemuLayout = tested ? (linkLayout(board, 'qemu', layoutOpts) ?? null) : null;
   const recipe: BuildRecipe = buildRecipe(board, {
     sources: spec.sources,
     includeDirs: spec.includeDirs ?? [],
@@ -182,7 +184,7 @@ export function writeFirmwareProject(dir: string, spec: FirmwareSpec): FirmwareP
     throw new InputError(`board ${board.name}: field "emulator.renode" must be a platform path like "platforms/cpus/stm32f746.repl"`);
   const boardConsole = consoleFor(board, 'board');
   const renode =
-    board.emulator.renode && boardConsole.renodeName
+    tested && board.emulator.renode && boardConsole.renodeName
       ? {
           resc: 'firmware.resc',
           robot: 'firmware.robot',
@@ -223,15 +225,17 @@ export function writeFirmwareProject(dir: string, spec: FirmwareSpec): FirmwareP
   const clock = board.emulated ? null : clockSetup(board);
   if (clock) write(CLOCK_CONFIG_HEADER, renderClockConfig(board, clock));
   if (boardLayout.boot2Bytes) write(BOOT2_FILE, renderBoot2());
-  write('test_vectors.c', renderTestVectors(spec.testSets, modelComment));
-  const blob = vectorsBlob(spec.testSets);
-  fs.writeFileSync(path.join(dir, VECTORS_FILE), blob);
+  const blob = tested ? vectorsBlob(spec.testSets) : null;
+  if (blob) {
+    write('test_vectors.c', renderTestVectors(spec.testSets, modelComment));
+    fs.writeFileSync(path.join(dir, VECTORS_FILE), blob);
+  }
   write(recipe.board.script, renderLinkerScript(board, boardLayout, recipe.board.script));
   if (qemuLayout && recipe.qemu) write(recipe.qemu.script, renderLinkerScript(board, qemuLayout, recipe.qemu.script));
   write('Makefile', renderMakefile(board, manifest, modelComment));
   write('CMakeLists.txt', renderCMake(manifest, modelComment, cComment(`${board.name} (${board.description})`)));
   write('arm-none-eabi.cmake', renderTemplate('arm-none-eabi.cmake.hbs', {}));
-  if (renode) {
+  if (renode && blob) {
     const values = {
       boardComment: cComment(`${board.name} (${board.description})`),
       machineName: board.name,

@@ -96,6 +96,8 @@ export interface RunCompiledOptions {
 
 export async function runCompiled(dir: string, opts: RunCompiledOptions = {}): Promise<{ report: RunReport; raw: ProjectRun; outputs: Int8Array[] }> {
   const { report, vectors } = readCompiled(dir);
+  if (vectors.sets.length === 0)
+    throw new InputError(`${dir}: compiled with --test-sets 0 (the board image only, no test vectors): there is nothing to run and compare in an emulator; compile with --test-sets N (N >= 1) to check it`);
   if (report.fits === false && !opts.allowMisfit)
     throw new CheckFailure(
       `${dir}: the plan of ${report.model} does not fit ${report.board} (report.json: fits: false${report.fitReasons?.length ? `: ${report.fitReasons.join('; ')}` : ''}); give --allow-misfit to run it anyway`,

@@ -49,6 +49,21 @@ describe('mcu-nas compile', () => {
     expect(fs.existsSync(path.join(out, 'report.html'))).toBe(true);
   });
 
+  it('--test-sets 0: the board project only (no emulator link, no test vectors), and run says there is nothing to check', async () => {
+    const out = path.join(tmp, 'no-tests');
+    const r = await runCli(['compile', archFile, '--board', 'stm32f746', '--out', out, '--json', '--no-build', '--test-sets', '0']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    expect(report.tests.sets).toBe(0);
+    expect(fs.existsSync(path.join(out, 'test_vectors.c'))).toBe(false);
+    expect(fs.existsSync(path.join(out, 'vectors.bin'))).toBe(false);
+    expect(fs.existsSync(path.join(out, 'link-qemu.ld'))).toBe(false);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'firmware.json'), 'utf8'))).toMatchObject({ testSets: 0, renode: null, layouts: { qemu: null } });
+    const run = await runCli(['run', out]);
+    expect(run.code).toBe(2);
+    expect(errorLines(run.stderr)).toEqual([expect.stringMatching(/compiled with --test-sets 0 .*nothing to run and compare/)]);
+  });
+
   it('prints the per-layer table without --json, and writes the patch geometry with --patch', async () => {
     const out = path.join(tmp, 'patched');
     const r = await runCli(['compile', archFile, '--board', 'stm32f746', '--out', out, '--patch', '4x4@blocks.2']);
