@@ -17,7 +17,7 @@ export interface CommandEntry {
 export const COMMANDS: Record<string, CommandEntry> = {
   profile: { command: 'profile [input]', describe: 'lab-compatible figures of an arch config: {millionMACs, KBPeakMemory, params}', load: async () => (await import('./profile.ts')).profileCommand },
   search: { command: 'search', describe: 'search the MCUNet space for the most accurate subnet under a budget', load: async () => (await import('./search.ts')).searchCommand },
-  boards: { command: 'boards', describe: 'the board catalogue: core, clock, FPU/DSP, SRAM, flash, emulator stand-in', load: async () => (await import('./boards.ts')).boardsCommand },
+  boards: { command: 'boards', describe: 'the board catalogue: core, clock, FPU/DSP, SRAM, flash, emulator stand-in, variants', load: async () => (await import('./boards.ts')).boardsCommand },
   compile: {
     command: 'compile [input]',
     describe: 'lower, quantize, plan, generate int8 C for a board, build the firmware (ELF/bin/hex) and write DIR/report.json',
