@@ -9,7 +9,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mergeRunIntoReport } from '../../src/pipeline/report.ts';
+import { memoryReport, mergeRunIntoReport } from '../../src/pipeline/report.ts';
+import { loadBoard } from '../../src/board/index.ts';
+import { planArch } from '../../src/schedule/index.ts';
+import { renderHtmlReport } from '../../src/report/render-html.ts';
 import type { RunReport } from '../../src/pipeline/run.ts';
 import { renderSearchHtml, type SearchReportInput } from '../../src/report/search-report.ts';
 import { smallestArch, largestArch } from '../../src/space/sample.ts';
@@ -169,6 +172,7 @@ describe('the reports the commands write', () => {
     const pages: Record<string, Page> = {};
     let drawn: ReturnType<typeof checkSvgFile>;
     let run: RunReport;
+    let patchedStage = 0;
     // Two lanes: at most two chromium processes at a time.
     const lanes: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
     let turn = 0;
@@ -188,6 +192,11 @@ describe('the reports the commands write', () => {
       run = fakeRun(layers);
       expect(mergeRunIntoReport(vww, run)).toBeNull();
       open('compile-vww-run', path.join(vww, 'report.html'), 1400);
+      // A patch-based plan (the lab's largest config at width x0.5, 4x4 patches up to blocks.3.add on the H743).
+      const plan = planArch({ ...largestArch(160), wid: 0 }, loadBoard('stm32h743'), { patch: { n: 4, layer: 'blocks.3.add' } });
+      patchedStage = plan.patch!.stageLayers.length;
+      fs.writeFileSync(path.join(tmp, 'patched.html'), renderHtmlReport(memoryReport(plan)));
+      open('compile-patched', path.join(tmp, 'patched.html'), 1000);
       open('search', path.join(search, 'search.html'), 1600);
       open('predictor', path.join(predictor, 'predictor.html'), 900);
       open('evaluate-mnist8', path.join(evaluate, 'report.html'), 1400);
@@ -217,6 +226,15 @@ describe('the reports the commands write', () => {
       // the layers' measured instructions and cycles, in the table
       for (const o of run.perOp.slice(0, 5)) expect(dom).toContain(`<td class="n">${o.instructions.toLocaleString('en-US')}</td><td class="n">${o.cycles!.toLocaleString('en-US')}</td>`);
       expect(dom).toContain(`${run.instructions.toLocaleString('en-US')} instructions`);
+      expectScreenshot(screenshot, 0.05);
+    });
+
+    it('compile report of a patch-based plan: the patch stage shaded in the chart and the table', async () => {
+      const { check, console: cons, screenshot, dom } = await pages['compile-patched'];
+      expectClean('patched compile report', check, cons);
+      expect(dom.match(/<rect class="patch-stage"/g)).toHaveLength(1);
+      expect(dom.match(/<tr class="[^"]*patched"/g)).toHaveLength(patchedStage);
+      expect(dom).toContain('4×4 patches for the first');
       expectScreenshot(screenshot, 0.05);
     });
 
