@@ -2,8 +2,11 @@
 // verification) and counted work (search generations, verified candidates). On a terminal, counted work
 // is a cli-progress bar with its figures; elsewhere (a pipe, a CI log) every stage is one line and a bar
 // is its start and end lines, so logs stay short. `--quiet` silences all of it (errors still print).
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
 import { isQuiet, log } from './output.ts';
+
+/** cli-progress (and its string-width) load only when a bar is drawn: a piped or quiet run never pays for them. */
+const loadBars = () => createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
 
 export interface Counter {
   /** `done` of the total so far, with figures to show beside the bar (e.g. {best: '92.1 %'}). */
@@ -30,6 +33,7 @@ export function counter(label: string, total: number): Counter {
     return { update: () => {}, stop: (summary) => summary !== undefined && log(summary) };
   }
   let keys: string[] = [];
+  const cliProgress = loadBars();
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: `${label} [{bar}] {value}/{total}{figures}`, hideCursor: true, clearOnComplete: true, etaBuffer: 20 },
     cliProgress.Presets.shades_classic,
