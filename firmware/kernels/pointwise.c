@@ -372,6 +372,72 @@ MCUNAS_INLINE void dot_pair(const pixels *g, int32_t k, const int8_t *w0, int32_
     }
 }
 
+#if defined(__ARM_FEATURE_DSP)
+/*
+ * The channel pair over every pixel pair with the stores in assembly (see pairs_contiguous). flat (a literal
+ * after inlining): contiguous pixels and output rows, so neither the pixel addresses nor the output's need
+ * a test per pass; else the pixels' own addresses (strided input, out_pitch).
+ */
+MCUNAS_INLINE void pairs_asm(const pixels *g, const int flat, int32_t pairs, const int8_t *w0, int32_t f0, int32_t f1,
+                             const int32_t qc[6], int8_t *out, int32_t cout, int folded, int32_t ba, int32_t nb)
+{
+    const int8_t *const in = g->in;
+    const int32_t cin = g->cin;
+    for (int32_t k = 0; k < pairs; k += 2) {
+        int32_t acc[4] = {f0, f1, f0, f1};
+        int8_t *o;
+        int32_t co;
+        if (flat) {
+            dot22_same(in + k * cin, w0, cin, cin, acc);
+            o = out + k * cout;
+            co = cout;
+        } else {
+            dot_pair(g, k, w0, acc);
+            o = out_pixel(g, out, k, cout);
+            co = (int32_t)(out_pixel(g, out, k + 1, cout) - o);
+        }
+        int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3], m, n, sh, t;
+#define MCUNAS_PW_RQ(a)                                 \
+"lsl    %[t], %[" a "], #1\n\t"                    \
+"add    %[" a "], %[n], %[" a "], asr #31\n\t"     \
+"smmlar %[" a "], %[t], %[m], %[" a "]\n\t"        \
+"asr    %[" a "], %[" a "], %[sh]\n\t"             \
+"ssat   %[" a "], #8, %[" a "]\n\t"
+#define MCUNAS_PW_CLAMP(a)                              \
+"add    %[" a "], %[" a "], %[ba]\n\t"             \
+"ssat   %[" a "], #8, %[" a "]\n\t"                \
+"add    %[" a "], %[" a "], %[nb]\n\t"
+#define MCUNAS_PW_STORES(S)                                                                                   \
+"ldrd   %[m], %[n], [%[q]]\n\t"                                                                         \
+"ldr    %[sh], [%[q], #8]\n\t"                                                                          \
+MCUNAS_PW_RQ("a00") S("a00") "strb %[a00], [%[o]]\n\t"                                                 \
+MCUNAS_PW_RQ("a10") S("a10") "strb %[a10], [%[o], %[co]]\n\t"                                          \
+"ldrd   %[m], %[n], [%[q], #12]\n\t"                                                                    \
+"ldr    %[sh], [%[q], #20]\n\t"                                                                         \
+MCUNAS_PW_RQ("a01") S("a01") "strb %[a01], [%[o], #1]\n\t"                                              \
+"add    %[o], %[o], %[co]\n\t"                                                                          \
+MCUNAS_PW_RQ("a11") S("a11") "strb %[a11], [%[o], #1]\n\t"
+#define MCUNAS_PW_NONE(a) ""
+        if (folded == 2)
+            __asm__ volatile(MCUNAS_PW_STORES(MCUNAS_PW_NONE)
+                             : [a00] "+&r"(a00), [a01] "+&r"(a01), [a10] "+&r"(a10), [a11] "+&r"(a11), [o] "+&r"(o),
+                               [m] "=&r"(m), [n] "=&r"(n), [sh] "=&r"(sh), [t] "=&r"(t)
+                             : [q] "r"(qc), [co] "r"(co)
+                             : "memory");
+        else
+            __asm__ volatile(MCUNAS_PW_STORES(MCUNAS_PW_CLAMP)
+                             : [a00] "+&r"(a00), [a01] "+&r"(a01), [a10] "+&r"(a10), [a11] "+&r"(a11), [o] "+&r"(o),
+                               [m] "=&r"(m), [n] "=&r"(n), [sh] "=&r"(sh), [t] "=&r"(t)
+                             : [q] "r"(qc), [co] "r"(co), [ba] "r"(ba), [nb] "r"(nb)
+                             : "memory");
+#undef MCUNAS_PW_RQ
+#undef MCUNAS_PW_CLAMP
+#undef MCUNAS_PW_STORES
+#undef MCUNAS_PW_NONE
+    }
+}
+#endif
+
 MCUNAS_INLINE void pairs_contiguous(const pixels *g, int32_t pairs, const int8_t *w0, int32_t f0, int32_t f1,
                                     const mcunas_rq *r0, const mcunas_rq *r1, int8_t *out, int32_t cout,
                                     const mcunas_conv_params *p, int folded)
@@ -395,50 +461,8 @@ MCUNAS_INLINE void pairs_contiguous(const pixels *g, int32_t pairs, const int8_t
     if (fold_a) {
         const int32_t qc[6] = {m0, mcunas_rq_nudge_offset(r0, oa), s0, m1, mcunas_rq_nudge_offset(r1, oa), s1};
         const int32_t ba = B - A, nb = -B;
-        for (int32_t k = 0; k < pairs; k += 2) {
-            int32_t acc[4] = {f0, f1, f0, f1};
-            dot_pair(g, k, w0, acc);
-            int8_t *o = out_pixel(g, out, k, cout);
-            const int32_t co = (int32_t)(out_pixel(g, out, k + 1, cout) - o);
-            int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3], m, n, sh, t;
-#define MCUNAS_PW_RQ(a)                                 \
-    "lsl    %[t], %[" a "], #1\n\t"                    \
-    "add    %[" a "], %[n], %[" a "], asr #31\n\t"     \
-    "smmlar %[" a "], %[t], %[m], %[" a "]\n\t"        \
-    "asr    %[" a "], %[" a "], %[sh]\n\t"             \
-    "ssat   %[" a "], #8, %[" a "]\n\t"
-#define MCUNAS_PW_CLAMP(a)                              \
-    "add    %[" a "], %[" a "], %[ba]\n\t"             \
-    "ssat   %[" a "], #8, %[" a "]\n\t"                \
-    "add    %[" a "], %[" a "], %[nb]\n\t"
-#define MCUNAS_PW_STORES(S)                                                                                   \
-    "ldrd   %[m], %[n], [%[q]]\n\t"                                                                         \
-    "ldr    %[sh], [%[q], #8]\n\t"                                                                          \
-    MCUNAS_PW_RQ("a00") S("a00") "strb %[a00], [%[o]]\n\t"                                                 \
-    MCUNAS_PW_RQ("a10") S("a10") "strb %[a10], [%[o], %[co]]\n\t"                                          \
-    "ldrd   %[m], %[n], [%[q], #12]\n\t"                                                                    \
-    "ldr    %[sh], [%[q], #20]\n\t"                                                                         \
-    MCUNAS_PW_RQ("a01") S("a01") "strb %[a01], [%[o], #1]\n\t"                                              \
-    "add    %[o], %[o], %[co]\n\t"                                                                          \
-    MCUNAS_PW_RQ("a11") S("a11") "strb %[a11], [%[o], #1]\n\t"
-#define MCUNAS_PW_NONE(a) ""
-            if (folded == 2)
-                __asm__ volatile(MCUNAS_PW_STORES(MCUNAS_PW_NONE)
-                                 : [a00] "+&r"(a00), [a01] "+&r"(a01), [a10] "+&r"(a10), [a11] "+&r"(a11), [o] "+&r"(o),
-                                   [m] "=&r"(m), [n] "=&r"(n), [sh] "=&r"(sh), [t] "=&r"(t)
-                                 : [q] "r"(qc), [co] "r"(co)
-                                 : "memory");
-            else
-                __asm__ volatile(MCUNAS_PW_STORES(MCUNAS_PW_CLAMP)
-                                 : [a00] "+&r"(a00), [a01] "+&r"(a01), [a10] "+&r"(a10), [a11] "+&r"(a11), [o] "+&r"(o),
-                                   [m] "=&r"(m), [n] "=&r"(n), [sh] "=&r"(sh), [t] "=&r"(t)
-                                 : [q] "r"(qc), [co] "r"(co), [ba] "r"(ba), [nb] "r"(nb)
-                                 : "memory");
-#undef MCUNAS_PW_RQ
-#undef MCUNAS_PW_CLAMP
-#undef MCUNAS_PW_STORES
-#undef MCUNAS_PW_NONE
-        }
+        if (g->contiguous && !g->out_pitch) pairs_asm(g, 1, pairs, w0, f0, f1, qc, out, cout, folded, ba, nb);
+        else pairs_asm(g, 0, pairs, w0, f0, f1, qc, out, cout, folded, ba, nb);
         return;
     }
 #endif
