@@ -19,7 +19,7 @@ import type { Constraints } from '../search/constraints.ts';
 import { DEFAULT_PREDICTOR_FILE, loadAccuracyModel } from '../predict/load-model.ts';
 import { writeFileAtomic } from '../io/read-input.ts';
 import { log, printJson, printLine, type GlobalFlags } from './output.ts';
-import { counter } from './progress.ts';
+import { counter, type Counter } from './progress.ts';
 
 /** What the predicted accuracy is, and whose: the shipped predictor's data, or the user's file. */
 function predictedBy(file: string): string {
@@ -146,7 +146,9 @@ export const searchCommand = defineCommand<Args>({
     const rng = new Rng(a.seed);
     const t0 = performance.now();
     // Silent with --json (stdout is the result; stderr stays empty for scripts).
-    const bar = a.json ? undefined : counter(a.algo === 'random' ? `search: ${a.samples} random subnets` : `search: evolution, ${a.population} x ${a.generations} generations`, a.algo === 'random' ? 1 : a.generations);
+    // Started at the first generation, so a budget nothing meets is one error line and no progress.
+    let bar: Counter | undefined;
+    const progress = () => (bar ??= counter(a.algo === 'random' ? `search: ${a.samples} random subnets` : `search: evolution, ${a.population} x ${a.generations} generations`, a.algo === 'random' ? 1 : a.generations));
     const result =
       a.algo === 'random'
         ? randomSearch(model, measure, constraints, rng, { samples: a.samples })
@@ -157,10 +159,10 @@ export const searchCommand = defineCommand<Args>({
             mutationRatio: a['mutation-ratio'],
             archMutateProb: a['arch-mutate-prob'],
             resolutionMutateProb: a['resolution-mutate-prob'],
-            onGeneration: bar && ((g, best, feasible) => bar.update(g, { best: `${(100 * best).toFixed(2)} %`, feasible: String(feasible) })),
+            onGeneration: a.json ? undefined : (g, best, feasible) => progress().update(g, { best: `${(100 * best).toFixed(2)} %`, feasible: String(feasible) }),
           });
     const ms = performance.now() - t0;
-    bar?.stop(`search: ${result.stats.predictions} predictions in ${ms.toFixed(0)} ms, ${result.evaluated.length} within the budget (${result.stats.rejected} redrawn), best predicted ${(100 * result.best.accuracy).toFixed(2)} %`);
+    if (!a.json) progress().stop(`search: ${result.stats.predictions} predictions in ${ms.toFixed(0)} ms, ${result.evaluated.length} within the budget (${result.stats.rejected} redrawn), best predicted ${(100 * result.best.accuracy).toFixed(2)} %`);
     let verified: (VerifiedCandidate & { predictedLatencyMs: number | null })[] | undefined;
     if (board !== undefined && a['verify-top'] !== undefined) {
       const { verifyCandidates, topDistinct } = await import('../search/verify.ts');
