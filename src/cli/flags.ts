@@ -36,7 +36,7 @@ export const FLAGS = {
   board: { type: 'string', describe: 'target board (see `mcu-nas boards`)', default: DEFAULT_BOARD },
   'boards-dir': { type: 'string', describe: 'a folder of extra board files (*.json); they add to or replace built-in boards' },
   variant: { type: 'string', describe: "the board's variant, a carrier board with its own oscillator and console UART (e.g. stm32f746: disco, nucleo; see boards/<board>.json)" },
-  patch: { type: 'string', describe: 'patch-based inference: auto (the fastest plan that fits: layer by layer when it fits), min-sram (the smallest SRAM), off, or <n>x<n>@<layer>', default: 'off' },
+  patch: { type: 'string', describe: 'patch-based inference: auto (the fastest plan that fits: layer by layer when it fits), min-sram (the smallest SRAM), off, or <n>x<n>@<layer>', default: 'auto' },
   kernels: { type: 'string', describe: 'kernel backend', choices: ['own', 'cmsis-nn'], default: 'own' },
   'cmsis-nn': { type: 'string', describe: 'CMSIS-NN checkout for --kernels cmsis-nn (default: $CMSIS_NN_ROOT)' },
   // outputs

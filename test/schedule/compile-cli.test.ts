@@ -82,7 +82,7 @@ describe('mcu-nas compile', () => {
     const errs = errorLines(r.stderr);
     expect(errs).toHaveLength(1);
     expect(errs[0]).toMatch(/does not fit tiny: SRAM: needs .* B over; the peak is at \S+/);
-    expect(errs[0]).toMatch(/with --patch auto .*still does not fit/);
+    expect(errs[0]).toMatch(/no patch plan fits either: the smallest patch plan .*still does not fit/);
     expect(errs[0]).toMatch(/report\.json written with fits: false/);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).fits).toBe(false);
   });
