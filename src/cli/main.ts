@@ -33,6 +33,12 @@ export async function main(argv: string[]): Promise<number> {
     .usage('$0 <command> [options]\n\nFind a neural network that fits a microcontroller and compile it to firmware.')
     .options(Object.fromEntries(Object.entries(GLOBAL_FLAGS).map(([k, f]) => [k, { type: f.type, description: f.describe }])))
     .command(commands)
+    .example([
+      ['$0 demo', 'search, compile, build and run in QEMU on stm32f746, end to end'],
+      ['$0 search --board stm32f746 --max-macs 60 --out best.json', "the lab's evolution under the board's SRAM and flash"],
+      ['$0 compile best.json --board stm32f746 --out fw && $0 run fw', 'firmware for the board, then checked bit for bit in QEMU'],
+      ['$0 compile --help', "a command's flags, defaults and examples"],
+    ])
     .demandCommand(1, 'name a command (see --help)')
     .strict()
     .recommendCommands()
