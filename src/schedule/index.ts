@@ -10,7 +10,7 @@ export { placeBest, greedyBySize, firstFitByLifetime, greedyByLifetimeLength, lo
 export type { Buffer, Placement, PlacementStrategy } from './placement.ts';
 export type { FlashBreakdown } from './flash.ts';
 export type { KernelBackend } from './inplace.ts';
-export { STACK_BYTES, RUNTIME_FIXED_BYTES, RUNTIME_BYTES_PER_OP, runtimeBytes } from './sram-layout.ts';
+export { STACK_BYTES, RUNTIME_FIXED_BYTES, RUNTIME_BYTES_PER_OP, RUNTIME_CLOCK_BYTES, runtimeBytes } from './sram-layout.ts';
 export { layerInstructions, planInstructions, CALL_COSTS } from './cost.ts';
 export type { SramLayout } from './sram-layout.ts';
 export { stepsFromArch } from './from-arch.ts';

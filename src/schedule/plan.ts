@@ -380,7 +380,7 @@ function choose(g: StepGraph, request: PatchRequest, board: Board, t: Target): C
 function figures(g: StepGraph, board: Board, opts: PlanOptions) {
   const backend = opts.kernels ?? 'own';
   const alignment = opts.alignment ?? DEFAULT_ALIGNMENT;
-  const runtime = runtimeBytes(g.steps.length);
+  const runtime = runtimeBytes(g.steps.length, !board.emulated);
   const reserve = STACK_BYTES + runtime;
   const layerFlash = flashBreakdown(g.steps, backend, board.dsp, 0, board).total;
   const target: Target = { board, backend, alignment, reserve, sramLimit: opts.sramLimit ?? Infinity, layerFlash };

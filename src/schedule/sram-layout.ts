@@ -20,14 +20,16 @@ export const STACK_BYTES = 2048;
 /**
  * Static .data/.bss of the runtime outside the arena, as measured on the board ELFs (tools/bench/fit.ts):
  * main.c's per-op tick counts (4 B an op), the op start time (8 B), the counter's SysTick wrap count and
- * the vectors-filled flag (4 B each). The console and start-up code keep no static data.
+ * the vectors-filled flag (4 B each); on a board whose image sets up its clock (every board but the
+ * emulation targets), the clock set-up's record `mcunas_clock` (5 words). The console keeps no static data.
  */
 export const RUNTIME_FIXED_BYTES = 16;
 export const RUNTIME_BYTES_PER_OP = 4;
+export const RUNTIME_CLOCK_BYTES = 20;
 
 /** The runtime's static SRAM for a network of `ops` ops (every op of the plan is one call in model.c). */
-export function runtimeBytes(ops: number): number {
-  return RUNTIME_FIXED_BYTES + RUNTIME_BYTES_PER_OP * ops;
+export function runtimeBytes(ops: number, clockSetup = false): number {
+  return RUNTIME_FIXED_BYTES + RUNTIME_BYTES_PER_OP * ops + (clockSetup ? RUNTIME_CLOCK_BYTES : 0);
 }
 
 export interface SpanUse {
