@@ -236,6 +236,26 @@ function cutBounds(g: StepGraph, layer: Candidate, alignment: number): { L: numb
     .sort((a, b) => a.bound - b.bound || a.L - b.L);
 }
 
+/**
+ * A lower bound on the arena of a patch plan, from its axis walks alone: while stage op k runs, the
+ * network input and the split output are held whole, and op k's output tile buffer (its largest tile:
+ * tallest row range x widest column range x channels) is live too. Skips building candidates that
+ * cannot fit (small n at a late cut: big tiles).
+ */
+function stageBound(g: StepGraph, axes: PatchAxes, inBytes: number, alignment: number): number {
+  const L = axes.splitStep;
+  let tile = 0;
+  for (let k = 0; k < L; k++) {
+    let h = 0;
+    let w = 0;
+    for (const o of axes.rows.out) h = Math.max(h, o[k].hi - o[k].lo);
+    for (const o of axes.cols.out) w = Math.max(w, o[k].hi - o[k].lo);
+    const out = g.tensors[g.steps[k].output];
+    tile = Math.max(tile, alignUp(h * w * out.shape[3], alignment));
+  }
+  return inBytes + alignUp(g.tensors[g.steps[L].output].bytes, alignment) + tile;
+}
+
 interface Target {
   board: Board;
   backend: KernelBackend;
@@ -331,7 +351,9 @@ function fastest(g: StepGraph, layer: Candidate, dsp: boolean, t: Target): Chose
   }
   cands.sort((a, b) => a.cost - b.cost || a.macs - b.macs || a.L - b.L || a.n - b.n);
   let placed = 0;
+  const inBytes = g.inputs.reduce((n, x) => n + alignUp(g.tensors[x].bytes, alignment), 0);
   for (const k of cands) {
+    if (stageBound(g, k.axes, inBytes, alignment) > room) continue;
     const c = candidate(g, patchGeometry(g, k.L, k.n, true, k.axes), backend, dsp, alignment);
     if (c.lowerBound > room) continue;
     placed++;
