@@ -34,6 +34,7 @@ import { renderAccuracyHtml, WorstExamples, type AccuracyReport, type ExampleKin
 import type { KernelBackend } from '../schedule/index.ts';
 import { parseArchJson, type ArchConfig } from '../space/config.ts';
 import { compileModel } from './compile.ts';
+import { DEFAULT_WORST_IMAGES } from './evaluate-defaults.ts';
 import type { ModelSource } from './model-source.ts';
 import { prepare } from './prepare.ts';
 import { runCompiled } from './run.ts';
@@ -308,8 +309,6 @@ export interface Evaluation {
   pictures: InputPicture[];
   preprocessing: string;
 }
-
-export const DEFAULT_WORST_IMAGES = 12;
 
 /** Fewer images than this per worker are not worth a thread (each opens the model and the dataset). */
 const MIN_IMAGES_PER_JOB = 1000;
