@@ -27,41 +27,8 @@ import { SeededRandom } from './seeded-random.ts';
 /** The lab trains on 40,000 rows (4/5 of its 50,000); with fewer rows, 1/9 is held out. */
 export const LAB_TRAIN_ROWS = 40_000;
 
-export interface TrainOptions {
-  epochs: number;
-  seed: number;
-  /** Peak learning rate. */
-  lr: number;
-  batchSize: number;
-  /**
-   * After `warmupEpochs` of linear warm-up from ~0: 'constant' keeps lr (the lab); 'linear' and 'cosine'
-   * decay to lr·minLrFraction at the last step; 'step' divides lr by 10 at 50 % and again at 75 %.
-   */
-  schedule: Schedule;
-  minLrFraction: number;
-  /** Linear warm-up length in epochs (may be fractional; 0 = none). */
-  warmupEpochs: number;
-  /**
-   * The network learns (label - baseAcc)·targetScale (100 = accuracy points); the scale is folded back
-   * into the bias-free last layer, so the saved network is the lab's form. 1 = learn the fraction.
-   */
-  targetScale: number;
-  /** Seeds the train/valid split; default: `seed`. Fixing it compares settings on the same held-out rows. */
-  splitSeed?: number;
-  /** Rows to train on; the rest validate. Default: splitSizes(). */
-  trainRows?: number;
-  hidden: readonly number[];
-  /** Decoupled (AdamW) weight decay; 0 = the lab's plain Adam. */
-  weightDecay: number;
-  /** Exponential moving average of the weights (0 = off); the averaged network is the result. */
-  emaDecay: number;
-  /** Dropout on the hidden activations while training (0 = off, as in the lab). */
-  dropout: number;
-}
-
-
-export { SCHEDULES, TRAIN_DEFAULTS, type Schedule } from './train-defaults.ts';
-import { TRAIN_DEFAULTS, type Schedule } from './train-defaults.ts';
+export { SCHEDULES, TRAIN_DEFAULTS, type Schedule, type TrainOptions } from './train-defaults.ts';
+import { TRAIN_DEFAULTS, type TrainOptions } from './train-defaults.ts';
 
 export interface TrainProgress {
   epoch: number;
