@@ -19,7 +19,7 @@ import type { Constraints } from '../search/constraints.ts';
 import { DEFAULT_PREDICTOR_FILE, loadAccuracyModel } from '../predict/load-model.ts';
 import { writeFileAtomic } from '../io/read-input.ts';
 import { log, printJson, printLine, type GlobalFlags } from './output.ts';
-import { counter, type Counter } from './progress.ts';
+import { counter, isInteractive, type Counter } from './progress.ts';
 
 /** What the predicted accuracy is, and whose: the shipped predictor's data, or the user's file. */
 function predictedBy(file: string): string {
@@ -168,18 +168,23 @@ export const searchCommand = defineCommand<Args>({
       const { verifyCandidates, topDistinct } = await import('../search/verify.ts');
       // Predicted (latency table) beside measured (cycle model) latency, where the table has the board.
       const predicted = board && latencyTableProblem(board) === null ? archLatency(board) : null;
+      // On a terminal a bar counts the verified candidates; elsewhere one line per candidate.
+      const bar = !a.json && isInteractive();
+      let verifyBar: Counter | undefined;
       verified = (await verifyCandidates(result.evaluated, {
         board,
         top: a['verify-top'],
         maxLatencyMs: a['max-latency-ms'],
         patch,
         seed: a.seed,
-        log: a.json ? undefined : log,
+        log: a.json || bar ? undefined : log,
+        onProgress: bar ? (done, total) => (verifyBar ??= counter(`verify: ${total} candidates built and run in QEMU on ${board.name}`, total)).update(done) : undefined,
         trained: supernet ? (arch) => supernet.graphFor(arch) : undefined,
         supernet: trainedRequest,
         jobs: a.jobs,
         shard,
       })).map((v) => ({ ...v, predictedLatencyMs: predicted ? predicted(v.arch) : null }));
+      verifyBar?.stop();
       if (shard) {
         // This shard's share only: the part file for `mcu-nas merge`, which picks the winner.
         const meta = { algo: a.algo, seed: a.seed, constraints, ...(a.board ? { board: a.board } : {}) };

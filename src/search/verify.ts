@@ -32,6 +32,8 @@ export interface VerifyOptions {
   outDir?: string;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
+  /** Candidates verified so far of this run's total: called with 0 at the start, then after each one. */
+  onProgress?: (done: number, total: number) => void;
   /** Trained weights for an arch (the super network's subnet) instead of seeded ones. */
   trained?: (arch: ArchConfig) => { graph: Graph; notes: string[] };
   /** The request that made `trained`: how a worker thread makes the same weights. */
@@ -176,18 +178,21 @@ export async function verifyPlaces(evaluated: readonly Candidate[], opts: Verify
     seed: opts.seed,
   });
   const announce = (k: number) => opts.log?.(`verify ${k + 1}/${picks.length}: ${JSON.stringify(picks[k].arch)}`);
+  let done = 0;
+  const finished = <T>(r: T): T => (opts.onProgress?.(++done, places.length), r);
+  opts.onProgress?.(0, places.length);
   const jobs = jobsFor(opts.jobs, places.length);
   try {
     // Trained weights reach a worker as the request that makes them (a function cannot cross threads).
     if (jobs <= 1 || (opts.trained && !opts.supernet))
       return await mapOrdered(places, 1, async (k) => {
         announce(k);
-        return { k, result: await verifyOne(jobFor(k), opts.trained) };
+        return finished({ k, result: await verifyOne(jobFor(k), opts.trained) });
       });
     return await withPool(jobs, (pool) =>
       mapOrdered(places, jobs, async (k) => {
         announce(k);
-        return { k, result: await pool.run('verify-candidate', { job: jobFor(k), supernet: opts.supernet }) };
+        return finished({ k, result: await pool.run('verify-candidate', { job: jobFor(k), supernet: opts.supernet }) });
       }),
     );
   } finally {

@@ -65,4 +65,15 @@ describe.skipIf(!hasScript)('stderr that is a terminal (util-linux script)', () 
     expect(r.stdout).toMatch(/\u001b\[1G|\r/);
     expect(r.stdout).toMatch(/search: 2050 predictions in \d+ ms/);
   }, 60_000);
+
+  it('search --verify-top draws a bar counting the candidates built and run in QEMU, not one line each', () => {
+    const cmd = [process.execPath, path.join(REPO, 'bin/mcu-nas.js'), 'search', '--board', 'stm32f746', '--max-macs', '12', '--population', '8', '--generations', '1', '--seed', '3', '--verify-top', '2'].map((w) => `'${w}'`).join(' ');
+    const env: NodeJS.ProcessEnv = { ...process.env, COLUMNS: '160' };
+    delete env.MCU_NAS_PROGRESS;
+    const r = spawnSync('script', ['-qec', `${cmd} 2>&1 >/dev/null`, '/dev/null'], { encoding: 'utf8', env, timeout: 240_000 });
+    expect(r.status, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/verify: 2 candidates built and run in QEMU on stm32f746 \[[\u2588\u2591]+\] 0\/2/);
+    expect(r.stdout).toMatch(/verify: 2 candidates built and run in QEMU on stm32f746 \[\u2588+\] 2\/2/);
+    expect(r.stdout).not.toMatch(/verify 1\/2: /);
+  }, 240_000);
 });
