@@ -30,27 +30,13 @@ export function jobsFor(requested: number | undefined, work: number): number {
  * When one call fails, no new call starts; the calls in flight finish, then the first failure is thrown.
  */
 export async function mapOrdered<T, R>(items: readonly T[], jobs: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const lane = async () => {
-    while (failure === undefined && next < items.length) {
-      const i = next++;
-      try {
-        out[i] = await fn(items[i], i);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, lane));
-  if (failure) throw failure.error;
-  return out;
+  return mapLanes(items, Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, () => fn));
 }
 
 /**
- * Like mapOrdered, with one lane per function: each lane takes the next item when it is free, so lanes of
- * different kinds (this thread, a worker) share the items. Results in item order.
+ * One lane per function: each lane takes the next item when it is free, so lanes of different kinds (this
+ * thread, a worker) share the items. Results in item order; after a failure no lane starts a new item, the
+ * calls in flight finish, then the first failure is thrown.
  */
 export async function mapLanes<T, R>(items: readonly T[], lanes: readonly ((item: T, index: number) => Promise<R>)[]): Promise<R[]> {
   const out = new Array<R>(items.length);
