@@ -1,6 +1,7 @@
 // Progress on stderr: one line per stage where stderr is not a terminal (a pipe, a CI log), a redrawn
 // cli-progress bar on a terminal, nothing with --quiet; stdout carries only the result either way.
 import { spawnSync } from 'node:child_process';
+import { execa } from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,12 +54,18 @@ describe('stderr that is not a terminal', () => {
 
 // A real terminal for the child: util-linux `script` gives it a pseudo-terminal.
 const hasScript = spawnSync('sh', ['-c', 'command -v script'], { stdio: 'ignore' }).status === 0;
+// Asynchronous on purpose: a child run synchronously blocks this worker's event loop for minutes, and
+// vitest's worker RPC (60 s timeout) then reports an unhandled "Timeout calling onTaskUpdate".
+async function inTerminal(cmd: string, timeout: number): Promise<{ status: number | undefined; stdout: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, COLUMNS: '160' };
+  delete env.MCU_NAS_PROGRESS;
+  const r = await execa('script', ['-qec', `${cmd} 2>&1 >/dev/null`, '/dev/null'], { env, extendEnv: false, timeout, reject: false, stdin: 'ignore' });
+  return { status: r.exitCode, stdout: String(r.stdout) };
+}
 describe.skipIf(!hasScript)('stderr that is a terminal (util-linux script)', () => {
-  it('search draws a cli-progress bar with the generation, best so far and feasible count', () => {
+  it('search draws a cli-progress bar with the generation, best so far and feasible count', async () => {
     const cmd = [process.execPath, path.join(REPO, 'bin/mcu-nas.js'), 'search', '--max-macs', '60', '--max-peak-kb', '250', '--population', '50', '--generations', '40', '--seed', '1'].map((w) => `'${w}'`).join(' ');
-    const env: NodeJS.ProcessEnv = { ...process.env, COLUMNS: '160' };
-    delete env.MCU_NAS_PROGRESS;
-    const r = spawnSync('script', ['-qec', `${cmd} 2>&1 >/dev/null`, '/dev/null'], { encoding: 'utf8', env, timeout: 60_000 });
+    const r = await inTerminal(cmd, 60_000);
     expect(r.status, r.stdout).toBe(0);
     // The bar is redrawn in place (carriage return / cursor column 1) and names what it counts.
     expect(r.stdout).toMatch(/search: evolution, 50 x 40 generations \[[\u2588\u2591]+\] \d+\/40 {2}best \d+\.\d\d %, feasible \d+/);
@@ -66,11 +73,9 @@ describe.skipIf(!hasScript)('stderr that is a terminal (util-linux script)', () 
     expect(r.stdout).toMatch(/search: 2050 predictions in \d+ ms/);
   }, 60_000);
 
-  it('search --verify-top draws a bar counting the candidates built and run in QEMU, not one line each', () => {
+  it('search --verify-top draws a bar counting the candidates built and run in QEMU, not one line each', async () => {
     const cmd = [process.execPath, path.join(REPO, 'bin/mcu-nas.js'), 'search', '--board', 'stm32f746', '--max-macs', '12', '--population', '8', '--generations', '1', '--seed', '3', '--verify-top', '2'].map((w) => `'${w}'`).join(' ');
-    const env: NodeJS.ProcessEnv = { ...process.env, COLUMNS: '160' };
-    delete env.MCU_NAS_PROGRESS;
-    const r = spawnSync('script', ['-qec', `${cmd} 2>&1 >/dev/null`, '/dev/null'], { encoding: 'utf8', env, timeout: 240_000 });
+    const r = await inTerminal(cmd, 240_000);
     expect(r.status, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/verify: 2 candidates built and run in QEMU on stm32f746 \[[\u2588\u2591]+\] 0\/2/);
     expect(r.stdout).toMatch(/verify: 2 candidates built and run in QEMU on stm32f746 \[\u2588+\] 2\/2/);
