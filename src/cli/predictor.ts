@@ -150,7 +150,7 @@ const trainCommand = defineCommand<TrainArgs>({
       dataset: a.data,
       ...summary,
       out: undefined,
-      split: `SeededRandom(splitSeed).shuffle of the row indices (files in name order): first trainRows train, the rest validate (splitRows in src/predict/train.ts)`,
+      split: `shuffle(xoshiro128ss(splitSeed)) of the row indices (files in name order): first trainRows train, the rest validate (splitRows in src/predict/train.ts)`,
       history: r.history,
     });
     if (a.json) return printJson(summary);

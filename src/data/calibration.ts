@@ -2,6 +2,7 @@
 // evaluation draw on the same dataset (or --split asks for it), the lab's split separates them:
 // evaluation on even indices, calibration on odd ones.
 import { InputError } from '../errors.ts';
+import { splitmix32 } from '../random/seeded-random.ts';
 import { spread, splitHalf, type Dataset, type InputSpec } from './dataset.ts';
 import { toModelInput, type Preprocess } from './preprocess.ts';
 
@@ -37,24 +38,12 @@ export function calibrationImages(ds: Dataset, count: number): Float32Array[] {
   return Array.from({ length: chosen.size }, (_, i) => chosen.get(i).image);
 }
 
-/** A small seeded generator (a 32-bit splitmix variant): the same seed gives the same images. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `--calibration random`: images of uniform random pixels (0..255 in every channel, independently),
  * through the same normalisation as real images, so they span the input range the model is fed.
  */
 export function randomImages(spec: InputSpec, preprocess: Preprocess, count: number, seed: number): Float32Array[] {
-  const next = seeded(seed);
+  const next = splitmix32(seed); // the same seed gives the same images
   const n = spec.height * spec.width * spec.channels;
   return Array.from({ length: count }, () => {
     const data = Float64Array.from({ length: n }, () => next() * 255);

@@ -10,7 +10,7 @@ import { GraphBuilder, IrError, type Activation, type Graph, type TensorId } fro
 import { CHANNEL_PLANS, N_CLASSES, N_STAGES, STAGE_FIRST_SLOT, STAGE_STRIDES, WIDTH_MULTS, slotHasSE } from '../space/constants.ts';
 import type { ArchConfig } from '../space/config.ts';
 import { activeInStage } from '../space/active.ts';
-import { normal, uniformStream, type Uniform } from './seeded-random.ts';
+import { normal, uniformStream, type Uniform } from '../random/seeded-random.ts';
 
 export interface LowerOptions {
   /** Seed of the weights; the same seed gives the same weights. Default 0. */

@@ -2,22 +2,14 @@
 // grating and a few soft blobs (as test/frontend/tflite-vww.test.ts makes them). Unlike uniform noise
 // they have the spatial structure of photographs, so a classifier's decision on them is not always the
 // same class, and the int8 model has margins to keep or lose.
-
-/** A small seeded generator (LCG): the same seed gives the same images. */
-function lcg(seed: number): () => number {
-  let s = (seed ^ 0x5bd1e995) >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { lcg32 } from '../random/seeded-random.ts';
 
 /**
  * `count` images of `height` x `width` x `channels` values in [0, 1], NHWC order (one pixel's channels
  * together). The same seed gives the same images.
  */
 export function structuredImages(height: number, width: number, channels: number, count: number, seed: number): Float32Array[] {
-  const r = lcg(seed);
+  const r = lcg32(seed ^ 0x5bd1e995); // the same seed gives the same images
   const out: Float32Array[] = [];
   const size = Math.max(height, width);
   for (let k = 0; k < count; k++) {

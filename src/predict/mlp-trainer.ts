@@ -11,7 +11,7 @@ import { transpose } from './mlp-inference.ts';
 import { ENCODING_DIM } from '../space/encode.ts';
 import type { EncodedBatch } from './encoded-batch.ts';
 import type { DenseLayer, MlpWeights } from './mlp.ts';
-import { SeededRandom } from './seeded-random.ts';
+import { between, xoshiro128ss, type Uniform } from '../random/seeded-random.ts';
 
 export interface AdamSettings {
   beta1: number;
@@ -66,7 +66,7 @@ export class MlpTrainer {
   private readonly bucketStart = new Int32Array(ENCODING_DIM + 1);
   private readonly bucket: Int32Array;
   private t = 0;
-  private readonly dropRng: SeededRandom;
+  private readonly dropRng: Uniform;
 
   constructor(
     readonly hidden: readonly number[],
@@ -79,8 +79,8 @@ export class MlpTrainer {
   ) {
     if (!(targetScale > 0 && Number.isFinite(targetScale))) throw new RangeError(`targetScale must be a positive number, got ${targetScale}`);
     const k = this.k;
-    const rng = new SeededRandom(seed);
-    this.dropRng = new SeededRandom(seed + 2);
+    const rng = xoshiro128ss(seed);
+    this.dropRng = xoshiro128ss(seed + 2);
     let inn = ENCODING_DIM;
     hidden.forEach((out, i) => {
       const l: Layer = {
@@ -113,12 +113,12 @@ export class MlpTrainer {
     for (const l of this.layers) {
       const bound = 1 / Math.sqrt(l.in);
       const w = new Float32Array(l.out * l.in);
-      for (let i = 0; i < w.length; i++) w[i] = rng.uniform(-bound, bound);
+      for (let i = 0; i < w.length; i++) w[i] = between(rng, -bound, bound);
       f32.set(transpose(w, l.out, l.in), l.wt / 4);
-      for (let i = 0; i < l.out; i++) f32[l.b / 4 + i] = rng.uniform(-bound, bound);
+      for (let i = 0; i < l.out; i++) f32[l.b / 4 + i] = between(rng, -bound, bound);
     }
     const bound = 1 / Math.sqrt(inn);
-    for (let i = 0; i < inn; i++) this.last[i] = rng.uniform(-bound, bound);
+    for (let i = 0; i < inn; i++) this.last[i] = between(rng, -bound, bound);
     this.lastS.set(this.last);
     this.refreshRowMajor();
     for (const l of this.layers) {
@@ -164,7 +164,7 @@ export class MlpTrainer {
         }
         k.accRows(l.h + b * l.out * 4, l.out, list, count);
         if (drop) {
-          for (let i = h; i < h + l.out; i++) f32[i] = f32[i] > 0 && this.dropRng.random() >= drop ? f32[i] * keep : 0;
+          for (let i = h; i < h + l.out; i++) f32[i] = f32[i] > 0 && this.dropRng() >= drop ? f32[i] * keep : 0;
         } else for (let i = h; i < h + l.out; i++) if (f32[i] < 0) f32[i] = 0;
       }
     }

@@ -22,7 +22,7 @@ import { fitMetrics } from './metrics.ts';
 import { MlpInference } from './mlp-inference.ts';
 import { LAB_HIDDEN, type MlpWeights } from './mlp.ts';
 import { ADAM_DEFAULTS, MlpTrainer } from './mlp-trainer.ts';
-import { SeededRandom } from './seeded-random.ts';
+import { shuffle, xoshiro128ss } from '../random/seeded-random.ts';
 
 /** The lab trains on 40,000 rows (4/5 of its 50,000); with fewer rows, 1/9 is held out. */
 export const LAB_TRAIN_ROWS = 40_000;
@@ -71,7 +71,7 @@ export function splitSizes(n: number): { train: number; valid: number } {
 /** The seeded split: a permutation of 0..n-1, the first `trainRows` train, the rest validate. */
 export function splitRows(n: number, seed: number, trainRows = splitSizes(n).train): { train: Int32Array; valid: Int32Array } {
   if (trainRows < 1 || trainRows >= n) throw new RangeError(`trainRows must be in [1, ${n - 1}], got ${trainRows}`);
-  const perm = new SeededRandom(seed).shuffle(Int32Array.from({ length: n }, (_, i) => i));
+  const perm = shuffle(xoshiro128ss(seed), Int32Array.from({ length: n }, (_, i) => i));
   return { train: perm.slice(0, trainRows), valid: perm.slice(trainRows) };
 }
 
@@ -107,7 +107,7 @@ export function trainPredictor(data: AccDataset, options: Partial<TrainOptions> 
   const batch = Math.min(o.batchSize, train.length);
   const trainer = new MlpTrainer(o.hidden, baseAcc, batch, o.seed, { ...ADAM_DEFAULTS, weightDecay: o.weightDecay, emaDecay: o.emaDecay, dropout: o.dropout }, o.targetScale);
   // Shuffling draws from its own stream, so the init does not depend on the epoch count and vice versa.
-  const shuffler = new SeededRandom(o.seed + 1);
+  const shuffler = xoshiro128ss(o.seed + 1);
   const order = train.slice();
   const stepsPerEpoch = Math.ceil(train.length / batch);
   const total = stepsPerEpoch * o.epochs;
@@ -117,7 +117,7 @@ export function trainPredictor(data: AccDataset, options: Partial<TrainOptions> 
   let validMae = NaN;
   let step = 0;
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
-    shuffler.shuffle(order);
+    shuffle(shuffler, order);
     let lossSum = 0;
     let seen = 0;
     for (let s = 0; s < stepsPerEpoch; s++) {

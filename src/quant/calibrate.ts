@@ -5,7 +5,7 @@
 import type { Graph } from '../ir/graph.ts';
 import { elementCount } from '../ir/tensors.ts';
 import { InputError, show } from '../errors.ts';
-import { uniformStream } from '../frontend/seeded-random.ts';
+import { uniformStream } from '../random/seeded-random.ts';
 import { firstNonFinite, nonFiniteText } from './finite-values.ts';
 import { runFloat } from './float-interpreter.ts';
 import { modelLabel, opLabel } from './messages.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lowerArch } from '../../src/frontend/arch-to-ir.ts';
-import { convsWithBatchNorm, labParams } from '../../src/frontend/lab-counts.ts';
-import { uniformStream } from '../../src/frontend/seeded-random.ts';
+import { convsWithBatchNorm, labParams } from '../../src/ir/cost.ts';
+import { uniformStream } from '../../src/random/seeded-random.ts';
 import { checkGraph, graphMacs, isConstant, type Graph } from '../../src/ir/index.ts';
 import { profileArch } from '../../src/predict/efficiency.ts';
 import { largestArch, smallestArch } from '../../src/space/sample.ts';

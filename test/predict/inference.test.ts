@@ -3,23 +3,23 @@
 import { describe, expect, it } from 'vitest';
 import { createPredictor } from '../../src/predict/accuracy-predictor.ts';
 import { forwardReference, type MlpWeights } from '../../src/predict/mlp.ts';
-import { SeededRandom } from '../../src/predict/seeded-random.ts';
+import { below, between, xoshiro128ss } from '../../src/random/seeded-random.ts';
 import { encode } from '../../src/space/encode.ts';
 import { sampleArch } from '../../src/space/sample.ts';
 import type { RandomSource } from '../../src/space/random-source.ts';
 
 function randomSource(seed: number): RandomSource {
-  const r = new SeededRandom(seed);
+  const r = xoshiro128ss(seed);
   return {
-    random: () => r.random(),
-    choice: (seq) => seq[r.below(seq.length)],
-    choices: (pop, n) => Array.from({ length: n }, () => pop[r.below(pop.length)]),
+    random: r,
+    choice: (seq) => seq[below(r, seq.length)],
+    choices: (pop, n) => Array.from({ length: n }, () => pop[below(r, pop.length)]),
   };
 }
 
 /** A random network of the lab's shape, with large enough weights that many ReLUs are off. */
 function randomMlp(seed: number, activation: 'relu' | 'none'): MlpWeights {
-  const r = new SeededRandom(seed);
+  const r = xoshiro128ss(seed);
   const dims = [128, 400, 400, 400, 1];
   const layers = dims.slice(1).map((out, i) => {
     const inn = dims[i];
@@ -27,8 +27,8 @@ function randomMlp(seed: number, activation: 'relu' | 'none'): MlpWeights {
     return {
       out,
       in: inn,
-      weight: Float32Array.from({ length: out * inn }, () => r.uniform(-s, s)),
-      bias: i < 3 ? Float32Array.from({ length: out }, () => r.uniform(-s, s)) : null,
+      weight: Float32Array.from({ length: out * inn }, () => between(r, -s, s)),
+      bias: i < 3 ? Float32Array.from({ length: out }, () => between(r, -s, s)) : null,
     };
   });
   return { activation, layers, baseAcc: 0.9 };

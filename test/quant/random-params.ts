@@ -1,6 +1,6 @@
 // Seeded random kernel arguments for the C-versus-TypeScript tests: shapes, offsets, clamps, requantization
 // multipliers across the range real layers produce (and beyond, into left shifts), optional tables.
-import { uniformStream } from '../../src/frontend/seeded-random.ts';
+import { uniformStream } from '../../src/random/seeded-random.ts';
 import { quantizeMultiplier } from '../../src/quant/fixed-point.ts';
 import type { ConvKernelParams } from '../../src/quant/quant-graph.ts';
 

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { loadBoard } from '../../src/board/index.ts';
 import { cmsisNnRoot } from '../../src/codegen/index.ts';
 import { haveBuildAndQemu } from '../../src/emu/index.ts';
-import { uniformStream, normal } from '../../src/frontend/seeded-random.ts';
+import { uniformStream, normal } from '../../src/random/seeded-random.ts';
 import { GraphBuilder, type Graph, type TensorId } from '../../src/ir/index.ts';
 import { compileModel } from '../../src/pipeline/compile.ts';
 import { prepare } from '../../src/pipeline/prepare.ts';
