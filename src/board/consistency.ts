@@ -6,7 +6,7 @@ import { clockProblems } from './clock.ts';
 import { CORE_FACTS, fpuCovers, QEMU_CPU_FPU } from './cores.ts';
 import { isFlagProblem, readGccFlags } from './gcc-flags.ts';
 import { QEMU_MACHINES, qemuMachine } from './qemu-machines.ts';
-import type { BoardFields as Board } from './schema.ts';
+import type { BoardFields as Board } from './fields.ts';
 
 export interface BoardProblem {
   path: (string | number)[];
