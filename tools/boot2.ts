@@ -1,5 +1,5 @@
 // Assembles the RP2040 boot stage 2 (firmware/boot2/boot2_rp2040.S) with arm-none-eabi-as and prints
-// its bytes; with --write, stores them as BOOT2_CODE in src/emu/boot2.ts. Re-run after editing the source:
+// its bytes; with --write, stores them as BOOT2_CODE in src/codegen/boot2.ts. Re-run after editing the source:
 //   npx tsx tools/boot2.ts --write
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,7 +27,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const code = assembleBoot2();
   console.log(`${code.length} bytes: ${code.toString('hex')}`);
   if (process.argv.includes('--write')) {
-    const file = path.join(REPO, 'src/emu/boot2.ts');
+    const file = path.join(REPO, 'src/codegen/boot2.ts');
     const text = fs.readFileSync(file, 'utf8').replace(/export const BOOT2_CODE = '[^']*'(\.replace\(\/ \/g, ''\))?;/, `export const BOOT2_CODE = '${code.toString('hex')}';`);
     fs.writeFileSync(file, text);
     console.log(`wrote ${path.relative(REPO, file)}`);

@@ -126,7 +126,7 @@ export const VariantSchema = z.strictObject({
   description: Prose,
   /** The variant a board uses without --variant (exactly one has it). */
   default: z.boolean().optional(),
-  /** The console UART's name (firmware's src/emu/console.ts has its pins and registers). */
+  /** The console UART's name (src/codegen/console.ts has its pins and registers). */
   console: z.string().regex(/^[A-Z][A-Z0-9]{1,15}$/, { message: 'must be a UART name like "USART3"' }).optional(),
   /** Replace the board clock's oscillator and PLL (STM32 boards). */
   oscillator: Stm32Oscillator.optional(),
@@ -190,8 +190,18 @@ const steps = (step: number, last: number) => {
 const AHB_DIVIDERS = [1, 2, 4, 8, 16, 64, 128, 256, 512];
 const APB_DIVIDERS = [1, 2, 4, 8, 16];
 
-const F41X: Omit<Stm32Limits, 'manual'> = {
-  family: 'stm32f4',
+type ScaleLimits = Stm32Limits['scales'][number];
+/** One voltage scale's limits, in MHz: SYSCLK (= HCLK unless `hclk` is given) and the APB clocks. */
+function scale(sysclk: number, apb: number[], more: { hclk?: number; od?: [number, number[]]; boost?: number } = {}): ScaleLimits {
+  const out: ScaleLimits = { sysclk: sysclk * MHz, hclk: (more.hclk ?? sysclk) * MHz, apb: apb.map((f) => f * MHz) };
+  if (more.od) [out.odSysclk, out.odApb] = [more.od[0] * MHz, more.od[1].map((f) => f * MHz)];
+  if (more.boost !== undefined) out.boostSysclk = more.boost * MHz;
+  return out;
+}
+const mhzList = (...f: number[]) => f.map((x) => x * MHz);
+
+/** What the F4 and F7 share (RM0090 §6.3.2, RM0383, RM0402, RM0385 §5.3.2): oscillators, PLL ranges, VDD of the wait-state tables. */
+const F4F7: Omit<Stm32Limits, 'family' | 'manual' | 'scales' | 'waitStates'> = {
   hsiHz: 16 * MHz,
   hseHz: [4 * MHz, 26 * MHz],
   hseBypassHz: [1 * MHz, 50 * MHz],
@@ -200,47 +210,33 @@ const F41X: Omit<Stm32Limits, 'manual'> = {
   n: [50, 432],
   sysDividers: [2, 4, 6, 8],
   q: [2, 15],
-  scales: { 1: { sysclk: 100 * MHz, hclk: 100 * MHz, apb: [50 * MHz, 100 * MHz] }, 2: { sysclk: 84 * MHz, hclk: 84 * MHz, apb: [50 * MHz, 84 * MHz] }, 3: { sysclk: 64 * MHz, hclk: 64 * MHz, apb: [50 * MHz, 64 * MHz] } },
-  waitStates: { any: [30 * MHz, 64 * MHz, 90 * MHz, 100 * MHz] },
   vddMv: [2700, 3600],
+};
+
+/** STM32F411 / STM32F412: the F4 PLL, 100 MHz parts. */
+const F41X: Omit<Stm32Limits, 'manual'> = {
+  ...F4F7,
+  family: 'stm32f4',
+  scales: { 1: scale(100, [50, 100]), 2: scale(84, [50, 84]), 3: scale(64, [50, 64]) },
+  waitStates: { any: mhzList(30, 64, 90, 100) },
 };
 
 export const STM32_LIMITS: Record<Stm32Chip, Stm32Limits> = {
   stm32f405: {
+    ...F4F7,
     family: 'stm32f4',
     manual: 'RM0090',
-    hsiHz: 16 * MHz,
-    hseHz: [4 * MHz, 26 * MHz],
-    hseBypassHz: [1 * MHz, 50 * MHz],
-    pllInHz: [1 * MHz, 2 * MHz],
-    vcoHz: [100 * MHz, 432 * MHz],
-    n: [50, 432],
-    sysDividers: [2, 4, 6, 8],
-    q: [2, 15],
-    scales: { 1: { sysclk: 168 * MHz, hclk: 168 * MHz, apb: [42 * MHz, 84 * MHz] }, 2: { sysclk: 144 * MHz, hclk: 144 * MHz, apb: [42 * MHz, 84 * MHz] } },
+    scales: { 1: scale(168, [42, 84]), 2: scale(144, [42, 84]) },
     waitStates: { any: steps(30, 168) },
-    vddMv: [2700, 3600],
   },
   stm32f411: { ...F41X, manual: 'RM0383' },
   stm32f412: { ...F41X, manual: 'RM0402' },
   stm32f746: {
+    ...F4F7,
     family: 'stm32f7',
     manual: 'RM0385',
-    hsiHz: 16 * MHz,
-    hseHz: [4 * MHz, 26 * MHz],
-    hseBypassHz: [1 * MHz, 50 * MHz],
-    pllInHz: [1 * MHz, 2 * MHz],
-    vcoHz: [100 * MHz, 432 * MHz],
-    n: [50, 432],
-    sysDividers: [2, 4, 6, 8],
-    q: [2, 15],
-    scales: {
-      1: { sysclk: 180 * MHz, hclk: 180 * MHz, apb: [45 * MHz, 90 * MHz], odSysclk: 216 * MHz, odApb: [54 * MHz, 108 * MHz] },
-      2: { sysclk: 168 * MHz, hclk: 168 * MHz, apb: [42 * MHz, 84 * MHz], odSysclk: 180 * MHz, odApb: [45 * MHz, 90 * MHz] },
-      3: { sysclk: 144 * MHz, hclk: 144 * MHz, apb: [36 * MHz, 72 * MHz] },
-    },
+    scales: { 1: scale(180, [45, 90], { od: [216, [54, 108]] }), 2: scale(168, [42, 84], { od: [180, [45, 90]] }), 3: scale(144, [36, 72]) },
     waitStates: { any: steps(30, 216) },
-    vddMv: [2700, 3600],
   },
   stm32h743: {
     family: 'stm32h7',
@@ -253,18 +249,9 @@ export const STM32_LIMITS: Record<Stm32Chip, Stm32Limits> = {
     n: [4, 512],
     sysDividers: Array.from({ length: 64 }, (_, i) => 2 * (i + 1)),
     q: [1, 128],
-    scales: {
-      0: { sysclk: 480 * MHz, hclk: 240 * MHz, apb: [120 * MHz] },
-      1: { sysclk: 400 * MHz, hclk: 200 * MHz, apb: [100 * MHz] },
-      2: { sysclk: 300 * MHz, hclk: 150 * MHz, apb: [75 * MHz] },
-      3: { sysclk: 200 * MHz, hclk: 100 * MHz, apb: [50 * MHz] },
-    },
-    waitStates: {
-      0: [70, 140, 185, 210, 240].map((f) => f * MHz),
-      1: [70, 140, 185, 210, 225].map((f) => f * MHz),
-      2: [55, 110, 165, 220].map((f) => f * MHz),
-      3: [45, 90, 135, 180, 225].map((f) => f * MHz),
-    },
+    // The H7's HCLK is the AXI clock (half of sys_ck at most).
+    scales: { 0: scale(480, [120], { hclk: 240 }), 1: scale(400, [100], { hclk: 200 }), 2: scale(300, [75], { hclk: 150 }), 3: scale(200, [50], { hclk: 100 }) },
+    waitStates: { 0: mhzList(70, 140, 185, 210, 240), 1: mhzList(70, 140, 185, 210, 225), 2: mhzList(55, 110, 165, 220), 3: mhzList(45, 90, 135, 180, 225) },
     vddMv: [1620, 3600],
   },
   stm32l4r5: {
@@ -278,8 +265,8 @@ export const STM32_LIMITS: Record<Stm32Chip, Stm32Limits> = {
     n: [8, 127],
     sysDividers: [2, 4, 6, 8],
     q: [2, 8],
-    scales: { 1: { sysclk: 80 * MHz, hclk: 80 * MHz, apb: [80 * MHz], boostSysclk: 120 * MHz }, 2: { sysclk: 26 * MHz, hclk: 26 * MHz, apb: [26 * MHz] } },
-    waitStates: { boost: steps(20, 120), 1: steps(20, 80), 2: [8, 16, 26].map((f) => f * MHz) },
+    scales: { 1: scale(80, [80], { boost: 120 }), 2: scale(26, [26]) },
+    waitStates: { boost: steps(20, 120), 1: steps(20, 80), 2: mhzList(8, 16, 26) },
     vddMv: [1710, 3600],
   },
 };

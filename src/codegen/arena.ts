@@ -3,6 +3,7 @@
 // each in the linker section of its board region, at the planner's offsets. Nothing here chooses an
 // offset: the plan's numbers are the C's numbers ("memory truth", DESIGN.md).
 import type { Plan } from '../schedule/index.ts';
+import { regionName } from './link-layout.ts';
 
 export interface ArenaBlock {
   /** arena<index> in C. */
@@ -28,16 +29,6 @@ export interface ArenaMap {
   tensor(name: string): ArenaRef;
   /** The scratch buffer of an op, or null when it has none. */
   scratch(opName: string): ArenaRef | null;
-}
-
-/**
- * The linker's name for a run of board regions. Same rule as src/emu/link-layout.ts (regions joined by
- * "_", renamed when it would clash with the FLASH or TESTDATA region); kept equal by the firmware tests,
- * which link the arena into that section.
- */
-export function regionName(parts: readonly string[]): string {
-  const name = parts.join('_');
-  return name === 'FLASH' || name === 'TESTDATA' ? `${name}_RAM` : name;
 }
 
 export function arenaMap(plan: Plan): ArenaMap {

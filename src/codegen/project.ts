@@ -1,16 +1,21 @@
-// A complete firmware project for a model: the generated model C (model.ts), the kernels (kernels.ts)
-// and the runtime, Makefile and linker scripts around them (src/emu's writeFirmwareProject, which
-// writes firmware.json). The folder then builds with `make` or with mcu-nas.
+// The whole C project of a model as a value (DESIGN.md: codegen owns the C project): the generated model
+// C (model.ts), the kernels (kernels.ts), the firmware around them (firmware.ts: runtime, main.c, test
+// vectors, both linker scripts, Makefile, CMake, clock set-up, boot2, Renode files, firmware.json) and
+// the output folder's README (readme.ts, with the plan's fit verdict; compile renders it again with the
+// measured figures once built). Tests can look at every byte without a disk or a compiler; src/emu
+// writes it, builds it and runs it.
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Board } from '../board/schema.ts';
 import type { QuantGraph } from '../quant/quant-graph.ts';
 import type { KernelBackend, Plan } from '../schedule/index.ts';
 import { STACK_BYTES } from '../schedule/index.ts';
-import { writeFirmwareProject, type FirmwareProject } from '../emu/project.ts';
-import type { TestSet } from '../emu/test-vectors.ts';
+import { misfitReasons } from '../schedule/plan-table.ts';
+import { firmwareProject } from './firmware.ts';
 import { kernelFiles } from './kernels.ts';
+import type { CProject, ProjectFile } from './manifest.ts';
 import { generateModel, templatesUsed, type CModel } from './model.ts';
+import { README_FILE, projectReadme } from './readme.ts';
+import type { TestSet } from './test-vectors.ts';
 
 export interface ModelProjectSpec {
   board: Board;
@@ -23,12 +28,12 @@ export interface ModelProjectSpec {
   testSets: TestSet[];
 }
 
-export interface ModelProject {
-  project: FirmwareProject;
+/** A model's C project, with what code generation knows about the model (for reports). */
+export interface ModelProject extends CProject {
   model: CModel;
 }
 
-export function writeModelProject(dir: string, spec: ModelProjectSpec): ModelProject {
+export function modelProject(spec: ModelProjectSpec): ModelProject {
   const kernels = kernelFiles(spec.backend, templatesUsed(spec.q), spec.cmsisRoot);
   const model = generateModel(spec.q, spec.plan, {
     backend: spec.backend,
@@ -37,14 +42,7 @@ export function writeModelProject(dir: string, spec: ModelProjectSpec): ModelPro
     kernelSources: kernels.sources,
     kernelIncludeDirs: kernels.includeDirs,
   });
-  fs.mkdirSync(dir, { recursive: true });
-  for (const c of kernels.copies) {
-    const to = path.join(dir, c.to);
-    fs.mkdirSync(path.dirname(to), { recursive: true });
-    fs.copyFileSync(c.from, to);
-  }
-  for (const f of model.files) fs.writeFileSync(path.join(dir, f.name), f.text);
-  const project = writeFirmwareProject(dir, {
+  const firmware = firmwareProject({
     board: spec.board,
     modelName: spec.modelName,
     sources: [...model.sources, ...kernels.sources],
@@ -53,5 +51,18 @@ export function writeModelProject(dir: string, spec: ModelProjectSpec): ModelPro
     stackBytes: STACK_BYTES,
     runtimeRegions: model.runtimeRegions,
   });
-  return { project, model };
+  const project = { ...firmware, model };
+  const readme = projectReadme(project, spec.board, spec.plan, { build: null, fits: spec.plan.fits, reasons: misfitReasons(spec.plan) });
+  const files: ProjectFile[] = [
+    ...kernels.copies.map((c) => ({ path: c.to, content: fs.readFileSync(c.from) })),
+    ...model.files.map((f) => ({ path: f.name, content: f.text })),
+    ...firmware.files,
+    { path: README_FILE, content: readme },
+  ];
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (seen.has(f.path)) throw new Error(`bug: two files of the project at ${f.path}`);
+    seen.add(f.path);
+  }
+  return { files, manifest: firmware.manifest, model };
 }

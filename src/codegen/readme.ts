@@ -3,9 +3,13 @@
 // and what ran only in an emulator. This module computes the values; the template places them.
 import { clockSourceFile, clockTree } from '../board/clock.ts';
 import type { Board } from '../board/schema.ts';
-import { renderTemplate } from '../emu/render.ts';
 import type { Plan } from '../schedule/index.ts';
+import { consoleFor } from './console.ts';
+import type { FirmwareManifest } from './manifest.ts';
 import type { CModel } from './model.ts';
+import { renderTemplate } from './render.ts';
+
+export const README_FILE = 'README.md';
 
 export interface ReadmeBuild {
   /** Bytes the board ELF stores in flash. */
@@ -37,6 +41,32 @@ export interface ReadmeSpec {
 
 const num = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (planned: number, measured: number) => `${measured === 0 ? 0 : ((100 * (planned - measured)) / measured).toFixed(1)}%`;
+
+/** The fit verdict and, once built, the measured figures. */
+export interface ReadmeVerdict {
+  build: ReadmeBuild | null;
+  fits: boolean;
+  reasons: string[];
+}
+
+/** The README of a model's project: the facts from its manifest and model, the verdict from the caller. */
+export function projectReadme(project: { manifest: FirmwareManifest; model: CModel }, board: Board, plan: Plan, verdict: ReadmeVerdict): string {
+  const m = project.manifest;
+  return renderReadme({
+    board,
+    plan,
+    model: project.model,
+    modelName: m.modelName,
+    testSets: m.testSets,
+    kernelDirs: m.recipe.includeDirs.filter((d) => d !== '.' && d !== 'runtime'),
+    cpuFlags: m.recipe.cpuFlags,
+    flashCommands: m.flashCommands,
+    qemuMachine: m.qemu?.machine ?? null,
+    renode: m.renode !== null,
+    console: consoleFor(board, 'board').note,
+    ...verdict,
+  });
+}
 
 export function renderReadme(s: ReadmeSpec): string {
   const { plan, model, board, build } = s;

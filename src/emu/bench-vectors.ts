@@ -5,7 +5,7 @@
 // ELF's own load, benchImage() writes the word into a copy of the ELF and loaderArguments() places the blob.
 import fs from 'node:fs';
 import { parseElf } from './elf.ts';
-import { VECTOR_TABLE_BYTES } from './link-layout.ts';
+import { VECTOR_TABLE_BYTES } from '../codegen/link-layout.ts';
 
 /** A copy of a board ELF at `out` whose mcunas_vectors_at holds `address`. */
 export function benchImage(elf: string, address: number, out: string): string {

@@ -7,8 +7,7 @@ import { execa } from 'execa';
 import { InputError } from '../errors.ts';
 import { measureFirmware, type FirmwareSize } from './firmware-size.ts';
 import { explainLinkFailure } from './link-errors.ts';
-import { readFirmwareProject, type FirmwareProject } from './project.ts';
-import { linkArguments } from './recipe.ts';
+import { linkArguments, readFirmwareProject, type FirmwareProject } from './project.ts';
 import { APT_INSTALL, findArmToolchain, GCC_PACKAGES, type ArmToolchain } from './toolchain.ts';
 import { uf2FromBinary } from './uf2.ts';
 

@@ -4,7 +4,7 @@
 // planner's predictions are checked against.
 import fs from 'node:fs';
 import { parseElf, SHF_ALLOC, SHT_NOBITS, type ElfSection } from './elf.ts';
-import type { LinkLayout, LinkRegion } from './link-layout.ts';
+import type { LinkLayout, LinkRegion } from '../codegen/link-layout.ts';
 
 export interface FirmwareSize {
   /** Bytes stored in the board's flash. */

@@ -1,16 +1,12 @@
+// Running a generated C project (src/codegen makes it, as a value): write it, build it with
+// arm-none-eabi-gcc, run it in QEMU (and Renode where installed), parse what it prints and measure it.
 export * from './toolchain.ts';
-export * from './render.ts';
-export * from './console.ts';
-export * from './link-layout.ts';
-export * from './recipe.ts';
-export * from './test-vectors.ts';
 export * from './project.ts';
 export * from './build.ts';
 export * from './link-errors.ts';
 export * from './elf.ts';
 export * from './firmware-size.ts';
 export * from './protocol.ts';
-export * from './qemu-args.ts';
 export * from './qemu.ts';
 export * from './plugin.ts';
 export * from './cycle-table.ts';

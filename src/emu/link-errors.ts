@@ -2,8 +2,8 @@
 // overflowing region, "section `.bss' will not fit in region `X'" and "region `X' overflowed by N
 // bytes"; X is a region of the board's real size (link-layout.ts), so N is what the board lacks.
 import { CheckFailure } from '../errors.ts';
-import type { LinkLayout, LinkRegion } from './link-layout.ts';
-import { kb } from './render.ts';
+import type { LinkLayout, LinkRegion } from '../codegen/link-layout.ts';
+import { kb } from '../codegen/literals.ts';
 
 export interface RegionOverflow {
   region: string;

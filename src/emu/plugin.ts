@@ -8,12 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Board } from '../board/schema.ts';
 import { emulatorLayout } from '../board/regions.ts';
+import { fileURLToPath } from 'node:url';
 import type { ElfFile } from './elf.ts';
-import { FIRMWARE_DIR } from './project.ts';
 import { findExecutable } from './toolchain.ts';
 
-export const PLUGIN_SOURCE = path.join(FIRMWARE_DIR, 'qemu-plugin', 'mcunas_cycles.c');
-export const PLUGIN_CACHE_DIR = path.resolve(FIRMWARE_DIR, '..', 'node_modules', '.cache', 'mcu-nas');
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const PLUGIN_SOURCE = path.join(REPO, 'firmware', 'qemu-plugin', 'mcunas_cycles.c');
+export const PLUGIN_CACHE_DIR = path.join(REPO, 'node_modules', '.cache', 'mcu-nas');
 /** The same flags as tools/setup.mjs. */
 export const PLUGIN_CFLAGS = ['-O2', '-fPIC', '-shared', '-Wall'];
 

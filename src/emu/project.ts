@@ -1,259 +1,28 @@
-// A firmware project folder: the runtime, main.c (the application, and the self-test when test vectors
-// are present), the test vectors (test_vectors.c for the emulator link, vectors.bin for a test bench),
-// both linker scripts, a Makefile, a CMakeLists.txt with its toolchain file, Renode files where Renode
-// models the board, and firmware.json, the manifest that buildFirmware() and runQemu() read. The model's own files (model.h + C sources) are written by the caller (code
-// generation) into the same folder; this module only needs their names.
+// A generated C project on disk. Code generation (src/codegen) hands over a CProject, every file and
+// the manifest as a value; this module writes it into a folder, reads firmware.json back from a folder
+// (a user's, given to `mcu-nas run`: it is validated first), and turns the manifest's recipe into the
+// gcc command lines that build.ts runs.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
-import { clockTree } from '../board/clock.ts';
-import type { Board } from '../board/schema.ts';
-import { cComment, cIdentifier } from '../codegen/escape.ts';
+import type { CProject, FirmwareManifest } from '../codegen/manifest.ts';
+import { MANIFEST, ManifestSchema } from '../codegen/manifest.ts';
+import type { BuildRecipe, LinkRecipe } from '../codegen/recipe.ts';
 import { InputError } from '../errors.ts';
 import { readJson } from '../io/read-input.ts';
-import { STACK_BYTES } from '../schedule/sram-layout.ts';
-import { BOOT2_FILE, renderBoot2 } from './boot2.ts';
-import { CLOCK_CONFIG_HEADER, clockSetup, renderClockConfig } from './clock-config.ts';
-import { consoleFor } from './console.ts';
-import { BENCH_VECTORS_BASE, linkLayout, renderLinkerScript, VECTOR_TABLE_BYTES, type LinkLayout } from './link-layout.ts';
-import { MACHINE_TICK_HZ, qemuArguments } from './qemu-args.ts';
-import { buildRecipe, linkArguments, type BuildRecipe, type Optimization } from './recipe.ts';
-import { hex32, renderTemplate } from './render.ts';
-import { renderTestVectors, vectorsBlob, VECTORS_FILE, type TestSet } from './test-vectors.ts';
 
-export const FIRMWARE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../firmware');
-export const MANIFEST = 'firmware.json';
-const FORMAT = 'mcu-nas-firmware/1';
-/** Wall-clock limit written into the Makefile's run target and the Renode test. */
-const RUN_TIMEOUT_SECONDS = 60;
-
-export interface FirmwareSpec {
-  board: Board;
-  /** Any text (a user's model name): it reaches C only escaped. */
-  modelName: string;
-  /** The model's C files, relative to the project folder (the caller writes them, and model.h). */
-  sources: string[];
-  /** Extra include folders, relative to the project folder (e.g. the kernels). */
-  includeDirs?: string[];
-  testSets: TestSet[];
-  /** Stack reserved by the linker script; default: the planner's figure, so plan and link agree. */
-  stackBytes?: number;
-  optimize?: Optimization;
-  /** The board regions of the run the planner chose for the stack and static data. */
-  runtimeRegions?: readonly string[];
-}
-
-// firmware.json is read back from a folder a user hands to `mcu-nas run`, and its flags go to gcc: only
-// plain options and relative paths, none of the options that run other programs.
-const RUNS_PROGRAMS = /^(-wrapper|-fplugin|-B|-Wl,-plugin|-Wl,--plugin|-fdump|--sysroot|-iprefix|-specs=\/|--specs=\/)/;
-const Flag = z
-  .string()
-  .regex(/^--?[A-Za-z0-9][A-Za-z0-9_=+.,:-]*$/, { message: 'must be a plain compiler option' })
-  .refine((f) => !RUNS_PROGRAMS.test(f), { message: 'is not an option mcu-nas writes' });
-const RelativePath = z
-  .string()
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_./-]*$/, { message: 'must be a relative path' })
-  .refine((p) => !p.split('/').includes('..'), { message: 'must stay inside the project' });
-
-const LinkRegionSchema = z.object({ name: z.string(), origin: z.number(), length: z.number(), parts: z.array(z.string()) });
-const LinkLayoutSchema = z.object({
-  link: z.enum(['board', 'qemu']),
-  flash: LinkRegionSchema,
-  ram: z.array(LinkRegionSchema),
-  runtime: z.string(),
-  testData: LinkRegionSchema.nullable(),
-  stackBytes: z.number(),
-  boot2Bytes: z.number().optional(),
-});
-const LinkRecipeSchema = z.object({ script: RelativePath, sources: z.array(RelativePath), defines: z.array(Flag), elf: RelativePath, map: RelativePath });
-
-const ManifestSchema = z.object({
-  format: z.literal(FORMAT),
-  modelName: z.string(),
-  /** variant: the board variant built for (--variant); clock: the clock tree the board link sets up (src/board/clock.ts). */
-  board: z.object({ name: z.string(), description: z.string(), core: z.string(), clockHz: z.number(), emulated: z.boolean(), variant: z.string().nullable().optional(), clock: z.string().optional() }),
-  /** The QEMU stand-in and its SysTick clock (instructions = ticks x 1e9 / tickHz under -icount shift=0). */
-  qemu: z.object({ machine: z.string(), tickHz: z.number() }).nullable(),
-  layouts: z.object({ board: LinkLayoutSchema, qemu: LinkLayoutSchema.nullable() }),
-  recipe: z.object({
-    cpuFlags: z.array(Flag),
-    cflags: z.array(Flag),
-    includeDirs: z.array(RelativePath.or(z.literal('.'))),
-    sources: z.array(RelativePath),
-    ldflags: z.array(Flag),
-    board: LinkRecipeSchema.extend({ bin: RelativePath, hex: RelativePath, uf2: RelativePath.optional() }),
-    qemu: LinkRecipeSchema.nullable(),
-  }),
-  flashCommands: z.array(z.string()),
-  /** vectorsBase: where firmware.resc puts vectors.bin; vectorsAt: the board link's word it writes that address into. */
-  renode: z.object({ resc: z.string(), robot: z.string(), uart: z.string(), vectors: z.string(), vectorsBase: z.number(), vectorsAt: z.number() }).nullable(),
-  testSets: z.number(),
-});
-
-export type FirmwareManifest = z.infer<typeof ManifestSchema>;
 /** A project on disk: its folder and its manifest. */
 export interface FirmwareProject extends FirmwareManifest {
   dir: string;
 }
 
-function copyRuntime(dir: string): void {
-  const target = path.join(dir, 'runtime');
-  fs.mkdirSync(target, { recursive: true });
-  for (const f of fs.readdirSync(FIRMWARE_DIR)) if (/\.(c|h|md)$/.test(f)) fs.copyFileSync(path.join(FIRMWARE_DIR, f), path.join(target, f));
-}
-
-/** A Makefile line runs in a shell and make expands "$": board flash commands are written as given, "$" doubled. */
-const makeText = (s: string) => s.replace(/\$/g, '$$$$');
-/** The body of a CMake quoted argument. */
-const cmakeText = (s: string) => s.replace(/[\\"$;]/g, (c) => `\\${c}`);
-
-function renderMakefile(board: Board, m: FirmwareManifest, modelComment: string): string {
-  const r = m.recipe;
-  const [flashCommand, ...otherFlashCommands] = m.flashCommands.map(makeText);
-  return renderTemplate('Makefile.hbs', {
-    boardComment: cComment(`${board.name} (${board.description})`),
-    modelComment,
-    qemu: m.qemu && r.qemu ? { machine: m.qemu.machine, timeoutSeconds: RUN_TIMEOUT_SECONDS, args: qemuArguments(m.qemu.machine, '$<', 'uart.txt').slice(0, -2).join(' ') } : null,
-    flashCommand: flashCommand ?? null,
-    otherFlashCommands,
-    cpuFlags: r.cpuFlags.join(' '),
-    cflags: r.cflags.join(' '),
-    includes: r.includeDirs.map((d) => `-I${d}`).join(' '),
-    includeDirs: r.includeDirs.filter((d) => d !== '.' && d !== 'runtime'),
-    sources: r.sources.join(' '),
-    boardSources: r.board.sources.join(' '),
-    qemuSources: r.qemu ? r.qemu.sources.join(' ') : '',
-    ldflags: r.ldflags.join(' '),
-    boardDefs: r.board.defines.join(' '),
-    qemuDefs: r.qemu ? r.qemu.defines.join(' ') : '',
-  });
-}
-
-function renderCMake(m: FirmwareManifest, modelComment: string, boardComment: string): string {
-  const r = m.recipe;
-  const flashCommand = m.flashCommands[0];
-  const isRuntime = (s: string) => s.startsWith('runtime/') || s === 'main.c';
-  return renderTemplate('CMakeLists.txt.hbs', {
-    boardComment,
-    modelComment,
-    flashCommand: flashCommand ?? null,
-    flashCommandCmake: flashCommand ? cmakeText(flashCommand) : null,
-    cpuFlags: r.cpuFlags.join(' '),
-    cflags: r.cflags.join(' '),
-    ldflags: r.ldflags.join(' '),
-    includeDirs: r.includeDirs.join(' '),
-    extraIncludeDirs: r.includeDirs.filter((d) => d !== '.' && d !== 'runtime'),
-    modelSources: r.sources.filter((s) => !isRuntime(s)).join(' '),
-    runtimeSources: r.sources.filter(isRuntime).join(' '),
-    boardSources: r.board.sources.join(';'),
-    boardDefs: r.board.defines.join(';'),
-    hasQemuLink: r.qemu !== null,
-    qemuSources: r.qemu ? r.qemu.sources.join(';') : '',
-    qemuDefs: r.qemu ? r.qemu.defines.join(';') : '',
-  });
-}
-
-export function writeFirmwareProject(dir: string, spec: FirmwareSpec): FirmwareProject {
-  const { board } = spec;
-  // No test sets (compile --test-sets 0): the board image alone, with no emulator link, vectors or
-  // Renode test (they exist to check outputs, and there is nothing to check).
-  const tested = spec.testSets.length > 0;
-  spec.testSets.forEach((s, i) => {
-    if (s.input.length === 0) throw new Error(`test set ${i}: empty input`);
-    if (s.expected && s.expected.length === 0) throw new Error(`test set ${i}: empty expected output`);
-  });
-  const stackBytes = spec.stackBytes ?? STACK_BYTES;
-  const layoutOpts = { stackBytes, runtimeRegions: spec.runtimeRegions };
-  const boardLayout = linkLayout(board, 'board', layoutOpts)!;
-  const qemuLayout = tested ? (linkLayout(board, 'qemu', layoutOpts) ?? null) : null;
-  const recipe: BuildRecipe = buildRecipe(board, {
-    sources: spec.sources,
-    includeDirs: spec.includeDirs ?? [],
-    optimize: spec.optimize ?? 'O3',
-    hasQemuLink: qemuLayout !== null,
-  });
-  const q = board.emulator.qemu;
-  const tickHz = q ? (q.systickHz ?? MACHINE_TICK_HZ[q.machine]) : undefined;
-  if (q && tickHz === undefined) throw new InputError(`board ${board.name}: field "emulator.qemu.systickHz" is needed for machine ${q.machine}`);
-  // Board files may come from a user's folder: their text reaches a Makefile and a Renode script.
-  board.flashCommands.forEach((c, i) => {
-    if (/[\x00-\x1f\x7f]/.test(c)) throw new InputError(`board ${board.name}: field "flashCommands[${i}]" must be one line without control characters`);
-  });
-  if (board.emulator.renode !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_./-]*$/.test(board.emulator.renode))
-    throw new InputError(`board ${board.name}: field "emulator.renode" must be a platform path like "platforms/cpus/stm32f746.repl"`);
-  const boardConsole = consoleFor(board, 'board');
-  const renode =
-    tested && board.emulator.renode && boardConsole.renodeName
-      ? {
-          resc: 'firmware.resc',
-          robot: 'firmware.robot',
-          uart: boardConsole.renodeName,
-          vectors: VECTORS_FILE,
-          vectorsBase: BENCH_VECTORS_BASE,
-          vectorsAt: boardLayout.flash.origin + (boardLayout.boot2Bytes ?? 0) + VECTOR_TABLE_BYTES,
-        }
-      : null;
-  const manifest: FirmwareManifest = {
-    format: FORMAT,
-    modelName: spec.modelName,
-    board: { name: board.name, description: board.description, core: board.core, clockHz: board.clockHz, emulated: board.emulated ?? false, variant: board.variant ?? null, clock: clockTree(board.clock).summary },
-    qemu: q && tickHz !== undefined ? { machine: q.machine, tickHz } : null,
-    layouts: { board: boardLayout, qemu: qemuLayout },
-    recipe,
-    flashCommands: board.flashCommands.map((c) =>
-      c.replace(/\{elf\}/g, recipe.board.elf).replace(/\{bin\}/g, recipe.board.bin).replace(/\{hex\}/g, recipe.board.hex).replace(/\{uf2\}/g, 'firmware.uf2'),
-    ),
-    renode,
-    testSets: spec.testSets.length,
-  };
-
-  fs.mkdirSync(dir, { recursive: true });
-  copyRuntime(dir);
-  const modelComment = cComment(spec.modelName);
-  const write = (name: string, text: string) => fs.writeFileSync(path.join(dir, name), text);
-  write(
-    'main.c',
-    renderTemplate('main.c.hbs', {
-      modelComment,
-      boardComment: cComment(board.name),
-      modelId: cIdentifier(spec.modelName, 'model'),
-      boardId: cIdentifier(board.name, 'board'),
-      qemuTickHz: tickHz ?? 0,
-    }),
-  );
-  const clock = board.emulated ? null : clockSetup(board);
-  if (clock) write(CLOCK_CONFIG_HEADER, renderClockConfig(board, clock));
-  if (boardLayout.boot2Bytes) write(BOOT2_FILE, renderBoot2());
-  const blob = tested ? vectorsBlob(spec.testSets) : null;
-  if (blob) {
-    write('test_vectors.c', renderTestVectors(spec.testSets, modelComment));
-    fs.writeFileSync(path.join(dir, VECTORS_FILE), blob);
+/** Writes every file of a project into `dir` (made if absent; files of the same names are replaced). */
+export function writeProject(dir: string, project: CProject): FirmwareProject {
+  for (const f of project.files) {
+    const to = path.join(dir, f.path);
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.writeFileSync(to, f.content);
   }
-  write(recipe.board.script, renderLinkerScript(board, boardLayout, recipe.board.script));
-  if (qemuLayout && recipe.qemu) write(recipe.qemu.script, renderLinkerScript(board, qemuLayout, recipe.qemu.script));
-  write('Makefile', renderMakefile(board, manifest, modelComment));
-  write('CMakeLists.txt', renderCMake(manifest, modelComment, cComment(`${board.name} (${board.description})`)));
-  write('arm-none-eabi.cmake', renderTemplate('arm-none-eabi.cmake.hbs', {}));
-  if (renode && blob) {
-    const values = {
-      boardComment: cComment(`${board.name} (${board.description})`),
-      machineName: board.name,
-      platform: board.emulator.renode,
-      elf: recipe.board.elf,
-      vectors: renode.vectors,
-      vectorsBase: hex32(renode.vectorsBase),
-      vectorsAt: hex32(renode.vectorsAt),
-      // Whole 4 KB pages, at least one.
-      vectorsRegionBytes: hex32(Math.max(4096, Math.ceil(blob.length / 4096) * 4096)),
-      uart: renode.uart,
-      timeoutSeconds: RUN_TIMEOUT_SECONDS,
-    };
-    write(renode.resc, renderTemplate('firmware.resc.hbs', values));
-    write(renode.robot, renderTemplate('firmware.robot.hbs', values));
-  }
-  write(MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
-  return { ...manifest, dir: path.resolve(dir) };
+  return { ...project.manifest, dir: path.resolve(dir) };
 }
 
 export function readFirmwareProject(dir: string): FirmwareProject {
@@ -273,10 +42,26 @@ export function readFirmwareProject(dir: string): FirmwareProject {
   return { ...r.data, dir: path.resolve(dir) };
 }
 
+/** gcc's arguments for one link, relative to the project folder. */
+export function linkArguments(recipe: BuildRecipe, link: LinkRecipe): string[] {
+  return [
+    ...recipe.cpuFlags,
+    ...recipe.cflags,
+    ...link.defines,
+    ...recipe.includeDirs.map((d) => `-I${d}`),
+    ...recipe.sources,
+    ...link.sources,
+    '-T',
+    link.script,
+    ...recipe.ldflags,
+    `-Wl,-Map=${link.map}`,
+    '-o',
+    link.elf,
+  ];
+}
+
 /** The gcc command lines of a project, for messages and tests. */
-export function gccArguments(project: FirmwareProject, link: 'board' | 'qemu'): string[] | undefined {
+export function gccArguments(project: FirmwareManifest, link: 'board' | 'qemu'): string[] | undefined {
   const l = link === 'board' ? project.recipe.board : project.recipe.qemu;
   return l ? linkArguments(project.recipe, l) : undefined;
 }
-
-export type { LinkLayout };

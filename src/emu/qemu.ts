@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import type { Board } from '../board/schema.ts';
 import { InputError } from '../errors.ts';
 import { parseProtocol, type Protocol, type ProtocolFault } from './protocol.ts';
-import { MACHINE_TICK_HZ, qemuArguments } from './qemu-args.ts';
+import { MACHINE_TICK_HZ, qemuArguments } from '../codegen/qemu-args.ts';
 import { findQemu } from './toolchain.ts';
 
 /** The firmware's exit codes (firmware/mcunas_runtime.h). */

@@ -8,7 +8,7 @@ import { InputError } from '../errors.ts';
 import type { FirmwareProject } from './project.ts';
 import { findRenodeTest } from './toolchain.ts';
 import type { Board } from '../board/schema.ts';
-import { consoleFor } from './console.ts';
+import { consoleFor } from '../codegen/console.ts';
 
 /** The line the firmware prints on its console UART when every test set matched (firmware.robot waits for it). */
 export const RENODE_PASS_LINE = 'MCUNAS PASS';

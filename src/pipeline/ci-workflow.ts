@@ -4,7 +4,7 @@
 // The shape is templates/ci/{github,gitlab}.yml.hbs; this file only computes the values they place.
 import type { Board } from '../board/schema.ts';
 import { renodeSupport } from '../emu/renode.ts';
-import { renderTemplate } from '../emu/render.ts';
+import { renderTemplate } from '../codegen/render.ts';
 import { InputError } from '../errors.ts';
 
 /** Debian bookworm with Node 20 (the official node image): the toolchain below comes from Debian's archive. */

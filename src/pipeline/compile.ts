@@ -5,11 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Board } from '../board/schema.ts';
-import { writeModelProject } from '../codegen/index.ts';
-import { renderReadme } from '../codegen/readme.ts';
-import { consoleFor } from '../emu/console.ts';
+import { modelProject, type ModelProject } from '../codegen/project.ts';
+import { projectReadme, README_FILE } from '../codegen/readme.ts';
 import { misfitReasons } from '../schedule/plan-table.ts';
 import { buildFirmware, type Firmware } from '../emu/build.ts';
+import { writeProject, type FirmwareProject } from '../emu/project.ts';
 import { CheckFailure } from '../errors.ts';
 import { writeOutputFolder } from '../io/output-folder.ts';
 import { renderHtmlReport } from '../report/index.ts';
@@ -55,9 +55,9 @@ export interface CompileOutcome {
   flashCommands: string[];
 }
 
-/** The C project of a prepared model, with its test sets, written into `dir`. */
-export function writePreparedProject(dir: string, p: Prepared, board: Board, cmsisRoot?: string): ReturnType<typeof writeModelProject> {
-  return writeModelProject(dir, {
+/** The C project of a prepared model, with its test sets. */
+export function preparedProject(p: Prepared, board: Board, cmsisRoot?: string): ModelProject {
+  return modelProject({
     board,
     q: p.q,
     plan: p.plan,
@@ -68,12 +68,19 @@ export function writePreparedProject(dir: string, p: Prepared, board: Board, cms
   });
 }
 
+/** The C project of a prepared model, written into `dir`. */
+export function writePreparedProject(dir: string, p: Prepared, board: Board, cmsisRoot?: string): { project: FirmwareProject; generated: ModelProject } {
+  const generated = preparedProject(p, board, cmsisRoot);
+  return { project: writeProject(dir, generated), generated };
+}
+
 export async function compileModel(p: Prepared, board: Board, opts: CompileOptions): Promise<CompileOutcome> {
   const out = path.resolve(opts.out);
   // The folder is the tool's own (claimed before any work by the caller too); written under a temporary
   // name and swapped in at the end, so a failed compile leaves the old folder as it was.
   return writeOutputFolder(opts.out, async (tmp) => {
-    const { project, model } = writePreparedProject(tmp, p, board, opts.cmsisRoot);
+    const { project, generated } = writePreparedProject(tmp, p, board, opts.cmsisRoot);
+    const model = generated.model;
     const vectors: TestVectorsFile = {
       format: 'mcu-nas-test-vectors/1',
       sets: p.tests.map((t, k) => ({
@@ -119,25 +126,16 @@ export async function compileModel(p: Prepared, board: Board, opts: CompileOptio
     }
     const fits = p.plan.fits && linkFailure === null;
     if (!fits && fitReasons.length === 0) throw new Error('bug: a model that does not fit without a reason');
-    fs.writeFileSync(
-      path.join(tmp, 'README.md'),
-      renderReadme({
-        board,
-        plan: p.plan,
-        model,
-        modelName: p.q.name,
-        testSets: p.tests.length,
-        kernelDirs: project.recipe.includeDirs.filter((d) => d !== '.' && d !== 'runtime'),
-        cpuFlags: project.recipe.cpuFlags,
-        flashCommands: project.flashCommands,
-        qemuMachine: project.qemu?.machine ?? null,
-        renode: project.renode !== null,
-        console: consoleFor(board, 'board').note,
-        build: fw ? { flashBytes: fw.size.board.flashBytes, staticSramBytes: fw.size.board.staticSramBytes, stackReserveBytes: fw.size.board.stackReserveBytes } : null,
-        fits,
-        reasons: fitReasons,
-      }),
-    );
+    // The project's README has the plan's verdict; once built, it gets the measured figures (and the linker's verdict).
+    if (fw || linkFailure)
+      fs.writeFileSync(
+        path.join(tmp, README_FILE),
+        projectReadme(generated, board, p.plan, {
+          build: fw ? { flashBytes: fw.size.board.flashBytes, staticSramBytes: fw.size.board.staticSramBytes, stackReserveBytes: fw.size.board.stackReserveBytes } : null,
+          fits,
+          reasons: fitReasons,
+        }),
+      );
     const report = {
       ...planReport(p.plan, patchFile),
       fits,

@@ -11,7 +11,7 @@ import { BUILTIN_BOARDS_DIR, listBoards, loadBoard, MAX_BOARD_FILE_BYTES, MAX_BO
 import { CORE_FACTS, CORES, QEMU_CPU_FPU } from '../../src/board/cores.ts';
 import { GCC_FPUS, readGccFlags } from '../../src/board/gcc-flags.ts';
 import { QEMU_MACHINES } from '../../src/board/qemu-machines.ts';
-import { MACHINE_TICK_HZ } from '../../src/emu/qemu-args.ts';
+import { MACHINE_TICK_HZ } from '../../src/codegen/qemu-args.ts';
 import { InputError } from '../../src/errors.ts';
 import { runCliAsync as runCli } from '../helpers/run-cli.ts';
 

@@ -13,8 +13,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clockTree } from '../../src/board/clock.ts';
 import { listBoards, loadBoard, type Board } from '../../src/board/index.ts';
-import { clockSetup, CLOCK_CONFIG_HEADER, renderClockConfig } from '../../src/emu/clock-config.ts';
-import { findExecutable, FIRMWARE_DIR } from '../../src/emu/index.ts';
+import { clockSetup, CLOCK_CONFIG_HEADER, renderClockConfig } from '../../src/codegen/clock-config.ts';
+import { FIRMWARE_DIR } from '../../src/codegen/firmware.ts';
+import { findExecutable } from '../../src/emu/index.ts';
 import { REPO } from '../helpers/shared.ts';
 
 const MOCK_DIR = path.join(REPO, 'test/board/c');

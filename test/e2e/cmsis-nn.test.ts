@@ -10,8 +10,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBoard } from '../../src/board/index.ts';
-import { cmsisNnRoot, writeModelProject } from '../../src/codegen/index.ts';
-import { findArmToolchain, gccArguments, haveBuildAndQemu, measureFirmware, runQemu, type FirmwareSize, type RunResult } from '../../src/emu/index.ts';
+import { cmsisNnRoot, modelProject } from '../../src/codegen/index.ts';
+import { findArmToolchain, gccArguments, haveBuildAndQemu, measureFirmware, runQemu, writeProject, type FirmwareSize, type RunResult } from '../../src/emu/index.ts';
 import { archSource } from '../../src/pipeline/model-source.ts';
 import { planFor } from '../../src/pipeline/prepare.ts';
 import { calibrate, quantize, quantizeInput, runInt8 } from '../../src/quant/index.ts';
@@ -62,7 +62,7 @@ describe.skipIf(!enabled)('--kernels cmsis-nn (CMSIS_NN_ROOT set): random subnet
         const board = loadBoard(name);
         const plan = planFor(q, board, c.patch, backend);
         const dir = path.join(tmp, `${k}-${name}-${backend}`);
-        const { project } = writeModelProject(dir, { board, q, plan, backend, cmsisRoot: backend === 'cmsis-nn' ? root : undefined, modelName: q.name, testSets: [{ input, expected: golden }] });
+        const project = writeProject(dir, modelProject({ board, q, plan, backend, cmsisRoot: backend === 'cmsis-nn' ? root : undefined, modelName: q.name, testSets: [{ input, expected: golden }] }));
         jobs.push(async () => {
           const built = await execa(gcc, gccArguments(project, 'qemu')!, { cwd: dir, reject: false, all: true });
           if (built.exitCode !== 0) throw new Error(`${c.label} on ${name} (${backend}): ${built.all}`);

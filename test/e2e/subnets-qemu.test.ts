@@ -12,8 +12,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBoard } from '../../src/board/index.ts';
-import { findArmToolchain, gccArguments, haveBuildAndQemu, measureFirmware, runQemu, type FirmwareSize, type RunResult } from '../../src/emu/index.ts';
-import { writeModelProject } from '../../src/codegen/index.ts';
+import { findArmToolchain, gccArguments, haveBuildAndQemu, measureFirmware, runQemu, writeProject, type FirmwareSize, type RunResult } from '../../src/emu/index.ts';
+import { modelProject } from '../../src/codegen/index.ts';
 import { agreement, calibrate, dequantizeOutput, quantize, quantizeInput, runFloat, runInt8, type QuantGraph } from '../../src/quant/index.ts';
 import { archSource } from '../../src/pipeline/model-source.ts';
 import { planFor } from '../../src/pipeline/prepare.ts';
@@ -54,7 +54,7 @@ describe.skipIf(!haveBuildAndQemu())('20 random subnets, own kernels, bit-exact 
         const board = loadBoard(name);
         const plan = planFor(q, board, c.patch, 'own');
         const dir = path.join(tmp, `${k}-${name}`);
-        const { project } = writeModelProject(dir, { board, q, plan, backend: 'own', modelName: q.name, testSets: [{ input, expected: golden }] });
+        const project = writeProject(dir, modelProject({ board, q, plan, backend: 'own', modelName: q.name, testSets: [{ input, expected: golden }] }));
         jobs.push(async () => {
           const built = await execa(gcc, gccArguments(project, 'qemu')!, { cwd: dir, reject: false, all: true });
           if (built.exitCode !== 0) throw new Error(`${c.label} on ${name}: ${built.all}`);

@@ -18,10 +18,11 @@ import {
   mixInstructions,
   runProject,
   runQemu,
-  writeFirmwareProject,
+  writeProject,
   type MixCounts,
   type ProjectRun,
 } from '../../src/emu/index.ts';
+import { firmwareProject } from '../../src/codegen/index.ts';
 import { toyInput, writeToyProject } from './toy-model.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-cycle-plugin-'));
@@ -46,7 +47,7 @@ async function runMixLoop(boardName: string): Promise<ProjectRun> {
   const board = loadBoard(boardName);
   const dir = path.join(tmp, `mix-loop-${boardName}`);
   const input = Int8Array.from([0, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0]);
-  writeFirmwareProject(dir, { board, modelName: 'mix loop', sources: ['model.c'], testSets: [{ input }] });
+  writeProject(dir, firmwareProject({ board, modelName: 'mix loop', sources: ['model.c'], testSets: [{ input }] }));
   for (const f of ['model.h', 'model.c']) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
   return runProject(dir, { timeoutMs: 20_000 });
 }

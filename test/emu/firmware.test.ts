@@ -12,7 +12,6 @@ import {
   benchImage,
   buildFirmware,
   loaderArguments,
-  vectorsBlob,
   findExecutable,
   haveBuildAndQemu,
   parseElf,
@@ -21,6 +20,7 @@ import {
   type Firmware,
   type RunResult,
 } from '../../src/emu/index.ts';
+import { vectorsBlob } from '../../src/codegen/test-vectors.ts';
 import { toyInput, toyOutput, writeToyProject } from './toy-model.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-emu-test-'));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadBoard } from '../../src/board/index.ts';
 import { explainLinkFailure, parseOverflows } from '../../src/emu/link-errors.ts';
-import { linkLayout } from '../../src/emu/link-layout.ts';
+import { linkLayout } from '../../src/codegen/link-layout.ts';
 
 // What GNU ld 2.40 (Debian's arm-none-eabi binutils) prints.
 const LD = '/usr/lib/gcc/arm-none-eabi/12.2.1/../../../arm-none-eabi/bin/ld';

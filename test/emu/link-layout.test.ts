@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadBoard } from '../../src/board/index.ts';
 import { InputError } from '../../src/errors.ts';
-import { linkLayout, renderLinkerScript } from '../../src/emu/link-layout.ts';
-import { buildRecipe } from '../../src/emu/recipe.ts';
+import { linkLayout, renderLinkerScript } from '../../src/codegen/link-layout.ts';
+import { buildRecipe } from '../../src/codegen/recipe.ts';
 
 describe('the two links', () => {
   it('stm32f746: board addresses for the board link, mps2-an500 addresses for the emulator, same sizes', () => {

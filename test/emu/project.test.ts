@@ -5,7 +5,11 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listBoards, loadBoard } from '../../src/board/index.ts';
 import { InputError } from '../../src/errors.ts';
-import { BENCH_VECTORS_BASE, gccArguments, readFirmwareProject, writeFirmwareProject } from '../../src/emu/index.ts';
+import { BENCH_VECTORS_BASE, firmwareProject, type FirmwareSpec } from '../../src/codegen/index.ts';
+import { gccArguments, readFirmwareProject, writeProject } from '../../src/emu/index.ts';
+
+/** Code generation's value, written by src/emu: what compile does for a model's project. */
+const writeFirmwareProject = (dir: string, spec: FirmwareSpec) => writeProject(dir, firmwareProject(spec));
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-project-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -53,7 +57,7 @@ describe('writeFirmwareProject', () => {
     expect(Array.from(fs.readFileSync(path.join(dir, 'vectors.bin')).subarray(0, 8))).toEqual([0x4d, 0x55, 0x43, 0x56, 1, 0, 0, 0]);
     expect(fs.readFileSync(path.join(dir, 'vectors.bin')).length).toBe(32);
     expect(project.recipe.sources).not.toContain('test_vectors.c');
-    // The board link's own file: the clock set-up (src/emu/clock-config.ts); the emulator link has none.
+    // The board link's own file: the clock set-up (src/codegen/clock-config.ts); the emulator link has none.
     expect(project.recipe.board.sources).toEqual(['runtime/clock_stm32f4f7.c']);
     expect(fs.existsSync(path.join(dir, 'mcunas_clock_config.h'))).toBe(true);
     expect(project.recipe.qemu!.sources).toEqual(['test_vectors.c']);

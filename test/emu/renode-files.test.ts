@@ -2,7 +2,7 @@
 // (and board variant) in boards/ whose chip Renode models, firmware.resc loads the platform Renode ships
 // and the board link, and firmware.robot waits on the UART that the firmware's console writes to for the
 // pass line main.c prints. The UART names and addresses below are read from Renode's own platform files
-// (github.com/renode/renode platforms/cpus/*.repl), independently of src/emu/console.ts. Boards without
+// (github.com/renode/renode platforms/cpus/*.repl), independently of src/codegen/console.ts. Boards without
 // a Renode platform or console say why. `run --emulator renode` is exercised with a stand-in renode-test.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listBoards, loadBoard } from '../../src/board/index.ts';
 import type { Board } from '../../src/board/schema.ts';
-import { consoleDefines, consoleFor, RENODE_PASS_LINE, renodeSupport, runRenode } from '../../src/emu/index.ts';
+import { consoleDefines, consoleFor } from '../../src/codegen/console.ts';
+import { RENODE_PASS_LINE, renodeSupport, runRenode } from '../../src/emu/index.ts';
 import { writeToyProject } from './toy-model.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-renode-files-'));

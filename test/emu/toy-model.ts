@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Board } from '../../src/board/schema.ts';
-import { writeFirmwareProject, type FirmwareProject, type TestSet } from '../../src/emu/index.ts';
+import { firmwareProject, type TestSet } from '../../src/codegen/index.ts';
+import { writeProject, type FirmwareProject } from '../../src/emu/index.ts';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/toy-model');
 
@@ -20,12 +21,15 @@ export function toyOutput(input: Int8Array): Int8Array {
 /** A project around the toy model; `defines` go at the top of model.c (TOY_FAULT, TOY_BIG_BSS). */
 export function writeToyProject(dir: string, board: Board, opts: { testSets?: TestSet[]; defines?: string[]; modelName?: string } = {}): FirmwareProject {
   const input = toyInput(0);
-  const project = writeFirmwareProject(dir, {
-    board,
-    modelName: opts.modelName ?? 'toy checksum',
-    sources: ['model.c'],
-    testSets: opts.testSets ?? [{ input, expected: toyOutput(input) }],
-  });
+  const project = writeProject(
+    dir,
+    firmwareProject({
+      board,
+      modelName: opts.modelName ?? 'toy checksum',
+      sources: ['model.c'],
+      testSets: opts.testSets ?? [{ input, expected: toyOutput(input) }],
+    }),
+  );
   fs.copyFileSync(path.join(FIXTURE, 'model.h'), path.join(dir, 'model.h'));
   const prelude = (opts.defines ?? []).map((d) => `#define ${d} 1\n`).join('');
   fs.writeFileSync(path.join(dir, 'model.c'), prelude + fs.readFileSync(path.join(FIXTURE, 'model.c'), 'utf8'));

@@ -1,6 +1,6 @@
 // The RP2040's boot files: the boot stage 2 image (code + CRC32 the boot ROM checks) and the UF2 writer.
 import { describe, expect, it } from 'vitest';
-import { BOOT2_CODE, boot2Image, crc32Mpeg2 } from '../../src/emu/boot2.ts';
+import { BOOT2_CODE, boot2Image, crc32Mpeg2 } from '../../src/codegen/boot2.ts';
 import { findExecutable } from '../../src/emu/index.ts';
 import { readUf2, RP2040_FAMILY_ID, uf2FromBinary } from '../../src/emu/uf2.ts';
 import { assembleBoot2 } from '../../tools/boot2.ts';

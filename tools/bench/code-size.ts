@@ -12,8 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { listBoards, loadBoard } from '../../src/board/index.ts';
+import { buildRecipe, FIRMWARE_DIR, firmwareProject } from '../../src/codegen/index.ts';
 import { OWN_KERNELS_DIR } from '../../src/codegen/kernels.ts';
-import { buildFirmware, buildRecipe, findArmToolchain, FIRMWARE_DIR, parseElf, writeFirmwareProject } from '../../src/emu/index.ts';
+import { buildFirmware, findArmToolchain, parseElf, writeProject } from '../../src/emu/index.ts';
 import { CODE_SIZE_FILE, codeSizeSources, type CodeSizeTable } from '../../src/schedule/flash.ts';
 
 const tools = findArmToolchain();
@@ -100,7 +101,7 @@ const STUB_C =
 async function runtimeBytes(boardName: string, fns: Functions): Promise<{ bytes: number; has: string[] }> {
   const board = loadBoard(boardName);
   const dir = path.join(tmp, `stub-${boardName}`);
-  const project = writeFirmwareProject(dir, { board, modelName: 'stub', sources: ['model.c'], testSets: [{ input: new Int8Array(4) }] });
+  const project = writeProject(dir, firmwareProject({ board, modelName: 'stub', sources: ['model.c'], testSets: [{ input: new Int8Array(4) }] }));
   fs.writeFileSync(path.join(dir, 'model.h'), STUB_H);
   fs.writeFileSync(path.join(dir, 'model.c'), STUB_C);
   const fw = await buildFirmware(project, { boardOnly: true });

@@ -1,5 +1,5 @@
 // The build recipe: compiler and linker flags for both links, computed once from the board and
-// written both into the generated Makefile and into firmware.json, which buildFirmware() follows.
+// written both into the generated Makefile and into firmware.json, which src/emu's buildFirmware() follows.
 // So a build by hand (make) and a build by mcu-nas run the same commands.
 import type { Board } from '../board/schema.ts';
 import { InputError, show } from '../errors.ts';
@@ -29,7 +29,7 @@ export interface BuildRecipe {
 
 export type Optimization = 'O3' | 'O2' | 'Os';
 
-/** The emulator link's test-vector blob (src/emu/test-vectors.ts); the board link has none. */
+/** The emulator link's test-vector blob (test-vectors.ts); the board link has none. */
 export const TEST_VECTORS_SOURCE = 'test_vectors.c';
 
 /** The runtime's C files, copied from firmware/ into the project's runtime/ folder. */
@@ -78,22 +78,4 @@ export function buildRecipe(board: Board, opts: { sources: string[]; includeDirs
       ? { script: 'link-qemu.ld', sources: [TEST_VECTORS_SOURCE], defines: [...common, '-DMCUNAS_LINK_QEMU=1', '-DMCUNAS_SEMIHOSTING=1', ...consoleDefines(consoleFor(board, 'qemu'))], elf: 'firmware-qemu.elf', map: 'firmware-qemu.map' }
       : null,
   };
-}
-
-/** gcc's arguments for one link, relative to the project folder. */
-export function linkArguments(recipe: BuildRecipe, link: LinkRecipe): string[] {
-  return [
-    ...recipe.cpuFlags,
-    ...recipe.cflags,
-    ...link.defines,
-    ...recipe.includeDirs.map((d) => `-I${d}`),
-    ...recipe.sources,
-    ...link.sources,
-    '-T',
-    link.script,
-    ...recipe.ldflags,
-    `-Wl,-Map=${link.map}`,
-    '-o',
-    link.elf,
-  ];
 }

@@ -4,6 +4,7 @@
 // through its vector table at 0x10000100); BOOT2_CODE below is that file assembled by arm-none-eabi-as
 // (tools/boot2.ts writes it; test/emu/uf2.test.ts re-assembles the source and compares), so a project
 // gets its boot2 bytes without a toolchain. The CRC is computed here, when the project is written.
+import { cByte, rows } from './literals.ts';
 import { renderTemplate } from './render.ts';
 
 /** firmware/boot2/boot2_rp2040.S, assembled (tools/boot2.ts --write). */
@@ -39,7 +40,10 @@ export function boot2Image(code: Buffer = Buffer.from(BOOT2_CODE, 'hex')): Buffe
 /** boot2.S for a project: the image as .byte rows in section .boot2, which the board link puts first. */
 export function renderBoot2(): string {
   const image = boot2Image();
-  const rows: string[] = [];
-  for (let i = 0; i < image.length; i += 16) rows.push([...image.subarray(i, i + 16)].map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(', '));
-  return renderTemplate('boot2.S.hbs', { source: BOOT2_SOURCE, crc: `0x${image.readUInt32LE(BOOT2_BYTES - 4).toString(16).padStart(8, '0')}`, codeBytes: Buffer.from(BOOT2_CODE, 'hex').length, rows });
+  return renderTemplate('boot2.S.hbs', {
+    source: BOOT2_SOURCE,
+    crc: `0x${image.readUInt32LE(BOOT2_BYTES - 4).toString(16).padStart(8, '0')}`,
+    codeBytes: Buffer.from(BOOT2_CODE, 'hex').length,
+    rows: rows(image, 16, cByte),
+  });
 }

@@ -1,6 +1,7 @@
 // Test inputs and expected outputs as one blob (the layout in firmware/mcunas_test_vectors.h): compiled
 // into the emulator link by test_vectors.c (templates/test_vectors.c.hbs), and written as vectors.bin
 // for a test bench that runs the board link (firmware.resc). The board link never holds it.
+import { byteLines } from './literals.ts';
 import { renderTemplate } from './render.ts';
 
 export interface TestSet {
@@ -43,14 +44,6 @@ export function vectorsBlob(sets: readonly TestSet[]): Uint8Array {
     }
   }
   return blob;
-}
-
-/** Byte values as C hex literals, 16 to a line, each line ending in a comma. */
-export function byteLines(bytes: Uint8Array, perLine = 16): string[] {
-  const lines: string[] = [];
-  for (let i = 0; i < bytes.length; i += perLine)
-    lines.push(`${Array.from(bytes.subarray(i, i + perLine), (b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ')},`);
-  return lines;
 }
 
 export function renderTestVectors(sets: readonly TestSet[], modelComment: string): string {

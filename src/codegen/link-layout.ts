@@ -5,9 +5,10 @@
 // names.
 import type { Board } from '../board/schema.ts';
 import { arenaSpans, emulatorLayout } from '../board/regions.ts';
-import { cComment } from '../codegen/escape.ts';
 import { BOOT2_BYTES } from './boot2.ts';
-import { hex32, kb, renderTemplate } from './render.ts';
+import { cComment } from './escape.ts';
+import { hex32, kb } from './literals.ts';
+import { renderTemplate } from './render.ts';
 
 export type LinkKind = 'board' | 'qemu';
 
@@ -48,8 +49,19 @@ export const VECTOR_TABLE_BYTES = 48 * 4;
  */
 export const BENCH_VECTORS_BASE = 0x70000000;
 
-const FLASH = 'FLASH';
-const TESTDATA = 'TESTDATA';
+/** The linker MEMORY names of flash and of the emulator link's test data. */
+export const FLASH_REGION = 'FLASH';
+export const TESTDATA_REGION = 'TESTDATA';
+
+/**
+ * The linker's name for a run of board regions: the regions joined by "_", renamed when it would clash
+ * with the flash or test-data region. The one naming rule: the linker scripts' MEMORY regions and the
+ * arena's sections (.sram.<name>, arena.ts) both take their names from here.
+ */
+export function regionName(parts: readonly string[]): string {
+  const name = parts.join('_');
+  return name === FLASH_REGION || name === TESTDATA_REGION ? `${name}_RAM` : name;
+}
 
 /** The linker layout of one link, or undefined for the emulator link of a board without a QEMU stand-in. */
 export function linkLayout(board: Board, link: LinkKind, opts: LayoutOptions): LinkLayout | undefined {
@@ -57,22 +69,18 @@ export function linkLayout(board: Board, link: LinkKind, opts: LayoutOptions): L
   if (link === 'qemu' && emu === undefined) return undefined;
   const spans = arenaSpans(board);
   const baseOf = (region: string, boardBase: number) => (emu ? emu.sram.find((r) => r.name === region)!.base : boardBase);
-  const ram = spans.map((s) => {
-    let name = s.regions.join('_');
-    if (name === FLASH || name === TESTDATA) name = `${name}_RAM`;
-    return { name, origin: baseOf(s.regions[0], s.base), length: s.size, parts: [...s.regions] };
-  });
+  const ram = spans.map((s) => ({ name: regionName(s.regions), origin: baseOf(s.regions[0], s.base), length: s.size, parts: [...s.regions] }));
   const wanted = opts.runtimeRegions?.[0];
   const runtime = wanted === undefined ? ram[0] : ram.find((r) => r.parts.includes(wanted));
   if (runtime === undefined) throw new Error(`runtime region ${wanted} is not an arena-usable SRAM region of ${board.name}`);
   const flash: LinkRegion = emu
-    ? { name: FLASH, origin: emu.flash.base, length: emu.flash.size, parts: ['flash'] }
-    : { name: FLASH, origin: board.flash.base, length: board.flash.size, parts: ['flash'] };
+    ? { name: FLASH_REGION, origin: emu.flash.base, length: emu.flash.size, parts: ['flash'] }
+    : { name: FLASH_REGION, origin: board.flash.base, length: board.flash.size, parts: ['flash'] };
   let testData: LinkRegion | null = null;
   if (emu) {
     const q = board.emulator.qemu!;
     const rest = q.code.base + q.code.size - (flash.origin + flash.length);
-    if (rest > 0) testData = { name: TESTDATA, origin: flash.origin + flash.length, length: rest, parts: ['test data'] };
+    if (rest > 0) testData = { name: TESTDATA_REGION, origin: flash.origin + flash.length, length: rest, parts: ['test data'] };
   }
   // The RP2040 boot ROM runs the first 256 bytes of flash (boot stage 2); the vector table follows them.
   const boot2Bytes = link === 'board' && board.clock.chip === 'rp2040' ? BOOT2_BYTES : 0;

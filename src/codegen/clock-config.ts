@@ -6,7 +6,8 @@
 // FLASH_ACR), RM0432 (RCC_PLLCFGR, RCC_CFGR), RP2040 datasheet §2.16 (XOSC_STARTUP).
 import { clockSourceFile, clockTree, STM32_LIMITS, type ClockSpec, type Stm32ClockSpec } from '../board/clock.ts';
 import type { Board } from '../board/schema.ts';
-import { cComment } from '../codegen/escape.ts';
+import { cComment } from './escape.ts';
+import { hex32 } from './literals.ts';
 import { renderTemplate } from './render.ts';
 
 export const CLOCK_CONFIG_HEADER = 'mcunas_clock_config.h';
@@ -24,7 +25,7 @@ export interface ClockSetup {
   summary: string;
 }
 
-const hex = (n: number) => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}u`;
+const hex = (n: number) => `${hex32(n >>> 0)}u`;
 const u = (n: number) => `${Math.round(n)}u`;
 /** RCC HPRE / D1CPRE encoding (4 bits): 1 -> 0, 2 -> 8, 4 -> 9, ... 512 -> 15 (64 follows 16). */
 const hpre = (d: number) => (d === 1 ? 0 : 8 + [2, 4, 8, 16, 64, 128, 256, 512].indexOf(d));
