@@ -1,6 +1,9 @@
 // Lab-exact analytic efficiency of a subnet (spec §6): MACs as thop 0.1.1 counts them inside the lab's
 // count_net_flops, peak activation bytes by count_peak_activation_size, and count_parameters.
-// Pure arithmetic over the config, no graph: the search calls this hundreds of thousands of times.
+// The search calls this hundreds of thousands of times, so it walks the config, not a graph (lowering
+// one to the IR costs ~35x more); the counting is the IR's own counter (src/ir/cost.ts CountTally), fed
+// the same layers the lowering makes, and test/predict/efficiency.test.ts checks that labCounts of the
+// lowered graph gives the same figures for every vector and random configs.
 import {
   CHANNEL_PLANS,
   MIX_WIDTH,
@@ -13,6 +16,7 @@ import {
 } from '../space/constants.ts';
 import type { ArchConfig } from '../space/config.ts';
 import { activeInStage } from '../space/active.ts';
+import { CountTally } from '../ir/cost.ts';
 
 export interface Efficiency {
   /** thop 0.1.1 count, the lab's figure: conv/linear products + 4 per BatchNorm element. */
@@ -31,24 +35,17 @@ export interface Efficiency {
 export function profileArch(c: ArchConfig): Efficiency {
   const ch = CHANNEL_PLANS[c.wid];
   const r = c.image_size;
-  let pure = 0; // conv + linear products
-  let bnElems = 0; // elements passing through a BatchNorm
-  let seBias = 0; // outputs of convs with bias (the SE convs), for the legacy count
-  let params = 0;
+  const count = new CountTally();
 
   // first_conv 3x3 s2, 3 -> stem, BN, ReLU6
   let h = convOut(r, 2);
   let cin = ch.stem;
-  pure += h * h * cin * 27;
-  bnElems += h * h * cin;
-  params += cin * 27 + 2 * cin;
+  count.conv(h * h * cin, 3, 3, 3, cin, true, false);
   let peak = r * r * 3 + h * h * cin;
 
   // fused first block: 1x1 stem -> first, BN
   const first = ch.firstBlock;
-  pure += h * h * first * cin;
-  bnElems += h * h * first;
-  params += first * cin + 2 * first;
+  count.conv(h * h * first, 1, 1, cin, first, true, false);
   peak = Math.max(peak, h * h * (cin + first));
   cin = first;
 
@@ -67,15 +64,15 @@ export function profileArch(c: ArchConfig): Efficiency {
       const midOut = ho * ho * mid;
       const outElems = ho * ho * cout;
       // inverted bottleneck 1x1, depthwise kxk, point-linear 1x1 (each + BN)
-      pure += midIn * cin + midOut * k * k + outElems * mid;
-      bnElems += midIn + midOut + outElems;
-      params += mid * cin + 2 * mid + mid * k * k + 2 * mid + cout * mid + 2 * cout;
+      count.conv(midIn, 1, 1, cin, mid, true, false);
+      count.conv(midOut, k, k, 1, mid, true, false);
       if (slotHasSE(s, pos)) {
+        // SE: pooled 1x1 -> reduce (bias) -> expand (bias), no BN
         const seMid = Math.max(1, Math.floor(cin / 4));
-        pure += 2 * seMid * mid;
-        seBias += seMid + mid;
-        params += 2 * seMid * mid + seMid + mid;
+        count.conv(seMid, 1, 1, mid, seMid, false, true);
+        count.conv(mid, 1, 1, seMid, mid, false, true);
       }
+      count.conv(outElems, 1, 1, mid, cout, true, false);
       const ioIB = inElems + midIn;
       const ioDW = midIn + midOut;
       const ioPL = midOut + outElems;
@@ -87,18 +84,15 @@ export function profileArch(c: ArchConfig): Efficiency {
   }
 
   // feature mix 1x1 -> 384, BN, ReLU6; pool; classifier 384 -> 2 with bias
-  pure += h * h * MIX_WIDTH * cin;
-  bnElems += h * h * MIX_WIDTH;
-  params += MIX_WIDTH * cin + 2 * MIX_WIDTH;
+  count.conv(h * h * MIX_WIDTH, 1, 1, cin, MIX_WIDTH, true, false);
   peak = Math.max(peak, h * h * (cin + MIX_WIDTH), MIX_WIDTH + N_CLASSES);
-  pure += MIX_WIDTH * N_CLASSES;
-  params += MIX_WIDTH * N_CLASSES + N_CLASSES;
+  count.linear(1, MIX_WIDTH, N_CLASSES, true);
 
-  const macs = pure + 4 * bnElems;
+  const { macs, macsPure, macsThopLegacy, params } = count.counts();
   return {
     macs,
-    macsPure: pure,
-    macsThopLegacy: pure + seBias + 2 * bnElems,
+    macsPure,
+    macsThopLegacy,
     peakBytes: peak,
     params,
     millionMACs: macs / 1e6,

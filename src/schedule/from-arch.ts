@@ -1,10 +1,12 @@
 // Arch config -> StepGraph directly, by walking the subnet's shapes with src/space's constants: the
 // fast path of the search loop (no graph builder, no weights). It must give exactly what
 // stepsFromIr(lowerArch(c)) gives, names included; test/schedule/from-arch.test.ts checks that for
-// every vector config and random ones. Topology and names follow src/frontend/arch-to-ir.ts (spec §2).
+// every vector config and random ones. Topology and names follow src/frontend/arch-to-ir.ts (spec §2);
+// MACs and params per step are the IR counter's rules (src/ir/cost.ts), fed the same layer shapes.
 import { CHANNEL_PLANS, N_CLASSES, N_STAGES, STAGE_FIRST_SLOT, STAGE_STRIDES, WIDTH_MULTS, convOut, slotHasSE } from '../space/constants.ts';
 import type { ArchConfig } from '../space/config.ts';
 import { activeInStage } from '../space/active.ts';
+import { convProducts, layerLabParams } from '../ir/cost.ts';
 import { NO_PADDING, type Step, type StepGraph, type StepKind, type StepTensor } from './steps.ts';
 
 export function stepsFromArch(c: ArchConfig): StepGraph {
@@ -37,11 +39,11 @@ export function stepsFromArch(c: ArchConfig): StepGraph {
       kernel: [k, k],
       stride: [stride, stride],
       padding: { top: p, left: p, bottom: p, right: p },
-      macs: ho * wo * cout * k * k * cpg,
+      macs: convProducts(ho * wo * cout, k, k, cpg),
       weights,
       biases: cout,
       quantChannels: cout,
-      params: weights + (bnFolded ? 2 * cout : cout),
+      params: layerLabParams(weights, cout, bnFolded, true),
     });
     return out;
   };
@@ -99,7 +101,7 @@ export function stepsFromArch(c: ArchConfig): StepGraph {
     weights: fcWeights,
     biases: N_CLASSES,
     quantChannels: N_CLASSES,
-    params: fcWeights + N_CLASSES,
+    params: layerLabParams(fcWeights, N_CLASSES, false, true),
   });
   return { name: `mcunet_w${WIDTH_MULTS[c.wid]}_r${r}`, tensors, steps, inputs: [input], outputs: [logits] };
 }

@@ -2,6 +2,7 @@
 // shapes are read.
 import type { Graph, Op, Tensor } from '../ir/graph.ts';
 import { elementCount, isConstant } from '../ir/tensors.ts';
+import { opLabParams, opMacs } from '../ir/cost.ts';
 import { NO_PADDING, type Step, type StepGraph, type StepKind, type StepTensor } from './steps.ts';
 
 function stepKind(g: Graph, op: Op): StepKind {
@@ -63,15 +64,14 @@ export function stepsFromIr(g: Graph): StepGraph {
     let quantChannels = 0;
     let params = 0;
     if (op.kind === 'conv2d' || op.kind === 'fully_connected') {
-      const [w, b] = constants(g, op);
+      const [w] = constants(g, op);
       const cout = w.shape[0];
       weights = elementCount(w.shape);
       biases = cout;
       quantChannels = cout;
-      macs = op.kind === 'conv2d' ? elementCount(outShape) * w.shape[1] * w.shape[2] * w.shape[3] : outShape[0] * weights;
-      const folded = op.kind === 'conv2d' && op.foldedBatchNorm === true;
-      // Lab-style count: a folded BatchNorm had gamma and beta (2 per channel) and no conv bias.
-      params = weights + (folded ? 2 * cout : b ? elementCount(b.shape) : 0);
+      // The IR's counter: products, and parameters as the lab counts them (a folded BatchNorm: 2 per channel).
+      macs = opMacs(g, op);
+      params = opLabParams(g, op);
     }
     return { name: op.name, kind, op: op.kind, inputs: ins, output: out, kernel, stride, padding, macs, weights, biases, quantChannels, params };
   });

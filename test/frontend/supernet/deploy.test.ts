@@ -11,7 +11,7 @@ import { writeModelProject } from '../../../src/codegen/index.ts';
 import { findArmToolchain, gccArguments, haveBuildAndQemu, runQemu, type RunResult } from '../../../src/emu/index.ts';
 import { exportOnnx } from '../../../src/frontend/onnx/export.ts';
 import { importOnnx } from '../../../src/frontend/onnx/index.ts';
-import { labParams } from '../../../src/frontend/lab-counts.ts';
+import { labParams } from '../../../src/ir/cost.ts';
 import { readSupernet, supernetGraph, type Supernet } from '../../../src/frontend/supernet/index.ts';
 import { runOnnx } from '../../../src/oracle/onnxruntime.ts';
 import type { ModelSource } from '../../../src/pipeline/model-source.ts';

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/errors.ts';
-import { labParams } from '../../../src/frontend/lab-counts.ts';
+import { labParams } from '../../../src/ir/cost.ts';
 import { expectedSupernetKeys, extractSubnet, readSupernet, subnetParameterCount, subnetStateDict, supernetGraph, type Supernet } from '../../../src/frontend/supernet/index.ts';
 import { profileArch } from '../../../src/predict/efficiency.ts';
 import { parseArchConfig, type ArchConfig } from '../../../src/space/config.ts';
