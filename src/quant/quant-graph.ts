@@ -3,6 +3,7 @@
 // values into C and the int8 interpreter only reads them. Each kernel record mirrors a C struct of
 // firmware/kernels/mcunas_kernels.h field for field (camelCase here, snake_case there).
 import type { Graph, OpKind } from '../ir/graph.ts';
+import type { ConvClass } from '../ir/passes/conv-class.ts';
 
 /** Affine int8 quantization of one tensor: real = scale * (q - zeroPoint). */
 export interface TensorQuant {
@@ -149,8 +150,8 @@ export interface ConcatPart {
   readonly requant?: RequantParams;
 }
 
-/** The planner's classification (src/schedule/from-ir.ts), which also picks the kernel. */
-export type ConvVariant = 'conv' | 'pointwise' | 'depthwise';
+/** The IR's conv classification (src/ir/passes/conv-class.ts, the planner's too), which also picks the kernel. */
+export type ConvVariant = ConvClass;
 
 export type QuantOp =
   | {

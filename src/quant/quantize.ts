@@ -2,20 +2,20 @@
 // Per op, the output quantization comes from calibration, except where TFLite ties it to the input
 // (pools, pad, reshape: same scale and zero point) or fixes it (softmax: 1/256, -128). Every integer a
 // kernel needs is computed here, once.
-import type { Activation, Graph, Op, Quantization, Shape, Tensor } from '../ir/graph.ts';
-import { sameShape } from '../ir/shapes.ts';
-import { elementCount, isConstant, shapeText } from '../ir/tensors.ts';
+import type { Activation, Graph, Op, Quantization, Tensor } from '../ir/graph.ts';
+import { convClass } from '../ir/passes/conv-class.ts';
+import { isConstant, shapeText } from '../ir/tensors.ts';
 import { checkGraph } from '../ir/validate.ts';
 import { InputError, printable, show } from '../errors.ts';
 import type { Calibration, CalibratedRange } from './calibrate.ts';
-import { concatSplit } from './float-kernels.ts';
-import { addRescale, approx, quantizeMultiplier, ScaleRangeError } from './fixed-point.ts';
+import { approx, ScaleRangeError } from './fixed-point.ts';
 import { firstNonFinite, nonFiniteSummary } from './finite-values.ts';
 import { modelLabel, opLabel } from './messages.ts';
 import { SOFTMAX_MAX_ROW, SOFTMAX_OUTPUT, softmaxExpTable, unaryTable } from './lookup-tables.ts';
 import { hardSwishTableTflite, LOGISTIC_OUTPUT, logisticTableTflite } from './tflite-int8.ts';
-import type { ConcatPart, ConvKernelParams, ConvVariant, ElementwiseLayout, QuantGraph, QuantOp, TensorQuant } from './quant-graph.ts';
-import { activationClamp, chooseActivationQuant, quantizeBias, quantizeValue, quantizeWeightsPerChannel, quantizeWeightsPerTensor, QMAX, QMIN, type Range } from './scales.ts';
+import { activationClamp, addParams, concatParts, convGeometry, convMultipliers, convParams, elementwiseLayout, FULL_RANGE, mulParams, poolParams, windowGeometry } from './op-params.ts';
+import type { ElementwiseLayout, QuantGraph, QuantOp, TensorQuant } from './quant-graph.ts';
+import { chooseActivationQuant, quantizeBias, quantizeValue, quantizeWeightsPerChannel, quantizeWeightsPerTensor, type Range } from './scales.ts';
 
 export interface QuantizeOptions {
   /**
@@ -44,53 +44,12 @@ export const DEFAULT_OUTPUT_MARGIN = 0.5;
 
 export { ADD_LEFT_SHIFT } from './fixed-point.ts';
 
-/** The planner's classification (src/schedule/from-ir.ts stepKind), which also picks the C kernel. */
-export function convVariant(g: Graph, op: Op & { kind: 'conv2d' }): ConvVariant {
-  const cin = g.tensors[op.inputs[0]].shape[3];
-  const cout = g.tensors[op.outputs[0]].shape[3];
-  if (op.groups > 1 && op.groups === cin && cout === cin) return 'depthwise';
-  if (op.groups === 1 && op.kernel[0] === 1 && op.kernel[1] === 1) return 'pointwise';
-  return 'conv';
-}
-
-/**
- * How an element-wise int8 kernel walks two inputs of the given shapes: same shape, or one side a vector
- * along the last axis (SE's [1,1,1,C] gate) or a single value broadcast over the other. Undefined otherwise.
- */
-export function elementwiseLayout(a: Shape, b: Shape): ElementwiseLayout | undefined {
-  const n = Math.max(elementCount(a), elementCount(b));
-  if (sameShape(a, b)) return { pixels: 1, channels: n, in1PixelStride: 0, in2PixelStride: 0 };
-  const vectorOf = (small: Shape, big: Shape): number | undefined => {
-    const m = elementCount(small);
-    if (m === 1) return 1;
-    const last = small[small.length - 1];
-    return m === last && last === big[big.length - 1] && elementCount(big) === n ? last : undefined;
-  };
-  const cb = vectorOf(b, a);
-  if (cb !== undefined && elementCount(a) === n) return { pixels: n / cb, channels: cb, in1PixelStride: cb, in2PixelStride: 0 };
-  const ca = vectorOf(a, b);
-  if (ca !== undefined && elementCount(b) === n) return { pixels: n / ca, channels: ca, in1PixelStride: 0, in2PixelStride: ca };
-  return undefined;
-}
-
 function toQuantization(q: TensorQuant): Quantization {
   return { scale: [q.scale], zeroPoint: [q.zeroPoint] };
 }
 
 function fromQuantization(q: Quantization | undefined): TensorQuant | undefined {
   return q && q.scale.length === 1 ? { scale: q.scale[0], zeroPoint: q.zeroPoint[0] } : undefined;
-}
-
-/** The per-channel requantization of `scaleIn x weightScale[c] -> scaleOut`, as TFLite's PopulateConvolutionQuantizationParams. */
-function channelMultipliers(inputScale: number, weightScales: readonly number[], outputScale: number): { multiplier: Int32Array; shift: Int32Array } {
-  const multiplier = new Int32Array(weightScales.length);
-  const shift = new Int32Array(weightScales.length);
-  weightScales.forEach((ws, c) => {
-    const m = quantizeMultiplier(Math.fround(inputScale * ws) / outputScale);
-    multiplier[c] = m.multiplier;
-    shift[c] = m.shift;
-  });
-  return { multiplier, shift };
 }
 
 export function quantize(g: Graph, calibration: Calibration, options: QuantizeOptions = {}): QuantGraph {
@@ -152,7 +111,7 @@ export function quantize(g: Graph, calibration: Calibration, options: QuantizeOp
     // hard-sigmoid is flat outside [-3, 3]: a wider pre-activation range would only waste int8 steps.
     const c = pick(r);
     const pre = chooseActivationQuant({ min: Math.max(c.min, -3), max: Math.min(c.max, 3) });
-    return { target: pre, actMin: QMIN, actMax: QMAX, lut: unaryTable('hard_sigmoid', pre, out), preActivation: pre };
+    return { target: pre, ...FULL_RANGE, lut: unaryTable('hard_sigmoid', pre, out), preActivation: pre };
   };
   /** A NaN or infinite weight is a corrupt model: no int8 scale holds it. */
   const finite = (op: Op, i: number, name: string, data: Float32Array) => {
@@ -222,24 +181,12 @@ export function quantize(g: Graph, calibration: Calibration, options: QuantizeOp
           tensors.push({ id: biasId, name: freshName(`${op.name}.bias`), shape: [cout], dtype: 'int32', data: qb.data, quant: bQuant });
         }
         const fused = fusedOutput(op.activation, qOut, i, op);
-        const { multiplier, shift } = weightMultipliers(op, i, w, () => channelMultipliers(qIn.scale, qw.scales, fused.target.scale));
-        const geometry =
-          op.kind === 'conv2d'
-            ? { kernelH: op.kernel[0], kernelW: op.kernel[1], strideH: op.stride[0], strideW: op.stride[1], padTop: op.padding.top, padLeft: op.padding.left }
-            : { kernelH: 1, kernelW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0 };
-        const p: ConvKernelParams = {
-          ...geometry,
-          inputOffset: -qIn.zeroPoint,
-          outputOffset: fused.target.zeroPoint,
-          actMin: fused.actMin,
-          actMax: fused.actMax,
-          multiplier,
-          shift,
-          ...(fused.lut ? { lut: fused.lut } : {}),
-        };
+        // The calibrated lowering multiplies input and weight scales in float (as the bias scale), see op-params.ts Product.
+        const m = weightMultipliers(op, i, w, () => convMultipliers(qIn.scale, qw.scales, fused.target.scale, cout, 'float'));
+        const p = convParams(convGeometry(op), qIn, fused.target, fused, m, fused.lut);
         const pre = fused.preActivation ? { preActivation: fused.preActivation } : {};
         ops.push({ ...op, inputs: [xId, wId, biasId as number] });
-        params.push(op.kind === 'conv2d' ? { kind: 'conv2d', variant: convVariant(g, op), groups: op.groups, params: p, ...pre } : { kind: 'fully_connected', params: p, ...pre });
+        params.push(op.kind === 'conv2d' ? { kind: 'conv2d', variant: convClass(g, op), groups: op.groups, params: p, ...pre } : { kind: 'fully_connected', params: p, ...pre });
         return;
       }
       case 'add':
@@ -252,30 +199,10 @@ export function quantize(g: Graph, calibration: Calibration, options: QuantizeOp
         const qOut = calibrated(outId, op, i);
         setActivation(outId, qOut);
         const fused = fusedOutput(op.activation, qOut, i, op);
-        const tail = { outputOffset: fused.target.zeroPoint, actMin: fused.actMin, actMax: fused.actMax, ...(fused.lut ? { lut: fused.lut } : {}) };
         const pre = fused.preActivation ? { preActivation: fused.preActivation } : {};
-        if (op.kind === 'add') {
-          params.push({
-            kind: 'add',
-            layout: layout as ElementwiseLayout,
-            params: {
-              input1Offset: -qa.zeroPoint,
-              input2Offset: -qb.zeroPoint,
-              ...addRescale(qa.scale, qb.scale, fused.target.scale),
-              ...tail,
-            },
-            ...pre,
-          });
-        } else {
-          // TFLite mul.cc: input1_scale * input2_scale / output_scale, evaluated in float.
-          const m = quantizeMultiplier(Math.fround(Math.fround(qa.scale * qb.scale) / fused.target.scale));
-          params.push({
-            kind: 'mul',
-            layout: layout as ElementwiseLayout,
-            params: { input1Offset: -qa.zeroPoint, input2Offset: -qb.zeroPoint, outputMultiplier: m.multiplier, outputShift: m.shift, ...tail },
-            ...pre,
-          });
-        }
+        if (op.kind === 'add') params.push({ kind: 'add', layout: layout as ElementwiseLayout, params: addParams(qa, qb, fused.target, fused, fused.lut), ...pre });
+        // TFLite 1.x/2.0 mul.cc: input1_scale * input2_scale / output_scale, evaluated in float.
+        else params.push({ kind: 'mul', layout: layout as ElementwiseLayout, params: mulParams(qa, qb, fused.target, fused, 'float', fused.lut), ...pre });
         ops.push(op);
         return;
       }
@@ -286,12 +213,8 @@ export function quantize(g: Graph, calibration: Calibration, options: QuantizeOp
       case 'reshape': {
         const qIn = inputQuant(op.inputs[0], op, i);
         setActivation(outId, qIn);
-        if (op.kind === 'global_avg_pool') params.push({ kind: op.kind, actMin: QMIN, actMax: QMAX });
-        else if (op.kind === 'avg_pool' || op.kind === 'max_pool')
-          params.push({
-            kind: op.kind,
-            params: { kernelH: op.kernel[0], kernelW: op.kernel[1], strideH: op.stride[0], strideW: op.stride[1], padTop: op.padding.top, padLeft: op.padding.left, actMin: QMIN, actMax: QMAX },
-          });
+        if (op.kind === 'global_avg_pool') params.push({ kind: op.kind, ...FULL_RANGE });
+        else if (op.kind === 'avg_pool' || op.kind === 'max_pool') params.push({ kind: op.kind, params: poolParams(windowGeometry(op), FULL_RANGE) });
         else if (op.kind === 'pad') params.push({ kind: 'pad', padTop: op.padding.top, padLeft: op.padding.left, value: quantizeValue(op.value, qIn) });
         else params.push({ kind: 'reshape' });
         ops.push(op);
@@ -329,22 +252,7 @@ export function quantize(g: Graph, calibration: Calibration, options: QuantizeOp
         const axis = op.axis < 0 ? op.axis + shape(op.inputs[0]).length : op.axis;
         const qOut = calibrated(outId, op, i);
         setActivation(outId, qOut);
-        const { outer, inners, rowSize } = concatSplit(op.inputs.map(shape), axis);
-        let offset = 0;
-        const parts: ConcatPart[] = op.inputs.map((id, k) => {
-          const qIn = inputQuant(id, op, i);
-          const same = qIn.scale === qOut.scale && qIn.zeroPoint === qOut.zeroPoint;
-          const m = quantizeMultiplier(qIn.scale / qOut.scale);
-          const part: ConcatPart = {
-            outer,
-            inner: inners[k],
-            outStride: rowSize,
-            outOffset: offset,
-            ...(same ? {} : { requant: { inputOffset: -qIn.zeroPoint, outputOffset: qOut.zeroPoint, multiplier: m.multiplier, shift: m.shift } }),
-          };
-          offset += inners[k];
-          return part;
-        });
+        const parts = concatParts(op.inputs.map(shape), axis, op.inputs.map((id) => inputQuant(id, op, i)), qOut);
         params.push({ kind: 'concat', parts });
         ops.push(op);
         return;

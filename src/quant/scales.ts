@@ -79,19 +79,3 @@ export function quantizeBias(b: Float32Array | undefined, channels: number, inpu
   if (b) for (let c = 0; c < channels; c++) data[c] = clamp(roundHalfAway(b[c] / scales[c]), -0x80000000, 0x7fffffff);
   return { data, scales };
 }
-
-/**
- * TFLite's CalculateActivationRangeQuantized: the int8 clamp of a fused activation in the output's
- * quantization (f / scale evaluated in float32 as TFLite does).
- */
-export function activationClamp(activation: 'none' | 'relu' | 'relu6', q: TensorQuant): { actMin: number; actMax: number } {
-  const quant = (f: number) => q.zeroPoint + roundHalfAway(Math.fround(f / q.scale));
-  switch (activation) {
-    case 'none':
-      return { actMin: QMIN, actMax: QMAX };
-    case 'relu':
-      return { actMin: Math.max(QMIN, quant(0)), actMax: QMAX };
-    case 'relu6':
-      return { actMin: Math.max(QMIN, quant(0)), actMax: Math.min(QMAX, quant(6)) };
-  }
-}

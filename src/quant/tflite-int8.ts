@@ -9,6 +9,7 @@
 // Every function works on int32 (or int16) values held in JS numbers, wrapping where the C wraps.
 import { INT32_MAX, INT32_MIN, frexp, quantizeMultiplier, roundHalfAway, roundingDivideByPOT, saturatingRoundingDoublingHighMul as srdhm, multiplyByQuantizedMultiplier as mbqm } from './fixed-point.ts';
 import type { TensorQuant } from './quant-graph.ts';
+import { QMAX, QMIN } from './scales.ts';
 
 const wrap = (x: number) => x | 0;
 
@@ -206,4 +207,23 @@ export function hardSwishTableTflite(input: TensorQuant, output: TensorQuant): I
   const lut = new Int8Array(256);
   for (let v = -128; v <= 127; v++) lut[v + 128] = hardSwishS8Tflite(v, p);
   return lut;
+}
+
+/**
+ * QUANTIZE float -> int8 as TFLite's AffineQuantize: round(x / scale) with the division in float32, plus the
+ * zero point, saturated. Use this (not a double division) to feed an int8 graph what TFLite would.
+ */
+export function quantizeLikeTflite(x: ArrayLike<number>, q: TensorQuant): Int8Array {
+  const scale = Math.fround(q.scale);
+  const out = new Int8Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = q.zeroPoint + roundHalfAway(Math.fround(Math.fround(x[i]) / scale));
+    out[i] = v < QMIN ? QMIN : v > QMAX ? QMAX : v;
+  }
+  return out;
+}
+
+/** DEQUANTIZE int8 -> float: scale x (q - zero point), stored as float32. */
+export function dequantizeLikeTflite(y: Int8Array, q: TensorQuant): Float32Array {
+  return Float32Array.from(y, (v) => q.scale * (v - q.zeroPoint));
 }

@@ -5,7 +5,7 @@
 // only teach it Q and DQ. A Q/DQ pair on an activation costs nothing: both names stand for the same IR
 // tensor, which is given the pair's quantization. A DQ of an integer initializer is a float constant (the
 // dequantized weights) whose quantization is remembered; after a Conv, Gemm, MatMul, Add or Mul is
-// converted, the remembered parameters are attached to the IR constants it made. qdq-quant-graph.ts then
+// converted, the remembered parameters are attached to the IR constants it made. quant/from-qdq.ts then
 // turns the float IR plus those records into the int8 graph.
 import { show } from '../../errors.ts';
 import type { Graph, TensorId } from '../../ir/index.ts';
@@ -16,7 +16,7 @@ import { importOnnxWith, type ImportOptions, type OnnxImport } from './import.ts
 import type { Binding } from './layout.ts';
 import { convertNode } from './node-handlers.ts';
 import { decodeModel } from './proto.ts';
-import { buildQuantGraph, type QdqRecords } from './qdq-quant-graph.ts';
+import { buildQuantGraph, type QdqRecords } from '../../quant/from-qdq.ts';
 import { dequantizeConst, int8ZeroPoint, qdqType, quantizeConst, readQdqParams, type QdqParams, type QdqType } from './qdq-params.ts';
 
 export interface QdqImport extends Omit<OnnxImport, 'graph'> {
@@ -150,7 +150,7 @@ class QdqHooks {
     if (!op || (op.spec.kind !== 'conv2d' && op.spec.kind !== 'fully_connected')) return;
     const w = this.consts.get(n.inputs[1]);
     const cout = ctx.draft.tensors[op.spec.inputs[1]].shape[0];
-    if (!w) return; // float weights in a QDQ model: quantized by our rules (qdq-quant-graph.ts notes it)
+    if (!w) return; // float weights in a QDQ model: quantized by our rules (quant/from-qdq.ts notes it)
     if (w.params.type === 'int32') n.fail('int32 weights are not supported (int8 or uint8)');
     if (w.params.scale.some((_, k) => int8ZeroPoint(w.params, k) !== 0)) n.fail(`weights must be symmetric: zero point 0 (int8) or 128 (uint8), got ${w.params.zeroPoint.join(', ')}`);
     if (n.op === 'Gemm' && (n.attrs.float('alpha', 1) !== 1 || n.attrs.float('beta', 1) !== 1)) n.fail('alpha and beta must be 1 with quantized weights');

@@ -6,7 +6,8 @@ import { tfliteToIr, type TfliteImport, type TfliteImportOptions } from './tflit
 
 export { readTfliteModel } from './schema-reader.ts';
 export { tfliteToIr, MAX_ACTIVATION_ELEMENTS, type TfliteImportOptions, type TfliteImport, type FloatImport, type Int8Import, type TfliteBoundary } from './tflite-to-ir.ts';
-export { quantizeLikeTflite, dequantizeLikeTflite } from './int8-params.ts';
+// TFLite's QUANTIZE / DEQUANTIZE at a graph's boundary, for feeding and reading an imported int8 graph.
+export { quantizeLikeTflite, dequantizeLikeTflite } from '../../quant/tflite-int8.ts';
 export type { TfliteModel, TfliteTensor, TfliteOperator } from './schema.ts';
 
 /** Parses and maps a model held in memory; `file` names it in error messages and gives the graph its name. */

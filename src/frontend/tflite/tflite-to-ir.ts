@@ -11,18 +11,19 @@
 //   a missing conv/fully connected bias in an int8 model: zeros (the int8 kernels always take one).
 // Anything else the IR cannot take stops with an InputError naming the op, its index and its tensors.
 import { GraphBuilder, type OpSpec } from '../../ir/builder.ts';
-import { IrError, type Activation, type Conv2dOp, type Graph, type Padding, type Quantization, type Shape, type TensorId } from '../../ir/graph.ts';
+import { IrError, type Activation, type Graph, type Padding, type Quantization, type Shape, type TensorId } from '../../ir/graph.ts';
+import { convClassOf } from '../../ir/passes/conv-class.ts';
 import { sameShape } from '../../ir/shapes.ts';
 import { elementCount, shapeText } from '../../ir/tensors.ts';
 import { validateGraph } from '../../ir/validate.ts';
 import { InputError, printable, show } from '../../errors.ts';
 import { nonFiniteConstant } from '../../quant/finite-values.ts';
-import { concatSplit } from '../../quant/float-kernels.ts';
 import { SOFTMAX_MAX_ROW, SOFTMAX_OUTPUT, softmaxExpTable } from '../../quant/lookup-tables.ts';
 import { hardSwishTableTflite, LOGISTIC_OUTPUT, logisticTableTflite } from '../../quant/tflite-int8.ts';
-import type { ConvKernelParams, ConvVariant, MeanParams, MeanStep, QuantGraph, QuantOp, TensorQuant } from '../../quant/quant-graph.ts';
-import { convVariant, elementwiseLayout } from '../../quant/quantize.ts';
-import { activationRange, addParams, convMultipliers, fullyConnectedMultiplier, INT8_MAX, INT8_MIN, meanStep, MultiplierError, mulParams, requantParams } from './int8-params.ts';
+import { ScaleRangeError } from '../../quant/fixed-point.ts';
+import { activationClamp, addParams, concatParts, convMultipliers, convParams, elementwiseLayout, FULL_RANGE, meanStep, mulParams, POINT_GEOMETRY, poolParams, requantParams, sameQuant, type Clamp } from '../../quant/op-params.ts';
+import type { MeanParams, MeanStep, QuantGraph, QuantOp, TensorQuant } from '../../quant/quant-graph.ts';
+import { QMAX, QMIN } from '../../quant/scales.ts';
 import { axisPadding } from './padding.ts';
 import { Builtin, type FusedActivation, type TfliteModel, type TfliteOperator, type TfliteOptions, type TfliteTensor } from './schema.ts';
 import { constantData, depthwiseToOhwi, hasData } from './tensor-data.ts';
@@ -78,22 +79,9 @@ function irActivation(a: FusedActivation): ClampActivation | undefined {
   return a === 'NONE' ? 'none' : a === 'RELU' ? 'relu' : a === 'RELU6' ? 'relu6' : undefined;
 }
 
-/**
- * The kernel variant src/quant's classification (convVariant) gives this conv. It reads the op's tensors,
- * which do not exist yet, so it is asked about a two-tensor stand-in with the same channel counts.
- */
-function variantOf(inShape: Shape, cout: number, conv: Omit<Conv2dOp, 'inputs' | 'outputs'>): ConvVariant {
-  const standIn: Graph = {
-    name: 'variant',
-    tensors: [
-      { id: 0, name: 'in', shape: inShape, dtype: 'int8' },
-      { id: 1, name: 'out', shape: [inShape[0], 1, 1, cout], dtype: 'int8' },
-    ],
-    ops: [],
-    inputs: [],
-    outputs: [],
-  };
-  return convVariant(standIn, { ...conv, inputs: [0], outputs: [1] });
+/** The int8 clamp a fused activation is (TANH and SIGN_BIT are refused before any clamp is asked for). */
+function clampOf(a: FusedActivation): Clamp {
+  return a === 'RELU' ? 'relu' : a === 'RELU6' ? 'relu6' : a === 'RELU_N1_TO_1' ? 'relu_n1_to_1' : 'none';
 }
 
 /** Which precision the model is: int8 when any activation is int8; uint8 models are refused. */
@@ -190,7 +178,7 @@ class Importer {
     const scale = q.scale[0];
     const zeroPoint = q.zeroPoint[0];
     if (!(Number.isFinite(scale) && scale > 0)) fail(`scale ${scale} must be positive and finite`);
-    if (!Number.isInteger(zeroPoint) || zeroPoint < INT8_MIN || zeroPoint > INT8_MAX) fail(`zero point ${zeroPoint} is outside int8`);
+    if (!Number.isInteger(zeroPoint) || zeroPoint < QMIN || zeroPoint > QMAX) fail(`zero point ${zeroPoint} is outside int8`);
     return { scale, zeroPoint };
   }
 
@@ -306,7 +294,7 @@ class Importer {
     try {
       return f();
     } catch (e) {
-      if (e instanceof MultiplierError) this.failOp(op, `scales give an unusable requantization multiplier: ${e.message}`);
+      if (e instanceof ScaleRangeError) this.failOp(op, `scales give an unusable requantization multiplier: ${e.message}`);
       throw e;
     }
   }
@@ -499,21 +487,9 @@ class Importer {
     const wQuant: Quantization = wScales.length > 1 ? { scale: wScales, zeroPoint: wScales.map(() => 0), axis: 0 } : { scale: wScales, zeroPoint: [0] };
     const wId = this.b.constant(wName, ohwi, depthwise ? depthwiseToOhwi(w, kh, kw, cout) : w, wQuant);
     const bId = this.int8Bias(op, 2, cout, qIn.scale, wScales, name);
-    const { multiplier, shift } = this.wrapMultiplier(op, () => convMultipliers(qIn.scale, wScales, qOut.scale, cout));
-    const params: ConvKernelParams = {
-      kernelH: kh,
-      kernelW: kw,
-      strideH: o.strideH,
-      strideW: o.strideW,
-      padTop: padding.top,
-      padLeft: padding.left,
-      inputOffset: -qIn.zeroPoint,
-      outputOffset: qOut.zeroPoint,
-      ...activationRange(o.activation, qOut),
-      multiplier,
-      shift,
-    };
-    const variant = variantOf(source, cout, geometry);
+    const m = this.wrapMultiplier(op, () => convMultipliers(qIn.scale, wScales, qOut.scale, cout, 'double'));
+    const params = convParams({ kernelH: kh, kernelW: kw, strideH: o.strideH, strideW: o.strideW, padTop: padding.top, padLeft: padding.left }, qIn, qOut, activationClamp(clampOf(o.activation), qOut), m);
+    const variant = convClassOf(geometry, cin, cout);
     this.ids.set(op.outputs[0], this.emit(op, { ...geometry, inputs: [x, wId, bId] }, op.outputs[0], qOut, { kind: 'conv2d', variant, groups, params }));
   }
 
@@ -581,22 +557,9 @@ class Importer {
     const wQuant: Quantization = wScales.length > 1 ? { scale: wScales, zeroPoint: wScales.map(() => 0), axis: 0 } : { scale: wScales, zeroPoint: [0] };
     const wId = this.b.constant(wName, wt.shape, this.constantOf(op, 1, 'INT8').data, wQuant);
     const bId = this.int8Bias(op, 2, out, qIn.scale, wScales, name);
-    const { multiplier, shift } = this.wrapMultiplier(op, () =>
-      wScales.length > 1 ? convMultipliers(qIn.scale, wScales, qOut.scale, out) : fullyConnectedMultiplier(qIn.scale, wScales[0], qOut.scale, out),
-    );
-    const params: ConvKernelParams = {
-      kernelH: 1,
-      kernelW: 1,
-      strideH: 1,
-      strideW: 1,
-      padTop: 0,
-      padLeft: 0,
-      inputOffset: -qIn.zeroPoint,
-      outputOffset: qOut.zeroPoint,
-      ...activationRange(o.activation, qOut),
-      multiplier,
-      shift,
-    };
+    // TFLite: per-channel weights as a conv (double), one weight scale in float (GetQuantizedConvolutionMultipler).
+    const m = this.wrapMultiplier(op, () => convMultipliers(qIn.scale, wScales, qOut.scale, out, wScales.length > 1 ? 'double' : 'float'));
+    const params = convParams(POINT_GEOMETRY, qIn, qOut, activationClamp(clampOf(o.activation), qOut), m);
     this.emitWithReshape(op, { kind: 'fully_connected', name, inputs: [x, wId, bId], activation }, natural, qOut, { kind: 'fully_connected', params });
   }
 
@@ -634,8 +597,8 @@ class Importer {
     const qOut = this.quantOf(op.outputs[0], op);
     const p: QuantOp =
       kind === 'add'
-        ? { kind, layout, params: this.wrapMultiplier(op, () => addParams(qa, qb, qOut, o.activation)) }
-        : { kind, layout, params: this.wrapMultiplier(op, () => mulParams(qa, qb, qOut, o.activation)) };
+        ? { kind, layout, params: this.wrapMultiplier(op, () => addParams(qa, qb, qOut, activationClamp(clampOf(o.activation), qOut))) }
+        : { kind, layout, params: this.wrapMultiplier(op, () => mulParams(qa, qb, qOut, activationClamp(clampOf(o.activation), qOut), 'double')) };
     this.ids.set(op.outputs[0], this.emit(op, spec, op.outputs[0], qOut, p));
   }
 
@@ -666,8 +629,8 @@ class Importer {
     const qIn = this.quantOf(op.inputs[0], op);
     const qOut = this.quantOf(op.outputs[0], op);
     this.sameQuant(op, qIn, qOut, kind);
-    const { actMin, actMax } = activationRange(o.activation, qOut);
-    const p: QuantOp = { kind, params: { kernelH: o.filterH, kernelW: o.filterW, strideH: o.strideH, strideW: o.strideW, padTop: padding.top, padLeft: padding.left, actMin, actMax } };
+    const geometry = { kernelH: o.filterH, kernelW: o.filterW, strideH: o.strideH, strideW: o.strideW, padTop: padding.top, padLeft: padding.left };
+    const p: QuantOp = { kind, params: poolParams(geometry, activationClamp(clampOf(o.activation), qOut)) };
     this.ids.set(op.outputs[0], this.emit(op, spec, op.outputs[0], qOut, p));
   }
 
@@ -706,7 +669,7 @@ class Importer {
     const axes = new Set(axesRaw.map((a) => (a < 0 ? a + rank : a)));
     if ([...axes].some((a) => !Number.isInteger(a) || a < 0 || a >= rank)) this.failOp(op, `axes [${axesRaw.join(', ')}] are out of range for rank ${rank}`);
     const qOut = this.int8 ? this.quantOf(op.outputs[0], op) : undefined;
-    // TFLite's int8 MEAN (int8-params.ts meanStep): its special 4-D path needs keep_dims and the axes [1, 2] as written.
+    // TFLite's int8 MEAN (quant/op-params.ts meanStep): its special 4-D path needs keep_dims and the axes [1, 2] as written.
     const special4d = o.keepDims && rank === 4 && axesRaw.length === 2 && ((axesRaw[0] === 1 && axesRaw[1] === 2) || (axesRaw[0] === 2 && axesRaw[1] === 1));
     const step = qOut ? this.wrapMultiplier(op, () => meanStep(this.quantOf(inIndex, op), qOut, special4d)) : undefined;
     const xs = this.b.shapeOf(sourceId);
@@ -744,7 +707,7 @@ class Importer {
           : nonEmpty.length === 2 && nonEmpty[0].axes.length === 1
             ? { axes: nonEmpty[0].axes[0] === 3 ? 'w,h' : 'h,w', steps }
             : this.failOp(op, `averages H and W in ${nonEmpty.length} MEAN ops; one or two (one axis each) are supported`);
-      p = { kind: 'global_avg_pool', actMin: INT8_MIN, actMax: INT8_MAX, mean };
+      p = { kind: 'global_avg_pool', ...FULL_RANGE, mean };
       const what = (s: MeanStep) => (s.rounding === 'truncate' ? 'truncating (reference_ops::Mean, equal quantizations)' : s.rounding === 'nearest' ? 'requantized and rounded to nearest (reference_integer_ops::Mean)' : 'in float32 (QuantizedMeanOrSum, different quantizations)');
       this.notes.push(`op #${op.index} MEAN: int8 mean as TFLite computes it: ${mean.axes === 'hw' ? 'one division' : `two divisions (${mean.axes === 'w,h' ? 'W then H' : 'H then W'})`}, ${steps.map(what).join(', then ')}`);
     }
@@ -867,13 +830,8 @@ class Importer {
     const qOut = this.quantOf(op.outputs[0], op);
     op.inputs.forEach((i) => this.sameQuant(op, this.quantOf(i, op), qOut, 'CONCATENATION'));
     if (shapes.some((s) => s.length !== rank)) this.failOp(op, 'inputs differ in rank');
-    const { outer, inners, rowSize } = concatSplit(shapes, axis);
-    let offset = 0;
-    const parts = inners.map((inner) => {
-      const part = { outer, inner, outStride: rowSize, outOffset: offset };
-      offset += inner;
-      return part;
-    });
+    // Every input has the output's quantization (checked above): the parts are plain copies.
+    const parts = concatParts(shapes, axis, shapes.map(() => qOut), qOut);
     this.ids.set(op.outputs[0], this.emit(op, spec, op.outputs[0], qOut, { kind: 'concat', parts }));
   }
 
@@ -892,8 +850,7 @@ class Importer {
     const qIn = this.quantOf(op.inputs[0], op);
     const qOut = this.quantOf(op.outputs[0], op);
     const n = elementCount(this.b.shapeOf(x));
-    const same = qIn.scale === qOut.scale && qIn.zeroPoint === qOut.zeroPoint;
-    const requant = same ? undefined : this.wrapMultiplier(op, () => requantParams(qIn, qOut));
+    const requant = sameQuant(qIn, qOut) ? undefined : this.wrapMultiplier(op, () => requantParams(qIn, qOut));
     const shape = this.b.shapeOf(x);
     this.notes.push(`op #${op.index} QUANTIZE: int8 to int8 requantization mapped to a one-input concatenation (a requantizing copy)`);
     const spec: OpSpec = { kind: 'concat', name: this.opName(op), inputs: [x], axis: shape.length - 1 };

@@ -1,23 +1,22 @@
-// The float IR of a QDQ model plus the quantization its Q/DQ nodes gave (qdq-import.ts) -> QuantGraph.
-// Every kernel parameter is derived from the model's own scales with TFLite's formulas (the tflite
-// frontend's int8-params.ts, shared rather than repeated). Where the int8 kernels need one quantization
+// The float IR of a QDQ model plus the quantization its Q/DQ nodes gave (frontend/onnx/qdq-import.ts) ->
+// QuantGraph. Every kernel parameter is derived from the model's own scales by op-params.ts, the builder
+// the calibrated and the TFLite lowerings use too. Where the int8 kernels need one quantization
 // and the model gives another (a pool whose output Q differs from its input's), a requantizing copy
 // follows the op. A Relu/Relu6 read alone from a conv, fully connected, add or mul becomes that op's
 // clamp even with a Q/DQ pair between them (one rounding instead of two).
-import { GraphBuilder, type OpSpec } from '../../ir/builder.ts';
-import { IrError, type Activation, type Graph, type Op, type Quantization, type Shape, type TensorId } from '../../ir/graph.ts';
-import { elementCount, shapeText } from '../../ir/tensors.ts';
-import { graphIndex } from '../../ir/topology.ts';
-import { validateGraph } from '../../ir/validate.ts';
-import { opLabel } from '../../quant/messages.ts';
-import { InputError, show } from '../../errors.ts';
-import { roundHalfAway } from '../../quant/fixed-point.ts';
-import { concatSplit } from '../../quant/float-kernels.ts';
-import { SOFTMAX_MAX_ROW, SOFTMAX_OUTPUT, softmaxExpTable, unaryTable } from '../../quant/lookup-tables.ts';
-import type { ConcatPart, ConvKernelParams, QuantGraph, QuantOp, TensorQuant } from '../../quant/quant-graph.ts';
-import { convVariant, elementwiseLayout } from '../../quant/quantize.ts';
-import { chooseActivationQuant, quantizeBias, quantizeValue, quantizeWeightsPerChannel, quantizeWeightsPerTensor } from '../../quant/scales.ts';
-import { activationRange, addParams, convMultipliers, fullyConnectedMultiplier, INT8_MAX, INT8_MIN, MultiplierError, mulParams, requantParams } from '../tflite/int8-params.ts';
+import { GraphBuilder, type OpSpec } from '../ir/builder.ts';
+import { IrError, type Activation, type Graph, type Op, type Quantization, type Shape, type TensorId } from '../ir/graph.ts';
+import { elementCount, shapeText } from '../ir/tensors.ts';
+import { graphIndex } from '../ir/topology.ts';
+import { validateGraph } from '../ir/validate.ts';
+import { convClass } from '../ir/passes/conv-class.ts';
+import { InputError, show } from '../errors.ts';
+import { opLabel } from './messages.ts';
+import { roundHalfAway, ScaleRangeError } from './fixed-point.ts';
+import { SOFTMAX_MAX_ROW, SOFTMAX_OUTPUT, softmaxExpTable, unaryTable } from './lookup-tables.ts';
+import { activationClamp, addParams, concatParts, convGeometry, convMultipliers, convParams, elementwiseLayout, FULL_RANGE, mulParams, poolParams, requantParams, sameQuant as same, windowGeometry } from './op-params.ts';
+import type { QuantGraph, QuantOp, TensorQuant } from './quant-graph.ts';
+import { chooseActivationQuant, QMAX, QMIN, quantizeBias, quantizeValue, quantizeWeightsPerChannel, quantizeWeightsPerTensor } from './scales.ts';
 
 /** What the Q/DQ nodes said, by IR tensor name. */
 export interface QdqRecords {
@@ -38,23 +37,17 @@ function quantization(q: TensorQuant): Quantization {
   return { scale: [q.scale], zeroPoint: [q.zeroPoint] };
 }
 
-function same(a: TensorQuant, b: TensorQuant): boolean {
-  return a.scale === b.scale && a.zeroPoint === b.zeroPoint;
-}
-
 /** Values that are exactly steps of `scale(i)` read back as int8, or undefined when one is not (changed since the DQ). */
 function readSteps(data: Float32Array, scaleOf: (i: number) => number, zeroPoint = 0): Int8Array | undefined {
   const out = new Int8Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const v = data[i] / scaleOf(i) + zeroPoint;
     const q = Math.round(v);
-    if (Math.abs(v - q) > STEP_TOLERANCE || q < INT8_MIN || q > INT8_MAX) return undefined;
+    if (Math.abs(v - q) > STEP_TOLERANCE || q < QMIN || q > QMAX) return undefined;
     out[i] = q;
   }
   return out;
 }
-
-type Clamp = 'none' | 'relu' | 'relu6';
 
 class Builder {
   private readonly b: GraphBuilder;
@@ -126,7 +119,7 @@ class Builder {
     try {
       return f();
     } catch (e) {
-      if (e instanceof MultiplierError) this.fail(op, i, `the model's scales give an unusable requantization multiplier: ${e.message}`);
+      if (e instanceof ScaleRangeError) this.fail(op, i, `the model's scales give an unusable requantization multiplier: ${e.message}`);
       throw e;
     }
   }
@@ -163,19 +156,18 @@ class Builder {
   /** The clamp / table of the op's activation in output quantization qOut; `target` is what requantization aims at. */
   private fused(op: Op, i: number, act: Activation, qOut: TensorQuant, between?: TensorQuant) {
     if (act !== 'hardsigmoid') {
-      const fa = ({ none: 'NONE', relu: 'RELU', relu6: 'RELU6' } as const)[act as Clamp];
-      const r = activationRange(fa, qOut);
+      const r = activationClamp(act, qOut);
       if (!between) return { target: qOut, ...r, lut: undefined, pre: undefined };
       // A Q/DQ pair between the op and its relu saturates at its own int8 range: keep that clamp too.
       const edge = (v: number) => qOut.zeroPoint + roundHalfAway(Math.fround((between.scale * (v - between.zeroPoint)) / qOut.scale));
-      const actMin = Math.max(r.actMin, Math.min(INT8_MAX, edge(INT8_MIN)));
-      const actMax = Math.min(r.actMax, Math.max(actMin, edge(INT8_MAX)));
+      const actMin = Math.max(r.actMin, Math.min(QMAX, edge(QMIN)));
+      const actMax = Math.min(r.actMax, Math.max(actMin, edge(QMAX)));
       return { target: qOut, actMin, actMax, lut: undefined, pre: undefined };
     }
     // The model has no Q between the op and its hard-sigmoid: aim at [-3, 3], where the curve is not flat.
     const pre = chooseActivationQuant({ min: -3, max: 3 });
     this.notes.push(`${opLabel(op, i)}: fused hard-sigmoid without a quantized input in the model; its input is taken as [-3, 3] in int8`);
-    return { target: pre, actMin: INT8_MIN, actMax: INT8_MAX, lut: unaryTable('hard_sigmoid', pre, qOut), pre };
+    return { target: pre, ...FULL_RANGE, lut: unaryTable('hard_sigmoid', pre, qOut), pre };
   }
 
   /** The op's output tensor and activation after folding a following relu into it. */
@@ -239,18 +231,14 @@ class Builder {
     const { outOld, activation, between } = this.output(op, i);
     const qOut = this.required(op, i, outOld);
     const f = this.fused(op, i, activation, qOut, between);
-    const { multiplier, shift } = this.multipliers(op, i, () =>
-      op.kind === 'fully_connected' && w.perTensor ? fullyConnectedMultiplier(x.q.scale, w.scales[0], f.target.scale, cout) : convMultipliers(x.q.scale, w.scales, f.target.scale, cout),
-    );
-    const geometry =
-      op.kind === 'conv2d'
-        ? { kernelH: op.kernel[0], kernelW: op.kernel[1], strideH: op.stride[0], strideW: op.stride[1], padTop: op.padding.top, padLeft: op.padding.left }
-        : { kernelH: 1, kernelW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0 };
-    const params: ConvKernelParams = { ...geometry, inputOffset: -x.q.zeroPoint, outputOffset: f.target.zeroPoint, actMin: f.actMin, actMax: f.actMax, multiplier, shift, ...(f.lut ? { lut: f.lut } : {}) };
+    // TFLite: a per-tensor fully connected layer multiplies the two scales in float, every other conv in double.
+    const how = op.kind === 'fully_connected' && w.perTensor ? 'float' : 'double';
+    const m = this.multipliers(op, i, () => convMultipliers(x.q.scale, w.scales, f.target.scale, cout, how));
+    const params = convParams(convGeometry(op), x.q, f.target, f, m, f.lut);
     const pre = f.pre ? { preActivation: f.pre } : {};
     const { outputs: _o, ...rest } = op;
     const spec = { ...rest, activation, inputs: [x.id, w.id, bId] } as OpSpec;
-    const p: QuantOp = op.kind === 'conv2d' ? { kind: 'conv2d', variant: convVariant(this.g, op), groups: op.groups, params, ...pre } : { kind: 'fully_connected', params, ...pre };
+    const p: QuantOp = op.kind === 'conv2d' ? { kind: 'conv2d', variant: convClass(this.g, op), groups: op.groups, params, ...pre } : { kind: 'fully_connected', params, ...pre };
     this.emit(spec, outOld, qOut, p);
   }
 
@@ -286,13 +274,13 @@ class Builder {
     const { outOld, activation, between } = this.output(op, i);
     const qOut = this.required(op, i, outOld);
     const f = this.fused(op, i, activation, qOut, between);
-    const fa = activation === 'relu' ? 'RELU' : activation === 'relu6' ? 'RELU6' : 'NONE';
-    const lut = f.lut ? { lut: f.lut } : {};
+    // The clamp of the activation alone: unlike a conv's, an add's or mul's output keeps no clamp of a Q/DQ pair before its relu.
+    const clamp = f.lut ? FULL_RANGE : activationClamp(activation as 'none' | 'relu' | 'relu6', f.target);
     const pre = f.pre ? { preActivation: f.pre } : {};
     const p: QuantOp =
       op.kind === 'add'
-        ? { kind: 'add', layout, params: { ...this.multipliers(op, i, () => addParams(a.q, c.q, f.target, fa)), ...lut }, ...pre }
-        : { kind: 'mul', layout, params: { ...this.multipliers(op, i, () => mulParams(a.q, c.q, f.target, fa)), ...lut }, ...pre };
+        ? { kind: 'add', layout, params: this.multipliers(op, i, () => addParams(a.q, c.q, f.target, clamp, f.lut)), ...pre }
+        : { kind: 'mul', layout, params: this.multipliers(op, i, () => mulParams(a.q, c.q, f.target, clamp, 'double', f.lut)), ...pre };
     const { outputs: _o, ...rest } = op;
     this.emit({ ...rest, activation, inputs: [a.id, c.id] } as OpSpec, outOld, qOut, p);
   }
@@ -315,12 +303,12 @@ class Builder {
         const x = this.act(op.inputs[0]);
         const p: QuantOp =
           op.kind === 'global_avg_pool'
-            ? { kind: op.kind, actMin: INT8_MIN, actMax: INT8_MAX }
+            ? { kind: op.kind, ...FULL_RANGE }
             : op.kind === 'pad'
               ? { kind: 'pad', padTop: op.padding.top, padLeft: op.padding.left, value: quantizeValue(op.value, x.q) }
               : op.kind === 'reshape'
                 ? { kind: 'reshape' }
-                : { kind: op.kind, params: { kernelH: op.kernel[0], kernelW: op.kernel[1], strideH: op.stride[0], strideW: op.stride[1], padTop: op.padding.top, padLeft: op.padding.left, actMin: INT8_MIN, actMax: INT8_MAX } };
+                : { kind: op.kind, params: poolParams(windowGeometry(op), FULL_RANGE) };
         return this.emitThenRequant(op, i, respec([x.id]), x.q, p);
       }
       case 'relu':
@@ -347,13 +335,7 @@ class Builder {
         const qOut = recorded ?? (xs.every((x) => same(x.q, xs[0].q)) ? xs[0].q : this.required(op, i, op.outputs[0]));
         const shapes = xs.map((x) => this.b.shapeOf(x.id));
         const axis = op.axis < 0 ? op.axis + shapes[0].length : op.axis;
-        const { outer, inners, rowSize } = concatSplit(shapes, axis);
-        let offset = 0;
-        const parts: ConcatPart[] = xs.map((x, k) => {
-          const part: ConcatPart = { outer, inner: inners[k], outStride: rowSize, outOffset: offset, ...(same(x.q, qOut) ? {} : { requant: this.multipliers(op, i, () => requantParams(x.q, qOut)) }) };
-          offset += inners[k];
-          return part;
-        });
+        const parts = this.multipliers(op, i, () => concatParts(shapes, axis, xs.map((x) => x.q), qOut));
         this.emit(respec(xs.map((x) => x.id)), op.outputs[0], qOut, { kind: 'concat', parts });
         return;
       }
