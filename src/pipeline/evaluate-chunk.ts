@@ -1,13 +1,14 @@
 // evaluate's image loop, whole or in shares: the float and int8 classifiers over a range of the evaluated
 // images, and the merge of consecutive ranges into what one pass over all of them gives (counts, confusion,
-// first mistakes, the same worst images). A pool worker (src/pool/tasks.ts) runs evaluateChunk on its
+// first mistakes, the same worst images). A pool worker (src/cli/pool-worker.ts) runs evaluateChunk on its
 // share: it opens the model and the dataset itself and takes the caller's int8 graph, so every share is
 // scored by the same int8 model.
 import { looksLikeProbabilities, WorstExamples, type WorstExample } from '../report/index.ts';
 import { measureAccuracy, mergeAccuracy, openDataset, type AccuracyResult, type Classifier, type Dataset, type Preprocess } from '../data/index.ts';
 import { argmax, dequantizeOutput, quantizeInput, runInt8, type QuantGraph } from '../quant/index.ts';
 import { supernetWeights, type SupernetRequest } from './supernet-weights.ts';
-import { chooseCalibration, loadEvaluatedModel, type EvaluatedModel } from './evaluate.ts';
+import type { TaskKind } from '../pool/pool.ts';
+import { chooseCalibration, loadEvaluatedModel, type EvaluatedModel } from './evaluated-model.ts';
 
 /** What a kept worst image carries: its picture, and both score vectors (to rank it again in a merge). */
 export interface WorstPayload {
@@ -83,6 +84,9 @@ export interface ChunkResult {
   kept: WorstExample<WorstPayload>[];
   firstFloat: Float32Array | null;
 }
+
+/** A share scored on a pool worker (src/cli/pool-worker.ts runs evaluateChunk for it). */
+export const EVALUATE_CHUNK: TaskKind<EvaluateChunk, ChunkResult, 'evaluate-chunk'> = { name: 'evaluate-chunk' };
 
 /** A worker keeps the model and dataset it opened for the next share of the same evaluation. */
 let open: { key: string; model: EvaluatedModel; evaluation: Dataset } | undefined;

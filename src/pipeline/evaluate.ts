@@ -8,174 +8,23 @@ import { makeTempDir, removeTracked } from '../io/cleanup.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Board } from '../board/schema.ts';
-import {
-  calibrationImages,
-  imageLength,
-  inputSpecFromShape,
-  measureAccuracy,
-  openDataset,
-  randomImages,
-  separateCalibration,
-  spread,
-  type AccuracyResult,
-  type Dataset,
-  type InputSpec,
-  type Mistake,
-  type Preprocess,
-} from '../data/index.ts';
+import { openDataset, spread, type AccuracyResult, type Dataset, type InputSpec, type Mistake, type Preprocess } from '../data/index.ts';
 import { CheckFailure, InputError } from '../errors.ts';
-import { lowerArch } from '../frontend/arch-to-ir.ts';
-import { importOnnxFile, irToOnnx, onnxToIr, readTestData } from '../frontend/onnx/index.ts';
 import type { Graph } from '../ir/graph.ts';
-import { readHead, readText, sourceName } from '../io/read-input.ts';
-import { onnxruntimeMissing, openOnnx } from '../oracle/onnxruntime.ts';
-import { argmax, calibrate, dequantizeOutput, quantize, quantizeInput, runFloat, runInt8, type QuantGraph } from '../quant/index.ts';
+import { readHead } from '../io/read-input.ts';
+import { argmax, calibrate, quantize, quantizeInput, runInt8, type QuantGraph } from '../quant/index.ts';
 import { renderAccuracyHtml, WorstExamples, type AccuracyReport, type ExampleKind, type ExampleScores, type InputPicture } from '../report/index.ts';
 import type { KernelBackend } from '../schedule/index.ts';
-import { parseArchJson, type ArchConfig } from '../space/config.ts';
+import type { ArchConfig } from '../space/config.ts';
+import { chooseCalibration, loadEvaluatedModel, type EvaluatedModel } from './evaluated-model.ts';
 import { compileModel } from './compile.ts';
 import { DEFAULT_WORST_IMAGES } from './evaluate-defaults.ts';
 import type { ModelSource } from './model-source.ts';
 import { prepare } from './prepare.ts';
 import { runCompiled } from './run.ts';
-import { imageRanges, mergeChunks, scoreImages, type ChunkResult, type WorstPayload } from './evaluate-chunk.ts';
+import { EVALUATE_CHUNK, imageRanges, mergeChunks, scoreImages, type ChunkResult, type WorstPayload } from './evaluate-chunk.ts';
 import type { SupernetRequest } from './supernet-weights.ts';
 import { jobsFor, mapLanes, withPool } from '../pool/pool.ts';
-
-// ---------------------------------------------------------------------------------------------------
-// The model: its float IR graph, what input it wants, and a float reference to score.
-
-export interface EvaluatedModel {
-  readonly name: string;
-  readonly file: string;
-  readonly kind: 'onnx' | 'arch';
-  readonly graph: Graph;
-  /** The input as the dataset must make it: the ONNX input's layout, or NHWC for an arch config. */
-  readonly spec: InputSpec;
-  /** One image in `spec`'s layout -> the IR graph's input layout. */
-  toIr(x: Float32Array): Float32Array;
-  /** IR output values -> the model's own output order (class scores). */
-  fromIr(y: Float32Array): Float32Array;
-  /** The float reference's class scores for one image in `spec`'s layout. */
-  floatScores(x: Float32Array): Promise<Float32Array>;
-  readonly floatEngine: string;
-  readonly classCount: number;
-  close(): Promise<void>;
-}
-
-export async function loadEvaluatedModel(file: string, seed: number, trained?: (arch: ArchConfig) => { graph: Graph }): Promise<EvaluatedModel> {
-  const source = sourceName(file);
-  if (file.toLowerCase().endsWith('.onnx')) {
-    const imp = importOnnxFile(file);
-    if (imp.inputs.length !== 1) throw new InputError(`${source}: the model takes ${imp.inputs.length} inputs; an image dataset feeds one`);
-    const b = imp.inputs[0];
-    const out = imp.outputs[0];
-    // The importer binds an NCHW input to an NHWC tensor; an input the model itself transposes from NHWC
-    // keeps its layout.
-    const nchw = b.map.length === 4 && b.map.join() === '0,3,1,2';
-    const spec = inputSpecFromShape(b.dims, nchw ? 'nchw' : 'nhwc', source, b.name);
-    const classCount = out.dims.reduce((a, d) => a * d, 1);
-    // Without onnxruntime (an optional dependency), the float interpreter on the imported graph scores the images.
-    const missing = await onnxruntimeMissing();
-    if (missing) {
-      const g = imp.graph;
-      const toIr = (x: Float32Array) => onnxToIr(x, b);
-      const fromIr = (y: Float32Array) => irToOnnx(y, out);
-      return { name: g.name, file: source, kind: 'onnx', graph: g, spec, toIr, fromIr, floatScores: async (x) => fromIr(runFloat(g, toIr(x)).outputs[0]), floatEngine: `float interpreter (${missing})`, classCount, close: async () => {} };
-    }
-    // One session for the whole dataset (opening one per image would cost a minute over 10,000 images).
-    const session = await openOnnx(file, { source });
-    const outputName = session.outputNames[0];
-    return {
-      name: imp.graph.name,
-      file: source,
-      kind: 'onnx',
-      graph: imp.graph,
-      spec,
-      toIr: (x) => onnxToIr(x, b),
-      fromIr: (y) => irToOnnx(y, out),
-      floatScores: async (x) => (await session.run({ [b.name]: { dims: b.dims, data: x } }, { outputs: [outputName] }))[0].data,
-      floatEngine: 'onnxruntime',
-      classCount: out.dims.reduce((a, d) => a * d, 1),
-      close: () => session.close(),
-    };
-  }
-  if (file.toLowerCase().endsWith('.tflite')) throw new InputError(`${source}: evaluate reads ONNX models and arch configs, not TFLite files yet`);
-  const arch = parseArchJson(readText(file), source);
-  const graph = trained ? trained(arch).graph : lowerArch(arch, { seed });
-  const input = graph.tensors[graph.inputs[0]];
-  const output = graph.tensors[graph.outputs[0]];
-  return {
-    name: graph.name,
-    file: source,
-    kind: 'arch',
-    graph,
-    spec: inputSpecFromShape(input.shape, 'nhwc', source, input.name),
-    toIr: (x) => x,
-    fromIr: (y) => y,
-    floatScores: async (x) => runFloat(graph, x).outputs[0],
-    floatEngine: 'float interpreter',
-    classCount: output.shape.reduce((a, d) => a * d, 1),
-    close: async () => {},
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Calibration inputs: never images that are evaluated.
-
-export interface CalibrationChoice {
-  /** The evaluation images, after the split (if any) and the limit. */
-  readonly evaluation: Dataset;
-  /** Inputs in the IR's layout, for calibrate(). */
-  readonly inputs: Float32Array[];
-  readonly source: string;
-  readonly split: boolean;
-}
-
-/** A folder of ONNX test data (input_K.pb, or test_data_set_N folders) rather than an image folder. */
-export function isTestDataFolder(dir: string): boolean {
-  try {
-    const names = fs.readdirSync(dir);
-    return names.includes('input_0.pb') || names.some((n) => /^test_data_set_\d+$/.test(n));
-  } catch {
-    return false;
-  }
-}
-
-export interface CalibrationRequest {
-  /** 'random', a dataset name/folder, or an ONNX test-data folder; undefined: the evaluation dataset. */
-  readonly calibration?: string;
-  readonly samples: number;
-  readonly seed: number;
-  readonly split: boolean;
-  readonly limit?: number;
-}
-
-export function chooseCalibration(model: EvaluatedModel, dataset: Dataset, preprocess: Preprocess, datasetName: string, req: CalibrationRequest): CalibrationChoice {
-  const name = req.calibration ?? datasetName;
-  const limited = (ds: Dataset) => (req.limit === undefined ? ds : spread(ds, req.limit));
-  if (name === 'random') {
-    const s = separateCalibration(dataset, 'random', req.split);
-    const inputs = randomImages(model.spec, preprocess, req.samples, req.seed).map(model.toIr);
-    return { evaluation: limited(s.evaluation), inputs, source: `random (${req.samples} images of uniform pixels, seed ${req.seed})`, split: s.split };
-  }
-  if (isTestDataFolder(name)) {
-    if (model.kind !== 'onnx') throw new InputError(`--calibration: ${name} holds ONNX test data, which only an ONNX model can use`);
-    const want = imageLength(model.spec);
-    const inputs = readTestData(name, 1).map((set) => {
-      const t = set.inputs[0];
-      if (t.data.length !== want) throw new InputError(`${set.dir}: input holds ${t.data.length} values; the model's input needs ${want}`);
-      return model.toIr(t.data);
-    });
-    const s = separateCalibration(dataset, 'random', req.split);
-    return { evaluation: limited(s.evaluation), inputs: inputs.slice(0, req.samples), source: `${name} (${Math.min(inputs.length, req.samples)} ONNX test inputs)`, split: s.split };
-  }
-  const calibrationSet = name === datasetName ? dataset : openDataset(name, model.spec, preprocess);
-  const s = separateCalibration(dataset, calibrationSet, req.split);
-  const chosen = s.calibration === 'random' ? [] : calibrationImages(s.calibration, req.samples);
-  const where = s.calibration === 'random' ? '' : s.calibration.name;
-  return { evaluation: limited(s.evaluation), inputs: chosen.map(model.toIr), source: `${where} (${chosen.length} images)`, split: s.split };
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Emulation: N images compiled into the firmware as test sets, run in QEMU, compared byte for byte.
@@ -355,7 +204,7 @@ export async function evaluateModel(req: EvaluateRequest): Promise<Evaluation> {
         mapLanes(ranges, [
           here,
           ...Array.from({ length: jobs - 1 }, () => (r: { start: number; end: number }, i: number) =>
-            pool.run('evaluate-chunk', { ...chunk, ...r }, (n) => {
+            pool.run(EVALUATE_CHUNK, { ...chunk, ...r }, (n) => {
               done[i] = n as number;
               tick();
             }),

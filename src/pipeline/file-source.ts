@@ -65,7 +65,8 @@ function single<T>(what: 'inputs' | 'outputs', list: readonly T[], file: string)
   return list[0];
 }
 
-function isTestDataFolder(dir: string): boolean {
+/** A folder of ONNX test data (input_K.pb, or test_data_set_N folders) rather than an image folder or a dataset name. */
+export function isTestDataFolder(dir: string): boolean {
   try {
     const names = fs.readdirSync(dir);
     return names.includes('input_0.pb') || names.some((n) => /^test_data_set_\d+$/.test(n));

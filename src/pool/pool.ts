@@ -1,11 +1,13 @@
-// A pool of worker threads that run named tasks (src/pool/tasks.ts) and give their results back in the
-// order they were asked for, so a parallel run prints what a serial one prints. One job per core by
-// default (`--jobs N`). Each worker is a thread of this process: the gcc and QEMU processes a task starts
-// die with it (setpriv --pdeathsig), and a task's temporary folders are the caller's to remove.
+// A pool of worker threads that run named tasks and give their results back in the order they were asked
+// for, so a parallel run prints what a serial one prints. One job per core by default (`--jobs N`). Each
+// worker is a thread of this process: the gcc and QEMU processes a task starts die with it (setpriv
+// --pdeathsig), and a task's temporary folders are the caller's to remove.
 //
-// The worker's entry is the file beside this one, with this file's extension: worker.ts when mcu-nas runs
-// from its TypeScript sources (then the thread first registers tsx's loader, as bin/mcu-nas.js does),
-// worker.js when it runs compiled (dist/).
+// The pool knows no task: a caller names one by a TaskKind (its name and, for the type checker, its input
+// and output), declared beside the code that does the work. The worker threads' entry, src/cli/pool-worker.ts,
+// holds the table from names to that code (the top of the import graph: it may import any stage); this file
+// names it only by its path: pool-worker.ts when mcu-nas runs from its TypeScript sources (then the thread
+// first registers tsx's loader, as bin/mcu-nas.js does), pool-worker.js when it runs compiled (dist/).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +15,20 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CheckFailure, InputError } from '../errors.ts';
-import type { TaskInput, TaskName, TaskOutput } from './tasks.ts';
+
+/**
+ * A task a worker can run: its name in the worker's table, and (for the type checker only) its input and
+ * output. Declared as a constant beside the code that does the work, e.g.
+ * `export const EVALUATE_CHUNK: TaskKind<EvaluateChunk, ChunkResult, 'evaluate-chunk'> = { name: 'evaluate-chunk' }`.
+ */
+export interface TaskKind<I, O, N extends string = string> {
+  readonly name: N;
+  /** Never set: carries the types. */
+  readonly types?: { input: I; output: O };
+}
+
+/** The pool's own check: echoes its input doubled with the thread that ran it, after `delayMs` (see worker-loop.ts). */
+export const PROBE: TaskKind<{ value: number; delayMs?: number; fail?: 'input' | 'bug' }, { value: number; threadId: number }, 'probe'> = { name: 'probe' };
 
 /** One job per core (what the machine offers this process). */
 export function defaultJobs(): number {
@@ -83,11 +98,11 @@ function tsxApi(): string {
   return pathToFileURL(path.join(path.dirname(pkgFile), pkg.exports['./esm/api'].import.default)).href;
 }
 
-/** How a worker thread starts: the entry beside this file, through tsx when that entry is TypeScript. */
+/** How a worker thread starts: the entry (cli/pool-worker), through tsx when that entry is TypeScript. */
 function startWorker(): Worker {
   const here = fileURLToPath(import.meta.url);
   const ext = here.endsWith('.ts') ? '.ts' : '.js';
-  const entry = pathToFileURL(here.replace(/pool\.(ts|js)$/, `worker${ext}`)).href;
+  const entry = pathToFileURL(path.resolve(path.dirname(here), '..', 'cli', `pool-worker${ext}`)).href;
   const options = { stdout: false, stderr: false };
   if (ext === '.js') return new Worker(new URL(entry), options);
   // Node 20 does not apply `--import tsx` from a worker's execArgv; the thread registers tsx itself.
@@ -143,9 +158,9 @@ export class WorkerPool {
   }
 
   /** Runs one task on the next free worker. */
-  run<N extends TaskName>(task: N, input: TaskInput<N>, onProgress?: (value: unknown) => void): Promise<TaskOutput<N>> {
+  run<I, O>(task: TaskKind<I, O>, input: I, onProgress?: (value: unknown) => void): Promise<O> {
     if (this.closed) return Promise.reject(new Error('bug: the pool is closed'));
-    return new Promise<TaskOutput<N>>((resolve, reject) => {
+    return new Promise<O>((resolve, reject) => {
       const start = () => {
         const w = this.idle.pop()!;
         const id = this.nextId++;
@@ -158,7 +173,7 @@ export class WorkerPool {
         this.pending.set(id, {
           resolve: (v) => {
             release();
-            resolve(v as TaskOutput<N>);
+            resolve(v as O);
           },
           reject: (e) => {
             release();
@@ -166,7 +181,7 @@ export class WorkerPool {
           },
           onProgress,
         });
-        w.postMessage({ id, task, input });
+        w.postMessage({ id, task: task.name, input });
       };
       if (this.idle.length > 0) start();
       else this.queue.push(start);

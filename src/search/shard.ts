@@ -6,14 +6,11 @@ import { CheckFailure, InputError } from '../errors.ts';
 import type { ParetoEntry, SearchSummary } from './report.ts';
 import type { VerifiedCandidate } from './verify.ts';
 import type { Candidate } from './candidate.ts';
+import { shardPlaces, type Shard } from './shard-places.ts';
+
+export { shardPlaces, type Shard };
 
 export const PART_FORMAT = 'mcu-nas-search-part/1';
-
-export interface Shard {
-  /** 1-based. */
-  index: number;
-  count: number;
-}
 
 /** A part file: what one shard of `search --verify-top K --shard i/n` found. */
 export interface SearchPart<V extends VerifiedCandidate = VerifiedCandidate> {
@@ -29,12 +26,6 @@ export interface SearchPart<V extends VerifiedCandidate = VerifiedCandidate> {
   head: Record<string, unknown>;
   /** This shard's places, in order, with what verification measured. */
   verified: { place: number; result: V }[];
-}
-
-/** The places in the top K that shard i of n verifies: every n-th, starting at place i-1 (0-based places). */
-export function shardPlaces(picks: number, shard?: Shard): number[] {
-  const all = Array.from({ length: picks }, (_, k) => k);
-  return shard ? all.filter((k) => k % shard.count === shard.index - 1) : all;
 }
 
 /** A shard's part: the search's summary with each pick as the winner, and this shard's verified places. */

@@ -16,8 +16,8 @@ import type { KernelBackend, PatchRequest } from '../schedule/index.ts';
 import { archKey, cloneArch, type ArchConfig } from '../space/config.ts';
 import type { Candidate } from './candidate.ts';
 import type { SupernetRequest } from '../pipeline/supernet-weights.ts';
-import { jobsFor, mapOrdered, withPool } from '../pool/pool.ts';
-import { shardPlaces, type Shard } from './shard.ts';
+import { jobsFor, mapOrdered, withPool, type TaskKind } from '../pool/pool.ts';
+import { shardPlaces, type Shard } from './shard-places.ts';
 
 export interface VerifyOptions {
   board: Board;
@@ -94,6 +94,9 @@ export interface VerifyJob {
 }
 
 /** Compiles and runs one candidate in its folder root/candidate-k: the measured figures, or why it was dropped. */
+/** One candidate verified on a pool worker (src/cli/pool-worker.ts runs verifyOne for it). */
+export const VERIFY_CANDIDATE: TaskKind<{ job: VerifyJob; supernet?: SupernetRequest }, VerifiedCandidate, 'verify-candidate'> = { name: 'verify-candidate' };
+
 export async function verifyOne(job: VerifyJob, trained?: VerifyOptions['trained']): Promise<VerifiedCandidate> {
   const { k } = job;
   const r: VerifiedCandidate = {
@@ -192,7 +195,7 @@ export async function verifyPlaces(evaluated: readonly Candidate[], opts: Verify
     return await withPool(jobs, (pool) =>
       mapOrdered(places, jobs, async (k) => {
         announce(k);
-        return finished({ k, result: await pool.run('verify-candidate', { job: jobFor(k), supernet: opts.supernet }) });
+        return finished({ k, result: await pool.run(VERIFY_CANDIDATE, { job: jobFor(k), supernet: opts.supernet }) });
       }),
     );
   } finally {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { REPO } from '../helpers/shared.ts';
 import { CheckFailure, InputError } from '../../src/errors.ts';
-import { defaultJobs, jobsFor, mapOrdered, withPool, WorkerTaskError } from '../../src/pool/pool.ts';
+import { defaultJobs, jobsFor, mapOrdered, PROBE, withPool, WorkerTaskError } from '../../src/pool/pool.ts';
 
 describe('mapOrdered', () => {
   it('keeps item order and never has more than `jobs` calls in flight', async () => {
@@ -48,7 +48,7 @@ describe('jobs', () => {
 
 describe('WorkerPool', () => {
   it('runs tasks on worker threads (TypeScript through tsx) and returns results in order', async () => {
-    const out = await withPool(2, (pool) => mapOrdered([5, 4, 3, 2, 1, 0], 2, (v) => pool.run('probe', { value: v, delayMs: (6 - v) * 15 })));
+    const out = await withPool(2, (pool) => mapOrdered([5, 4, 3, 2, 1, 0], 2, (v) => pool.run(PROBE, { value: v, delayMs: (6 - v) * 15 })));
     expect(out.map((o) => o.value)).toEqual([10, 8, 6, 4, 2, 0]);
     const threads = new Set(out.map((o) => o.threadId));
     expect(threads.has(threadId)).toBe(false);
@@ -57,23 +57,23 @@ describe('WorkerPool', () => {
 
   it("a worker's InputError arrives as an InputError (exit 2), a bug as a WorkerTaskError", async () => {
     await withPool(1, async (pool) => {
-      const bad = await pool.run('probe', { value: 3, fail: 'input' }).catch((e: unknown) => e);
+      const bad = await pool.run(PROBE, { value: 3, fail: 'input' }).catch((e: unknown) => e);
       expect(bad).toBeInstanceOf(InputError);
       expect((bad as InputError).message).toBe('probe 3: bad input');
-      const bug = await pool.run('probe', { value: 4, fail: 'bug' }).catch((e: unknown) => e);
+      const bug = await pool.run(PROBE, { value: 4, fail: 'bug' }).catch((e: unknown) => e);
       expect(bug).toBeInstanceOf(WorkerTaskError);
       expect(bug).not.toBeInstanceOf(CheckFailure);
       // The worker survives a failed task.
-      expect((await pool.run('probe', { value: 5 })).value).toBe(10);
+      expect((await pool.run(PROBE, { value: 5 })).value).toBe(10);
     });
   });
 });
 
-// The compiled tree (npm run build) starts its workers from dist/pool/worker.js with plain node, no tsx.
+// The compiled tree (npm run build) starts its workers from dist/cli/pool-worker.js with plain node, no tsx.
 const DIST_POOL = path.join(REPO, 'dist/pool/pool.js');
 describe.skipIf(!fs.existsSync(DIST_POOL))('WorkerPool from dist/', () => {
   it('runs tasks on JavaScript workers with plain node', () => {
-    const code = `import(${JSON.stringify(DIST_POOL)}).then(async (m) => { const out = await m.withPool(2, (p) => m.mapOrdered([1, 2, 3], 2, (v) => p.run('probe', { value: v, delayMs: 20 }))); console.log(JSON.stringify(out)); })`;
+    const code = `import(${JSON.stringify(DIST_POOL)}).then(async (m) => { const out = await m.withPool(2, (p) => m.mapOrdered([1, 2, 3], 2, (v) => p.run(m.PROBE, { value: v, delayMs: 20 }))); console.log(JSON.stringify(out)); })`;
     const out = JSON.parse(execFileSync(process.execPath, ['-e', code], { cwd: REPO, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } })) as { value: number; threadId: number }[];
     expect(out.map((o) => o.value)).toEqual([2, 4, 6]);
     expect(new Set(out.map((o) => o.threadId)).size).toBe(2);
