@@ -53,6 +53,22 @@ function runtimeFiles(): ProjectFile[] {
     .map((f) => ({ path: `runtime/${f}`, content: fs.readFileSync(path.join(FIRMWARE_DIR, f)) }));
 }
 
+/**
+ * Whether compile writes firmware.resc/.robot for a board: it needs the Renode platform of its chip (the
+ * board file's emulator.renode, a .repl path inside Renode's install, e.g. platforms/cpus/stm32f746.repl)
+ * and a console UART on the board link that Renode models (its name there, e.g. sysbus.usart1), for the
+ * pass line. A board's variant may move the console (stm32f746 nucleo: USART3).
+ */
+export type RenodeSupport = { ok: true; platform: string; uart: string } | { ok: false; reason: string };
+
+export function renodeSupport(board: Board): RenodeSupport {
+  if (board.emulated) return { ok: false, reason: 'an emulator target, run by QEMU; Renode ships no model of it' };
+  if (!board.emulator.renode) return { ok: false, reason: `Renode ships no platform for ${board.name}: its board file has no emulator.renode` };
+  const uart = consoleFor(board, 'board').renodeName;
+  if (!uart) return { ok: false, reason: `no console UART is known for ${board.name}'s board link, so nothing would print the pass line` };
+  return { ok: true, platform: board.emulator.renode, uart };
+}
+
 /** A Makefile line runs in a shell and make expands "$": board flash commands are written as given, "$" doubled. */
 const makeText = (s: string) => s.replace(/\$/g, '$$$$');
 /** The body of a CMake quoted argument. */
@@ -132,13 +148,13 @@ export function firmwareProject(spec: FirmwareSpec): CProject {
   });
   if (board.emulator.renode !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_./-]*$/.test(board.emulator.renode))
     throw new InputError(`board ${board.name}: field "emulator.renode" must be a platform path like "platforms/cpus/stm32f746.repl"`);
-  const boardConsole = consoleFor(board, 'board');
+  const renodeFiles = renodeSupport(board);
   const renode =
-    tested && board.emulator.renode && boardConsole.renodeName
+    tested && renodeFiles.ok
       ? {
           resc: 'firmware.resc',
           robot: 'firmware.robot',
-          uart: boardConsole.renodeName,
+          uart: renodeFiles.uart,
           vectors: VECTORS_FILE,
           vectorsBase: BENCH_VECTORS_BASE,
           vectorsAt: boardLayout.flash.origin + (boardLayout.boot2Bytes ?? 0) + VECTOR_TABLE_BYTES,

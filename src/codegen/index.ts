@@ -3,7 +3,7 @@
 // files, firmware.json and the README. src/emu writes, builds and runs it; nothing here imports src/emu.
 export { generateModel, type CModel, type GeneratedFile, type GenerateOptions } from './model.ts';
 export { modelProject, type ModelProject, type ModelProjectSpec } from './project.ts';
-export { firmwareProject, FIRMWARE_DIR, type FirmwareSpec } from './firmware.ts';
+export { firmwareProject, renodeSupport, FIRMWARE_DIR, type FirmwareSpec, type RenodeSupport } from './firmware.ts';
 export { MANIFEST, ManifestSchema, type CProject, type FirmwareManifest, type ProjectFile } from './manifest.ts';
 export { kernelFiles, cmsisNnRoot, type KernelFiles } from './kernels.ts';
 export { arenaMap, type ArenaMap, type ArenaBlock } from './arena.ts';

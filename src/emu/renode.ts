@@ -7,27 +7,9 @@ import { execa } from 'execa';
 import { InputError } from '../errors.ts';
 import type { FirmwareProject } from './project.ts';
 import { findRenodeTest } from './toolchain.ts';
-import type { Board } from '../board/schema.ts';
-import { consoleFor } from '../codegen/console.ts';
 
 /** The line the firmware prints on its console UART when every test set matched (firmware.robot waits for it). */
 export const RENODE_PASS_LINE = 'MCUNAS PASS';
-
-/**
- * Whether compile writes firmware.resc/.robot for a board: it needs the Renode platform of its chip (the
- * board file's emulator.renode, a .repl path inside Renode's install, e.g. platforms/cpus/stm32f746.repl)
- * and a console UART on the board link that Renode models (its name there, e.g. sysbus.usart1), for the
- * pass line. A board's variant may move the console (stm32f746 nucleo: USART3).
- */
-export type RenodeSupport = { ok: true; platform: string; uart: string } | { ok: false; reason: string };
-
-export function renodeSupport(board: Board): RenodeSupport {
-  if (board.emulated) return { ok: false, reason: 'an emulator target, run by QEMU; Renode ships no model of it' };
-  if (!board.emulator.renode) return { ok: false, reason: `Renode ships no platform for ${board.name}: its board file has no emulator.renode` };
-  const uart = consoleFor(board, 'board').renodeName;
-  if (!uart) return { ok: false, reason: `no console UART is known for ${board.name}'s board link, so nothing would print the pass line` };
-  return { ok: true, platform: board.emulator.renode, uart };
-}
 
 export interface RenodeRun {
   pass: boolean;

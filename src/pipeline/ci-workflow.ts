@@ -3,7 +3,7 @@
 // (Robot Framework, in the Renode project's container image) for the boards whose chip Renode models.
 // The shape is templates/ci/{github,gitlab}.yml.hbs; this file only computes the values they place.
 import type { Board } from '../board/schema.ts';
-import { renodeSupport } from '../emu/renode.ts';
+import { renodeSupport } from '../codegen/firmware.ts';
 import { renderTemplate } from '../codegen/render.ts';
 import { InputError } from '../errors.ts';
 

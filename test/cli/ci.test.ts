@@ -9,7 +9,8 @@ import { execa } from 'execa';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadBoard } from '../../src/board/index.ts';
-import { findRenodeTest, haveBuildAndQemu, renodeSupport } from '../../src/emu/index.ts';
+import { renodeSupport } from '../../src/codegen/firmware.ts';
+import { findRenodeTest, haveBuildAndQemu } from '../../src/emu/index.ts';
 import { runInProcess } from '../helpers/run-in-process.ts';
 import { REPO, sharedPath } from '../helpers/shared.ts';
 

@@ -11,7 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { listBoards, loadBoard } from '../../src/board/index.ts';
 import type { Board } from '../../src/board/schema.ts';
 import { consoleDefines, consoleFor } from '../../src/codegen/console.ts';
-import { RENODE_PASS_LINE, renodeSupport, runRenode } from '../../src/emu/index.ts';
+import { renodeSupport } from '../../src/codegen/firmware.ts';
+import { RENODE_PASS_LINE, runRenode } from '../../src/emu/index.ts';
 import { writeToyProject } from './toy-model.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-renode-files-'));
