@@ -7,8 +7,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBoard } from '../../../src/board/index.ts';
-import { writeModelProject } from '../../../src/codegen/index.ts';
-import { findArmToolchain, gccArguments, haveBuildAndQemu, runQemu, type RunResult } from '../../../src/emu/index.ts';
+import { modelProject } from '../../../src/codegen/index.ts';
+import { findArmToolchain, gccArguments, haveBuildAndQemu, runQemu, writeProject, type RunResult } from '../../../src/emu/index.ts';
 import { exportOnnx } from '../../../src/frontend/onnx/export.ts';
 import { importOnnx } from '../../../src/frontend/onnx/index.ts';
 import { labParams } from '../../../src/ir/cost.ts';
@@ -93,14 +93,17 @@ describe('int8 compile of an extracted, re-calibrated subnet', () => {
     let run: RunResult;
 
     beforeAll(async () => {
-      const { project } = writeModelProject(tmp, {
-        board,
-        q: prepared.q,
-        plan: prepared.plan,
-        backend: 'own',
-        modelName: prepared.q.name,
-        testSets: prepared.tests.map((t) => ({ input: t.input, expected: t.golden })),
-      });
+      const project = writeProject(
+        tmp,
+        modelProject({
+          board,
+          q: prepared.q,
+          plan: prepared.plan,
+          backend: 'own',
+          modelName: prepared.q.name,
+          testSets: prepared.tests.map((t) => ({ input: t.input, expected: t.golden })),
+        }),
+      );
       const built = await execa(findArmToolchain().gcc, gccArguments(project, 'qemu')!, { cwd: tmp, reject: false, all: true });
       if (built.exitCode !== 0) throw new Error(built.all);
       run = await runQemu(path.join(tmp, project.recipe.qemu!.elf), project.qemu!, { timeoutMs: 120_000 });
