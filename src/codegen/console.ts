@@ -118,7 +118,7 @@ export function consoleFor(board: Board, link: 'board' | 'qemu'): ConsoleUart {
   if (link === 'qemu' || board.emulated) return standInUart(board);
   const c = (board.variant !== undefined ? BOARD_CONSOLES[`${board.name}/${board.variant}`] : undefined) ?? BOARD_CONSOLES[board.name] ?? NONE;
   const named = board.variant !== undefined ? board.variants?.[board.variant]?.console : undefined;
-  if (named !== undefined && c.uart !== named) throw new Error(`board ${board.name}, variant ${board.variant}: console ${named} has no entry in src/emu/console.ts (found ${c.uart ?? 'none'})`);
+  if (named !== undefined && c.uart !== named) throw new Error(`board ${board.name}, variant ${board.variant}: console ${named} has no entry in src/codegen/console.ts (found ${c.uart ?? 'none'})`);
   return c;
 }
 
