@@ -1,6 +1,7 @@
 // IR graph -> the planner's StepGraph. Weights may be real or elided (a shape-only lowering): only
 // shapes are read.
 import type { Graph, Op, Tensor } from '../ir/graph.ts';
+import { convClass } from '../ir/passes/conv-class.ts';
 import { elementCount, isConstant } from '../ir/tensors.ts';
 import { opLabParams, opMacs } from '../ir/cost.ts';
 import { NO_PADDING, type Step, type StepGraph, type StepKind, type StepTensor } from './steps.ts';
@@ -8,11 +9,8 @@ import { NO_PADDING, type Step, type StepGraph, type StepKind, type StepTensor }
 function stepKind(g: Graph, op: Op): StepKind {
   switch (op.kind) {
     case 'conv2d': {
-      const cin = g.tensors[op.inputs[0]].shape[3];
-      const cout = g.tensors[op.outputs[0]].shape[3];
-      if (op.groups > 1 && op.groups === cin && cout === cin) return 'depthwise';
-      if (op.groups === 1 && op.kernel[0] === 1 && op.kernel[1] === 1) return 'pointwise';
-      return 'conv2d';
+      const c = convClass(g, op);
+      return c === 'conv' ? 'conv2d' : c;
     }
     case 'relu':
     case 'relu6':
