@@ -19,7 +19,7 @@ import { cComment, cIdentifier } from './escape.ts';
 import { BENCH_VECTORS_BASE, linkLayout, renderLinkerScript, VECTOR_TABLE_BYTES } from './link-layout.ts';
 import { hex32 } from './literals.ts';
 import { FORMAT, MANIFEST, type CProject, type FirmwareManifest, type ProjectFile } from './manifest.ts';
-import { MACHINE_TICK_HZ, qemuArguments } from './qemu-args.ts';
+import { qemuArguments, qemuTarget } from './qemu-args.ts';
 import { buildRecipe, TEST_VECTORS_SOURCE, type BuildRecipe, type Optimization } from './recipe.ts';
 import { renderTemplate } from './render.ts';
 import { renderTestVectors, vectorsBlob, VECTORS_FILE, type TestSet } from './test-vectors.ts';
@@ -139,9 +139,7 @@ export function firmwareProject(spec: FirmwareSpec): CProject {
     optimize: spec.optimize ?? 'O3',
     hasQemuLink: qemuLayout !== null,
   });
-  const q = board.emulator.qemu;
-  const tickHz = q ? (q.systickHz ?? MACHINE_TICK_HZ[q.machine]) : undefined;
-  if (q && tickHz === undefined) throw new InputError(`board ${board.name}: field "emulator.qemu.systickHz" is needed for machine ${q.machine}`);
+  const qemu = board.emulator.qemu ? qemuTarget(board) : null;
   // Board files may come from a user's folder: their text reaches a Makefile and a Renode script.
   board.flashCommands.forEach((c, i) => {
     if (/[\x00-\x1f\x7f]/.test(c)) throw new InputError(`board ${board.name}: field "flashCommands[${i}]" must be one line without control characters`);
@@ -164,7 +162,7 @@ export function firmwareProject(spec: FirmwareSpec): CProject {
     format: FORMAT,
     modelName: spec.modelName,
     board: { name: board.name, description: board.description, core: board.core, clockHz: board.clockHz, emulated: board.emulated ?? false, variant: board.variant ?? null, clock: clockTree(board.clock).summary },
-    qemu: q && tickHz !== undefined ? { machine: q.machine, tickHz } : null,
+    qemu,
     layouts: { board: boardLayout, qemu: qemuLayout },
     recipe,
     flashCommands: board.flashCommands.map((c) =>
@@ -184,7 +182,7 @@ export function firmwareProject(spec: FirmwareSpec): CProject {
       boardComment: cComment(board.name),
       modelId: cIdentifier(spec.modelName, 'model'),
       boardId: cIdentifier(board.name, 'board'),
-      qemuTickHz: tickHz ?? 0,
+      qemuTickHz: qemu?.tickHz ?? 0,
     }),
   );
   const clock = board.emulated ? null : clockSetup(board);

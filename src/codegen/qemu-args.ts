@@ -1,6 +1,9 @@
 // The deterministic QEMU command line (../shared/spec/toolchain.md): semihosting text on stdio through
 // a chardev (without chardev= it goes to stderr), the UART to a file, and -icount shift=0 so that
-// one guest instruction is 1 ns of virtual time and SysTick counts are identical run after run.
+// one guest instruction is 1 ns of virtual time and SysTick counts are identical run after run. The
+// generated Makefile's run target and firmware.json carry them; src/emu's runQemu runs them.
+import type { Board } from '../board/schema.ts';
+import { InputError } from '../errors.ts';
 
 /** `plugin`: a TCG plugin and its arguments ("file.so,key=value,..."), e.g. the cycle model's counter. */
 export function qemuArguments(machine: string, elf: string, uartFile: string, plugin?: string): string[] {
@@ -29,3 +32,18 @@ export const MACHINE_TICK_HZ: Record<string, number> = {
   'mps3-an547': 32_000_000,
   netduinoplus2: 168_000_000,
 };
+
+/** The QEMU machine a board's emulator link runs on, and its SysTick clock. */
+export interface QemuTarget {
+  machine: string;
+  /** SysTick clock of the machine (processor clock). */
+  tickHz: number;
+}
+
+export function qemuTarget(board: Board): QemuTarget {
+  const q = board.emulator.qemu;
+  if (!q) throw new InputError(`board ${board.name} has no QEMU stand-in`);
+  const tickHz = q.systickHz ?? MACHINE_TICK_HZ[q.machine];
+  if (tickHz === undefined) throw new InputError(`board ${board.name}: field "emulator.qemu.systickHz" is needed for machine ${q.machine}`);
+  return { machine: q.machine, tickHz };
+}

@@ -9,19 +9,13 @@ import { execa } from 'execa';
 import type { Board } from '../board/schema.ts';
 import { InputError } from '../errors.ts';
 import { parseProtocol, type Protocol, type ProtocolFault } from './protocol.ts';
-import { MACHINE_TICK_HZ, qemuArguments } from '../codegen/qemu-args.ts';
+import { qemuArguments, qemuTarget, type QemuTarget } from '../codegen/qemu-args.ts';
 import { findQemu } from './toolchain.ts';
 
 /** The firmware's exit codes (firmware/mcunas_runtime.h). */
 export const EXIT = { pass: 0, mismatch: 1, fault: 3, modelError: 4, stackOverflow: 5, badVectors: 6 } as const;
 
 export type Outcome = 'pass' | 'mismatch' | 'fault' | 'model-error' | 'stack-overflow' | 'bad-vectors' | 'timeout' | 'error';
-
-export interface QemuTarget {
-  machine: string;
-  /** SysTick clock of the machine (processor clock). */
-  tickHz: number;
-}
 
 export interface SetResult {
   index: number;
@@ -84,14 +78,6 @@ function outcomeOf(exitCode: number | null, timedOut: boolean): Outcome {
     default:
       return 'error';
   }
-}
-
-export function qemuTarget(board: Board): QemuTarget {
-  const q = board.emulator.qemu;
-  if (!q) throw new InputError(`board ${board.name} has no QEMU stand-in`);
-  const tickHz = q.systickHz ?? MACHINE_TICK_HZ[q.machine];
-  if (tickHz === undefined) throw new InputError(`board ${board.name}: field "emulator.qemu.systickHz" is needed for machine ${q.machine}`);
-  return { machine: q.machine, tickHz };
 }
 
 export async function runQemu(elf: string, target: QemuTarget | Board, opts: RunOptions = {}): Promise<RunResult> {
