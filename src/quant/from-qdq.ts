@@ -14,9 +14,9 @@ import { InputError, show } from '../errors.ts';
 import { opLabel } from './messages.ts';
 import { roundHalfAway, ScaleRangeError } from './fixed-point.ts';
 import { SOFTMAX_MAX_ROW, SOFTMAX_OUTPUT, softmaxExpTable, unaryTable } from './lookup-tables.ts';
-import { activationClamp, addParams, concatParts, convGeometry, convMultipliers, convParams, elementwiseLayout, FULL_RANGE, mulParams, poolParams, requantParams, sameQuant as same, windowGeometry } from './op-params.ts';
+import { activationClamp, addParams, channelQuant, concatParts, convGeometry, convMultipliers, convParams, elementwiseLayout, FULL_RANGE, mulParams, poolParams, requantParams, sameQuant as same, windowGeometry } from './op-params.ts';
 import type { QuantGraph, QuantOp, TensorQuant } from './quant-graph.ts';
-import { chooseActivationQuant, QMAX, QMIN, quantizeBias, quantizeValue, quantizeWeightsPerChannel, quantizeWeightsPerTensor } from './scales.ts';
+import { biasScales, chooseActivationQuant, QMAX, QMIN, quantizeBias, quantizeValue, quantizeWeightsPerChannel, quantizeWeightsPerTensor, tensorQuantization as quantization, valueRange } from './scales.ts';
 
 /** What the Q/DQ nodes said, by IR tensor name. */
 export interface QdqRecords {
@@ -32,10 +32,6 @@ export interface QdqRecords {
 
 /** How far a dequantized value may sit from an integer step and still be read back as that step. */
 const STEP_TOLERANCE = 1e-3;
-
-function quantization(q: TensorQuant): Quantization {
-  return { scale: [q.scale], zeroPoint: [q.zeroPoint] };
-}
 
 /** Values that are exactly steps of `scale(i)` read back as int8, or undefined when one is not (changed since the DQ). */
 function readSteps(data: Float32Array, scaleOf: (i: number) => number, zeroPoint = 0): Int8Array | undefined {
@@ -196,13 +192,13 @@ class Builder {
       );
     }
     const perTensor = scales.every((s) => s === scales![0]);
-    const wq: Quantization = perTensor ? { scale: [scales[0]], zeroPoint: [0] } : { scale: scales, zeroPoint: scales.map(() => 0), axis: 0 };
+    const wq = channelQuant(scales, !perTensor);
     return { id: this.constant(w.name, w.shape, q, wq), scales, perTensor };
   }
 
   private bias(op: Op, i: number, cout: number, inputScale: number, scales: readonly number[], perTensor: boolean): TensorId {
-    const derived = scales.map((s) => Math.fround(inputScale * s));
-    const bq: Quantization = perTensor ? { scale: [derived[0]], zeroPoint: [0] } : { scale: derived, zeroPoint: derived.map(() => 0), axis: 0 };
+    const derived = biasScales(inputScale, scales);
+    const bq = channelQuant(derived, !perTensor);
     const bOld = op.inputs[2];
     if (bOld === undefined) return this.constant(`${op.name}.bias`, [cout], new Int32Array(cout), bq);
     const bt = this.g.tensors[bOld];
@@ -252,11 +248,9 @@ class Builder {
     let q = given;
     let data = given && readSteps(f, () => given.scale, given.zeroPoint);
     if (!q || !data) {
-      let lo = 0;
-      let hi = 0;
-      for (const v of f) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
-      if (!Number.isFinite(lo) || !Number.isFinite(hi)) this.fail(op, i, `constant operand ${show(t.name)} holds values that are not finite`);
-      q = chooseActivationQuant({ min: lo, max: hi });
+      const r = valueRange(f);
+      if (!Number.isFinite(r.min) || !Number.isFinite(r.max)) this.fail(op, i, `constant operand ${show(t.name)} holds values that are not finite`);
+      q = chooseActivationQuant(r);
       data = Int8Array.from(f, (v) => quantizeValue(v, q!));
       this.notes.push(`${opLabel(op, i)}: constant operand ${show(t.name)} has no per-tensor quantization in the model; quantized over its own range`);
     }

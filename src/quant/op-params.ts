@@ -8,7 +8,7 @@
 // for the last bit of a multiplier, so the caller says which (`Product`) and each function documents it.
 // Every function throws ScaleRangeError (fixed-point.ts) for a multiplier TFLite would reject; the caller
 // names the op.
-import type { Conv2dOp, FullyConnectedOp, Padding, Shape } from '../ir/graph.ts';
+import type { Conv2dOp, FullyConnectedOp, Padding, Quantization, Shape } from '../ir/graph.ts';
 import { sameShape } from '../ir/shapes.ts';
 import { elementCount } from '../ir/tensors.ts';
 import { addRescale, quantizeMultiplier, roundHalfAway, ScaleRangeError } from './fixed-point.ts';
@@ -43,6 +43,11 @@ export function activationClamp(act: Clamp, out: TensorQuant): ClampRange {
     case 'relu_n1_to_1':
       return { actMin: Math.max(QMIN, q(-1)), actMax: Math.min(QMAX, q(1)) };
   }
+}
+
+/** The quantization record of symmetric int8 weights or an int32 bias: one scale per output channel (axis 0), or one for the tensor. */
+export function channelQuant(scales: readonly number[], perChannel: boolean): Quantization {
+  return perChannel ? { scale: scales.slice(), zeroPoint: scales.map(() => 0), axis: 0 } : { scale: [scales[0]], zeroPoint: [0] };
 }
 
 /** The window of a convolution or pool as the kernels take it; bottom and right padding follow from the output shape. */

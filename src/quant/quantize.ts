@@ -13,9 +13,9 @@ import { firstNonFinite, nonFiniteSummary } from './finite-values.ts';
 import { modelLabel, opLabel } from './messages.ts';
 import { SOFTMAX_MAX_ROW, SOFTMAX_OUTPUT, softmaxExpTable, unaryTable } from './lookup-tables.ts';
 import { hardSwishTableTflite, LOGISTIC_OUTPUT, logisticTableTflite } from './tflite-int8.ts';
-import { activationClamp, addParams, concatParts, convGeometry, convMultipliers, convParams, elementwiseLayout, FULL_RANGE, mulParams, poolParams, windowGeometry } from './op-params.ts';
+import { activationClamp, addParams, channelQuant, concatParts, convGeometry, convMultipliers, convParams, elementwiseLayout, FULL_RANGE, mulParams, poolParams, windowGeometry } from './op-params.ts';
 import type { ElementwiseLayout, QuantGraph, QuantOp, TensorQuant } from './quant-graph.ts';
-import { chooseActivationQuant, quantizeBias, quantizeValue, quantizeWeightsPerChannel, quantizeWeightsPerTensor, type Range } from './scales.ts';
+import { chooseActivationQuant, quantizeBias, quantizeValue, quantizeWeightsPerChannel, quantizeWeightsPerTensor, tensorQuantization, valueRange, type Range } from './scales.ts';
 
 export interface QuantizeOptions {
   /**
@@ -43,10 +43,6 @@ export interface QuantizeOptions {
 export const DEFAULT_OUTPUT_MARGIN = 0.5;
 
 export { ADD_LEFT_SHIFT } from './fixed-point.ts';
-
-function toQuantization(q: TensorQuant): Quantization {
-  return { scale: [q.scale], zeroPoint: [q.zeroPoint] };
-}
 
 function fromQuantization(q: Quantization | undefined): TensorQuant | undefined {
   return q && q.scale.length === 1 ? { scale: q.scale[0], zeroPoint: q.zeroPoint[0] } : undefined;
@@ -82,7 +78,7 @@ export function quantize(g: Graph, calibration: Calibration, options: QuantizeOp
   };
   const setActivation = (id: number, q: TensorQuant) => {
     quantOf.set(id, q);
-    tensors[id] = { ...g.tensors[id], dtype: 'int8', quant: toQuantization(q) };
+    tensors[id] = { ...g.tensors[id], dtype: 'int8', quant: tensorQuantization(q) };
   };
   /** An activation input's quantization; a constant operand (e.g. an add's) is quantized per tensor from its own range. */
   const inputQuant = (id: number, op: Op, i: number): TensorQuant => {
@@ -92,15 +88,9 @@ export function quantize(g: Graph, calibration: Calibration, options: QuantizeOp
     if (!(t.data instanceof Float32Array)) fail(op, i, `constant ${show(t.name)} must hold float32 values`);
     const data = t.data as Float32Array;
     finite(op, i, t.name, data);
-    let lo = 0;
-    let hi = 0;
-    for (const v of data) {
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-    const q = chooseActivationQuant({ min: lo, max: hi });
+    const q = chooseActivationQuant(valueRange(data));
     quantOf.set(id, q);
-    tensors[id] = { ...t, dtype: 'int8', data: Int8Array.from(data, (v) => quantizeValue(v, q)), quant: toQuantization(q) };
+    tensors[id] = { ...t, dtype: 'int8', data: Int8Array.from(data, (v) => quantizeValue(v, q)), quant: tensorQuantization(q) };
     return q;
   };
   /** The clamp, the quantization the requantization targets, and the table of a fused activation. */
@@ -170,8 +160,8 @@ export function quantize(g: Graph, calibration: Calibration, options: QuantizeOp
         const perChannel = op.kind === 'conv2d' || options.perChannelFullyConnected === true;
         const qw = (perChannel ? quantizeWeightsPerChannel : quantizeWeightsPerTensor)(w.data as Float32Array, cout);
         const qb = quantizeBias(b?.data as Float32Array | undefined, cout, qIn.scale, qw.scales);
-        const wQuant: Quantization = perChannel ? { scale: qw.scales, zeroPoint: qw.scales.map(() => 0), axis: 0 } : { scale: [qw.scales[0]], zeroPoint: [0] };
-        const bQuant: Quantization = perChannel ? { scale: qb.scales, zeroPoint: qb.scales.map(() => 0), axis: 0 } : { scale: [qb.scales[0]], zeroPoint: [0] };
+        const wQuant = channelQuant(qw.scales, perChannel);
+        const bQuant = channelQuant(qb.scales, perChannel);
         tensors[wId] = { ...w, dtype: 'int8', data: qw.data, quant: wQuant };
         let biasId = bId;
         if (b) tensors[b.id] = { ...b, dtype: 'int32', data: qb.data, quant: bQuant };

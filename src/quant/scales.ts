@@ -2,6 +2,7 @@
 // stores them as float and computes its multipliers from float scales; a QuantGraph written out as a
 // .tflite or QDQ ONNX model keeps exactly these values.
 import { clamp, roundHalfAway, ScaleRangeError } from './fixed-point.ts';
+import type { Quantization } from '../ir/graph.ts';
 import type { TensorQuant } from './quant-graph.ts';
 
 export const QMIN = -128;
@@ -32,6 +33,22 @@ export function chooseActivationQuant(range: Range): TensorQuant {
   const zp = errMin < errMax ? zpFromMin : zpFromMax;
   const zeroPoint = zp < QMIN ? QMIN : zp > QMAX ? QMAX : roundHalfAway(zp);
   return { scale, zeroPoint };
+}
+
+/** The IR's record of a per-tensor quantization. */
+export function tensorQuantization(q: TensorQuant): Quantization {
+  return { scale: [q.scale], zeroPoint: [q.zeroPoint] };
+}
+
+/** The range of a constant's values, widened to hold 0 (NaN when a value is NaN, infinite when one is). */
+export function valueRange(data: ArrayLike<number>): Range {
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < data.length; i++) {
+    lo = Math.min(lo, data[i]);
+    hi = Math.max(hi, data[i]);
+  }
+  return { min: lo, max: hi };
 }
 
 /** int8 value of a real number in quantization `q`, saturated. */
@@ -72,10 +89,15 @@ export function quantizeWeightsPerTensor(w: Float32Array, channels: number): { d
   return { data, scales: new Array<number>(channels).fill(scale) };
 }
 
+/** The int32 bias scales the int8 kernels need: input scale x weight scale[c], the product in float32 as TFLite stores it. */
+export function biasScales(inputScale: number, weightScales: readonly number[]): number[] {
+  return weightScales.map((s) => Math.fround(inputScale * s));
+}
+
 /** int32 bias with scale inputScale x weightScale[c] (the product in float32, as TFLite), saturated to int32. */
 export function quantizeBias(b: Float32Array | undefined, channels: number, inputScale: number, weightScales: readonly number[]): { data: Int32Array; scales: number[] } {
   const data = new Int32Array(channels);
-  const scales = weightScales.map((s) => Math.fround(inputScale * s));
+  const scales = biasScales(inputScale, weightScales);
   if (b) for (let c = 0; c < channels; c++) data[c] = clamp(roundHalfAway(b[c] / scales[c]), -0x80000000, 0x7fffffff);
   return { data, scales };
 }

@@ -21,9 +21,9 @@ import { nonFiniteConstant } from '../../quant/finite-values.ts';
 import { SOFTMAX_MAX_ROW, SOFTMAX_OUTPUT, softmaxExpTable } from '../../quant/lookup-tables.ts';
 import { hardSwishTableTflite, LOGISTIC_OUTPUT, logisticTableTflite } from '../../quant/tflite-int8.ts';
 import { ScaleRangeError } from '../../quant/fixed-point.ts';
-import { activationClamp, addParams, concatParts, convMultipliers, convParams, elementwiseLayout, FULL_RANGE, meanStep, mulParams, POINT_GEOMETRY, poolParams, requantParams, sameQuant, type Clamp } from '../../quant/op-params.ts';
+import { activationClamp, addParams, channelQuant, concatParts, convMultipliers, convParams, elementwiseLayout, FULL_RANGE, meanStep, mulParams, POINT_GEOMETRY, poolParams, requantParams, sameQuant, type Clamp } from '../../quant/op-params.ts';
 import type { MeanParams, MeanStep, QuantGraph, QuantOp, TensorQuant } from '../../quant/quant-graph.ts';
-import { QMAX, QMIN } from '../../quant/scales.ts';
+import { biasScales, QMAX, QMIN, tensorQuantization } from '../../quant/scales.ts';
 import { axisPadding } from './padding.ts';
 import { Builtin, type FusedActivation, type TfliteModel, type TfliteOperator, type TfliteOptions, type TfliteTensor } from './schema.ts';
 import { constantData, depthwiseToOhwi, hasData } from './tensor-data.ts';
@@ -182,10 +182,6 @@ class Importer {
     return { scale, zeroPoint };
   }
 
-  private quantization(q: TensorQuant): Quantization {
-    return { scale: [q.scale], zeroPoint: [q.zeroPoint] };
-  }
-
   /** The IR id of an activation the op reads. */
   private act(op: TfliteOperator, k: number): TensorId {
     const i = op.inputs[k];
@@ -222,7 +218,7 @@ class Importer {
     this.checkActivationSize(t, op);
     let id: TensorId;
     try {
-      id = this.b.op(spec, this.unique(this.tensorNames, t.name), this.int8 ? 'int8' : 'float32', quant ? this.quantization(quant) : undefined);
+      id = this.b.op(spec, this.unique(this.tensorNames, t.name), this.int8 ? 'int8' : 'float32', quant ? tensorQuantization(quant) : undefined);
     } catch (e) {
       if (e instanceof IrError) this.failOp(op, e.message);
       throw e;
@@ -259,7 +255,7 @@ class Importer {
   private emitNamed(op: TfliteOperator, spec: OpSpec, name: string, shape: Shape, quant?: TensorQuant, p?: QuantOp): TensorId {
     let id: TensorId;
     try {
-      id = this.b.op(spec, this.unique(this.tensorNames, name), this.int8 ? 'int8' : 'float32', quant ? this.quantization(quant) : undefined);
+      id = this.b.op(spec, this.unique(this.tensorNames, name), this.int8 ? 'int8' : 'float32', quant ? tensorQuantization(quant) : undefined);
     } catch (e) {
       if (e instanceof IrError) this.failOp(op, e.message);
       throw e;
@@ -316,7 +312,7 @@ class Importer {
       }
       if (t.type === 'INT8') {
         const q = this.quantOf(i);
-        this.ids.set(i, this.b.input(this.unique(this.tensorNames, t.name), t.shape, 'int8', this.quantization(q)));
+        this.ids.set(i, this.b.input(this.unique(this.tensorNames, t.name), t.shape, 'int8', tensorQuantization(q)));
         this.inputs.push({ name: t.name, fileDtype: 'int8', quant: q });
         continue;
       }
@@ -330,7 +326,7 @@ class Importer {
       const q = this.quantOf(out, quantize);
       this.checkActivationSize(this.tensor(out), quantize);
       if (!sameShape(this.tensor(out).shape, t.shape)) this.failOp(quantize, 'changes the shape');
-      this.ids.set(out, this.b.input(this.unique(this.tensorNames, this.tensor(out).name), t.shape, 'int8', this.quantization(q)));
+      this.ids.set(out, this.b.input(this.unique(this.tensorNames, this.tensor(out).name), t.shape, 'int8', tensorQuantization(q)));
       this.skipped.add(quantize.index);
       this.inputs.push({ name: t.name, fileDtype: 'float32', quant: q });
       this.notes.push(`graph input ${show(t.name, 80)}: float32 in the file, quantized by op #${quantize.index} QUANTIZE (scale ${q.scale}, zero point ${q.zeroPoint}); the int8 graph starts after it`);
@@ -484,7 +480,7 @@ class Importer {
     const qOut = this.quantOf(op.outputs[0], op);
     const { data: w } = this.constantOf(op, 1, 'INT8');
     const wScales = this.weightScales(op, wt, cout, depthwise ? 3 : 0);
-    const wQuant: Quantization = wScales.length > 1 ? { scale: wScales, zeroPoint: wScales.map(() => 0), axis: 0 } : { scale: wScales, zeroPoint: [0] };
+    const wQuant = channelQuant(wScales, wScales.length > 1);
     const wId = this.b.constant(wName, ohwi, depthwise ? depthwiseToOhwi(w, kh, kw, cout) : w, wQuant);
     const bId = this.int8Bias(op, 2, cout, qIn.scale, wScales, name);
     const m = this.wrapMultiplier(op, () => convMultipliers(qIn.scale, wScales, qOut.scale, cout, 'double'));
@@ -514,8 +510,7 @@ class Importer {
   /** The model's int32 bias with its own quantization, or zeros (scale input x weight) when the op has none. */
   private int8Bias(op: TfliteOperator, k: number, channels: number, inputScale: number, wScales: readonly number[], opName: string): TensorId {
     const perChannel = wScales.length > 1;
-    const derived = wScales.map((s) => Math.fround(inputScale * s));
-    const quant: Quantization = perChannel ? { scale: derived, zeroPoint: derived.map(() => 0), axis: 0 } : { scale: derived, zeroPoint: [0] };
+    const quant = channelQuant(biasScales(inputScale, wScales), perChannel);
     if ((op.inputs[k] ?? -1) < 0) {
       this.notes.push(`op #${op.index} ${op.opName}: no bias in the model; a zero int32 bias is added (the int8 kernels always take one)`);
       return this.b.constant(this.unique(this.tensorNames, `${opName}.bias`), [channels], new Int32Array(channels), quant);
@@ -554,7 +549,7 @@ class Importer {
     const qIn = this.quantOf(op.inputs[0], op);
     const qOut = this.quantOf(op.outputs[0], op);
     const wScales = this.weightScales(op, wt, out, 0);
-    const wQuant: Quantization = wScales.length > 1 ? { scale: wScales, zeroPoint: wScales.map(() => 0), axis: 0 } : { scale: wScales, zeroPoint: [0] };
+    const wQuant = channelQuant(wScales, wScales.length > 1);
     const wId = this.b.constant(wName, wt.shape, this.constantOf(op, 1, 'INT8').data, wQuant);
     const bId = this.int8Bias(op, 2, out, qIn.scale, wScales, name);
     // TFLite: per-channel weights as a conv (double), one weight scale in float (GetQuantizedConvolutionMultipler).
@@ -572,7 +567,7 @@ class Importer {
     const existing = this.ids.get(i);
     if (existing !== undefined) return existing;
     const id = this.int8
-      ? this.b.constant(this.unique(this.tensorNames, t.name), t.shape, this.constantOf(op, k, 'INT8').data, this.quantization(this.quantOf(i, op)))
+      ? this.b.constant(this.unique(this.tensorNames, t.name), t.shape, this.constantOf(op, k, 'INT8').data, tensorQuantization(this.quantOf(i, op)))
       : this.b.constant(this.unique(this.tensorNames, t.name), t.shape, this.constantOf(op, k, 'FLOAT32').data);
     this.ids.set(i, id);
     return id;
