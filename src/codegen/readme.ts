@@ -19,7 +19,16 @@ export interface ReadmeBuild {
   stackReserveBytes: number;
 }
 
-export interface ReadmeSpec {
+/** The fit verdict and, once built, the measured figures. */
+export interface ReadmeVerdict {
+  /** Null before a build (--no-build, or a plan that does not fit). */
+  build: ReadmeBuild | null;
+  /** The fit verdict and its reasons (empty when it fits). */
+  fits: boolean;
+  reasons: string[];
+}
+
+export interface ReadmeSpec extends ReadmeVerdict {
   board: Board;
   plan: Plan;
   model: CModel;
@@ -32,22 +41,10 @@ export interface ReadmeSpec {
   renode: boolean;
   /** The console the board link prints on (e.g. "USART1 TX on PA9"), if known. */
   console: string | null;
-  /** Null before a build (--no-build, or a plan that does not fit). */
-  build: ReadmeBuild | null;
-  /** The fit verdict and its reasons (empty when it fits). */
-  fits: boolean;
-  reasons: string[];
 }
 
 const num = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (planned: number, measured: number) => `${measured === 0 ? 0 : ((100 * (planned - measured)) / measured).toFixed(1)}%`;
-
-/** The fit verdict and, once built, the measured figures. */
-export interface ReadmeVerdict {
-  build: ReadmeBuild | null;
-  fits: boolean;
-  reasons: string[];
-}
 
 /** The README of a model's project: the facts from its manifest and model, the verdict from the caller. */
 export function projectReadme(project: { manifest: FirmwareManifest; model: CModel }, board: Board, plan: Plan, verdict: ReadmeVerdict): string {
