@@ -1,30 +1,21 @@
 // `mcu-nas compile`: wiring only. The work is src/pipeline (prepare: lower, calibrate, quantize, plan;
 // compile: generate the C project, build it, write report.json).
-import fs from 'node:fs';
-import path from 'node:path';
 import { loadBoard } from '../board/index.ts';
 import { cmsisNnRoot } from '../codegen/index.ts';
 import { CheckFailure, InputError } from '../errors.ts';
-import { readText, sourceName } from '../io/read-input.ts';
-import { claimOutputFolder, writeOutputFolder } from '../io/output-folder.ts';
-import { archSource } from '../pipeline/model-source.ts';
-import { CALIBRATION_SAMPLES, fileSource, modelFileKind, type FileSourceOptions } from '../pipeline/file-source.ts';
+import { sourceName } from '../io/read-input.ts';
+import { claimOutputFolder } from '../io/output-folder.ts';
+import { CALIBRATION_SAMPLES, modelFileKind, type FileSourceOptions } from '../pipeline/file-source.ts';
 import { normalisationFromFlags } from '../data/index.ts';
-import { compileModel } from '../pipeline/compile.ts';
-import { planFor, prepare } from '../pipeline/prepare.ts';
-import { memoryReport, planReport, PATCH_FILE, REPORT_FILE } from '../pipeline/report.ts';
-import { profileArch } from '../predict/efficiency.ts';
-import { renderHtmlReport } from '../report/index.ts';
-import { parseArchJson } from '../space/config.ts';
-import type { KernelBackend, PatchRequest, Plan } from '../schedule/index.ts';
-import { formatPlanTable, misfitReasons } from '../schedule/plan-table.ts';
-import { lowerArch } from '../frontend/arch-to-ir.ts';
+import { compileRequest, type CompileRequest } from '../pipeline/compile-request.ts';
+import type { KernelBackend } from '../schedule/index.ts';
+import { formatPlanTable } from '../schedule/plan-table.ts';
 import { log, printJson, printLine, type GlobalFlags } from './output.ts';
 import { intInRange, parsePatch } from './flag-checks.ts';
 
 export { parsePatch };
 import { defineCommand, SUPERNET_FLAGS, supernetRequest, type SupernetFlags } from './flags.ts';
-import { supernetWeights } from '../pipeline/supernet-weights.ts';
+import { supernetWeights, type SupernetWeights } from '../pipeline/supernet-weights.ts';
 
 interface Args extends GlobalFlags, ModelFileFlags, SupernetFlags {
   input: string;
@@ -75,31 +66,13 @@ export function fileSourceOptions(a: ModelFileFlags, extra: Partial<FileSourceOp
   };
 }
 
-/**
- * The planner's verdict on a plan that does not fit, with what patches would do: --patch auto's plan
- * (the fastest that fits), or when none fits the smallest patch plan (--patch min-sram) and how far it is.
- */
-function misfitMessage(plan: Plan, planWith: (p: PatchRequest) => Plan, patch: PatchRequest): { text: string; withPatchAuto: Record<string, unknown> | null } {
-  const reasons = misfitReasons(plan);
-  let alt = '';
-  let withPatchAuto: Record<string, unknown> | null = null;
-  const figures = (p: Plan) => ({ fitsSram: p.fitsSram, fitsFlash: p.fitsFlash, fits: p.fits, sramBytes: p.sram.total, flashBytes: p.flash.total, patch: p.patch });
-  const smallest = () => {
-    const m = planWith('min-sram');
-    const flash = m.fitsFlash ? '' : ', and flash does not fit';
-    return m.patch
-      ? `the smallest patch plan (--patch min-sram: ${m.patch.n}x${m.patch.n} up to ${m.patch.splitLayer}) needs SRAM ${m.sram.total} B: ${m.fitsSram ? `fits${flash}` : 'still does not fit'}`
-      : 'no patch plan lowers the peak';
-  };
-  if (!plan.fitsSram && patch !== 'auto' && patch !== 'min-sram') {
-    const auto = planWith('auto');
-    withPatchAuto = figures(auto);
-    alt = auto.fits
-      ? `; with --patch auto (${auto.patch ? `${auto.patch.n}x${auto.patch.n} up to ${auto.patch.splitLayer}` : 'layer by layer'}) SRAM would be ${auto.sram.total} B: fits`
-      : `; with --patch auto nothing fits: ${smallest()}`;
-  } else if (!plan.fitsSram && patch === 'auto') alt = `; no patch plan fits either: ${smallest()}`;
-  else if (!plan.fitsSram) alt = plan.patch ? '; this already uses the smallest patch plan' : '; no patch plan lowers the peak';
-  return { text: `${reasons.join('; ')}${alt}`, withPatchAuto };
+/** The flags an arch config takes, checked (test data and calibration sets go with model files). */
+function archOptions(a: Args, supernet: SupernetWeights | undefined): CompileRequest['arch'] {
+  if (a['test-data'] !== undefined) throw new InputError('--test-data: test-data folders go with model files (ONNX/TFLite), not arch configs');
+  const calibration = a.calibration ?? 'random';
+  if (calibration !== 'random') throw new InputError(`--calibration: only "random" is supported for an arch config, got "${calibration}"`);
+  const calibrationSamples = intInRange('calibration-samples', a['calibration-samples'] ?? CALIBRATION_SAMPLES.synthetic, 1, 256);
+  return { seed: a.seed, calibrationSamples, testSets: a['test-sets'], supernet };
 }
 
 export const compileCommand = defineCommand<Args>({
@@ -139,101 +112,25 @@ export const compileCommand = defineCommand<Args>({
     const supernet = trainedRequest ? supernetWeights(trainedRequest) : undefined;
     const board = loadBoard(a.board, { boardsDir: a['boards-dir'], variant: a.variant });
     const cmsisRoot = a.kernels === 'cmsis-nn' ? cmsisNnRoot(a['cmsis-nn']) : undefined;
-    let prepared: ReturnType<typeof prepare>;
-    let outcome: Awaited<ReturnType<typeof compileModel>>;
-    let lab: { millionMACs: number; KBPeakMemory: number } | null = null;
-    let planWith: (p: PatchRequest) => Plan;
-
-    if (modelFileKind(a.input) !== 'arch') {
-      const src = await fileSource(a.input, fileSourceOptions(a));
-      if (!a.json) log(`${src.quantized ? 'reading' : 'calibrating and quantizing'} ${src.name} (${src.calibrationSource}) ...`);
-      prepared = prepare(src, board, { patch, backend: a.kernels });
-      planWith = (p) => planFor(prepared.q, board, p, a.kernels);
-      if (!a.json) log(a.build ? 'generating C and building ...' : 'generating C ...');
-      outcome = await compileModel(prepared, board, {
-        out: a.out,
-        build: a.build,
-        cmsisRoot,
-        extra: { source: { file: source, kind: src.kind, referenceEngine: src.referenceEngine ?? null } },
-        references: true,
-      });
-    } else {
-      if (a['test-data'] !== undefined) throw new InputError('--test-data: test-data folders go with model files (ONNX/TFLite), not arch configs');
-      const calibration = a.calibration ?? 'random';
-      if (calibration !== 'random') throw new InputError(`--calibration: only "random" is supported for an arch config, got "${calibration}"`);
-      const samples = intInRange('calibration-samples', a['calibration-samples'] ?? CALIBRATION_SAMPLES.synthetic, 1, 256);
-      const testSets = a['test-sets'];
-      const arch = parseArchJson(readText(a.input), source);
-      lab = profileArch(arch);
-
-      // The plan decides (it needs only shapes): a model that does not fit stops here, before quantizing and gcc.
-      const shapes = lowerArch(arch, { weights: 'elided' });
-      const early = planFor(shapes, board, patch, a.kernels);
-      planWith = (p) => planFor(shapes, board, p, a.kernels);
-      if (!early.fits) {
-        await writeOutputFolder(a.out, (tmp) => {
-          let patchFile: string | null = null;
-          if (early.patchGeometry) {
-            patchFile = PATCH_FILE;
-            fs.writeFileSync(path.join(tmp, patchFile), `${JSON.stringify(early.patchGeometry)}\n`);
-          }
-          fs.writeFileSync(path.join(tmp, REPORT_FILE), `${JSON.stringify({ ...planReport(early, patchFile), status: 'planned', arch }, null, 2)}\n`);
-          fs.writeFileSync(path.join(tmp, 'report.html'), renderHtmlReport(memoryReport(early)));
-        });
-        const why = misfitMessage(early, planWith, patch);
-        if (!a.json) for (const line of formatPlanTable(early)) printLine(line);
-        throw new CheckFailure(`${early.model} does not fit ${early.board}: ${why.text}; stopped before gcc. report.json written with fits: false`, {
-          board: early.board,
-          model: early.model,
-          fits: false,
-          sramBytes: early.sram.total,
-          flashBytes: early.flash.total,
-          withPatchAuto: why.withPatchAuto,
-        });
-      }
-
-      if (!a.json) log(`quantizing ${early.model} (${samples} calibration inputs, seed ${a.seed}) ...`);
-      const trained = supernet?.graphFor(arch);
-      if (trained && !a.json) for (const n of trained.notes) log(n);
-      prepared = prepare(archSource(arch, { seed: a.seed, calibrationSamples: samples, testSets, trained }), board, { patch, backend: a.kernels });
-      if (!a.json) log(a.build ? 'generating C and building ...' : 'generating C ...');
-      const weights = trained
-        ? { weights: { source: 'supernet', file: supernet!.source, labParams: trained.params, calibration: trained.calibration ?? null } }
-        : { weights: { source: 'seeded', seed: a.seed } };
-      outcome = await compileModel(prepared, board, { out: a.out, build: a.build, cmsisRoot, extra: { arch, ...weights }, references: false });
+    const isArch = modelFileKind(a.input) === 'arch';
+    const result = await compileRequest({
+      input: a.input,
+      source,
+      board,
+      out: a.out,
+      patch,
+      kernels: a.kernels,
+      cmsisRoot,
+      build: a.build,
+      file: isArch ? undefined : fileSourceOptions(a),
+      arch: isArch ? archOptions(a, supernet) : undefined,
+      log: a.json ? undefined : log,
+    });
+    if (!result.fits) {
+      if (result.planOnly && !a.json) for (const line of formatPlanTable(result.plan)) printLine(line);
+      throw new CheckFailure(result.message, result.details);
     }
-    const plan = prepared.plan;
-    const summary = {
-      out: outcome.dir,
-      report: path.join(outcome.dir, REPORT_FILE),
-      status: outcome.status,
-      board: plan.board,
-      model: plan.model,
-      kernels: plan.kernels,
-      macs: plan.macs,
-      millionMACs: lab?.millionMACs ?? plan.macs / 1e6,
-      KBPeakMemory: lab?.KBPeakMemory ?? null,
-      sramBytes: plan.sram.total,
-      arenaBytes: plan.sram.arena,
-      lowerBoundBytes: plan.sram.lowerBound,
-      flashBytes: plan.flash.total,
-      calibration: prepared.source.calibrationSource,
-      fits: outcome.fits,
-      fitReasons: outcome.fitReasons,
-      patch: plan.patch,
-      firmware: outcome.firmware,
-      flashCommand: outcome.flashCommands[0] ?? null,
-    };
-    if (!outcome.fits) {
-      // The plan's verdict (gcc never ran), or the linker's when it overrules a plan that said it fits.
-      const why = plan.fits ? { text: outcome.fitReasons.join('; '), withPatchAuto: null } : misfitMessage(plan, planWith, patch);
-      const stage = plan.fits ? ' (the plan said it fits: its estimate is wrong)' : '; stopped before gcc';
-      throw new CheckFailure(`${plan.model} does not fit ${plan.board}: ${why.text}${stage}. report.json written with fits: false`, {
-        ...summary,
-        linkError: outcome.linkFailure?.message ?? null,
-        withPatchAuto: why.withPatchAuto,
-      });
-    }
+    const { summary, plan, prepared, outcome } = result;
     if (a.json) return printJson({ ok: true, ...summary });
     for (const line of formatPlanTable(plan)) printLine(line);
     printLine(`calibration: ${prepared.source.calibrationSource}`);

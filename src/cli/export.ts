@@ -2,11 +2,10 @@ import { lowerArch } from '../frontend/arch-to-ir.ts';
 import { exportOnnx } from '../frontend/onnx/export.ts';
 import { readText, sourceName, writeFileAtomic } from '../io/read-input.ts';
 import { parseArchJson } from '../space/config.ts';
-import { graphMacs, graphParams } from '../ir/index.ts';
+import { graphParams, labCounts } from '../ir/index.ts';
 import { printJson, printLine, type GlobalFlags } from './output.ts';
 import { defineCommand, SUPERNET_FLAGS, supernetRequest, type SupernetFlags } from './flags.ts';
 import { supernetWeights } from '../pipeline/supernet-weights.ts';
-import { profileArch } from '../predict/efficiency.ts';
 import { claimOutputFile } from '../io/output-folder.ts';
 
 /** An ONNX file this tool wrote: its producer_name field (ModelProto field 2) is "mcu-nas". */
@@ -36,10 +35,28 @@ export const exportCommand = defineCommand<Args>({
     const bytes = exportOnnx(graph);
     writeFileAtomic(out, bytes);
     const weights = trained ? { supernet: a.supernet, calibration: trained.calibration ?? null } : { seed: a.seed };
-    // params: the lab's count_parameters (BN counted as the lab's subnet has it), as profile and compile print it.
-    const summary = { onnx: a.onnx, bytes: bytes.length, graph: graph.name, ops: graph.ops.length, macs: graphMacs(graph), params: profileArch(arch).params, onnxParams: graphParams(graph), ...weights };
+    // From the IR's counter (src/ir/cost.ts), each kind named: `macs` = conv/linear products (what the
+    // file computes, as compile's report.json), `millionMACs`/`labMacs` = the lab's thop count (+ 4 per
+    // BatchNorm element), as profile and search print it; `params` = the lab's count_parameters (2 per
+    // BatchNorm channel), `onnxParams` = elements in the file (BN folded: 1 bias per channel).
+    const lab = labCounts(graph);
+    const summary = {
+      onnx: a.onnx,
+      bytes: bytes.length,
+      graph: graph.name,
+      ops: graph.ops.length,
+      macs: lab.macsPure,
+      params: lab.params,
+      onnxParams: graphParams(graph),
+      macsPure: lab.macsPure,
+      labMacs: lab.macs,
+      millionMACs: lab.macs / 1e6,
+      labParams: lab.params,
+      ...weights,
+    };
     if (a.json) return printJson(summary);
-    printLine(`wrote ${a.onnx} (${bytes.length} bytes): ${graph.name}, ${graph.ops.length} ops, ${summary.macs} MACs, ${summary.params} params (lab count), ${trained ? `weights from ${a.supernet}` : `seed ${a.seed}`}`);
+    const from = trained ? `weights from ${a.supernet}` : `seed ${a.seed}`;
+    printLine(`wrote ${a.onnx} (${bytes.length} bytes): ${graph.name}, ${graph.ops.length} ops, ${summary.macs} MACs (conv/linear products; ${lab.macs} as the lab counts, BatchNorm included), ${summary.params} params (lab count; ${summary.onnxParams} in the file, BatchNorm folded), ${from}`);
     for (const n of trained?.notes ?? []) printLine(`  ${n}`);
   },
 });

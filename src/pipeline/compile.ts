@@ -14,37 +14,40 @@ import { CheckFailure } from '../errors.ts';
 import { writeOutputFolder } from '../io/output-folder.ts';
 import { renderHtmlReport } from '../report/index.ts';
 import type { Prepared } from './prepare.ts';
-import { errorPercent, hex, memoryReport, PATCH_FILE, planReport, REPORT_FILE, TEST_VECTORS_FILE, type CompileStatus, type TestVectorsFile } from './report.ts';
+import {
+  countFigures,
+  errorPercent,
+  hex,
+  memoryReport,
+  PATCH_FILE,
+  planReport,
+  REPORT_FILE,
+  TEST_VECTORS_FILE,
+  type CompileReport,
+  type CompileReportSource,
+  type CompileStatus,
+  type FirmwareFigures,
+  type TestVectorsFile,
+} from './report.ts';
 import { referenceOutput } from './model-source.ts';
-import { dequantizeOutput } from '../quant/index.ts';
 
 export interface CompileOptions {
   out: string;
   build: boolean;
   cmsisRoot?: string;
-  /** Extra fields for report.json (e.g. the arch config). */
-  extra?: Record<string, unknown>;
+  /** Where the model came from, for report.json (the arch config and its weights, or the file). */
+  extra?: CompileReportSource;
   /** Store the float reference output of each test set (validate needs it; compile of a large model can skip the cost). */
   references?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
-export interface FirmwareFigures {
-  /** Bytes the board ELF (the application, no test data) puts in the board's flash. */
-  flashBytes: number;
-  flashPredicted: number;
-  flashErrorPercent: number;
-  /** .data + .bss + arena sections of the board ELF. */
-  staticSramBytes: number;
-  /** The emulator ELF's flash (its own main, semihosting) and its test data, apart. */
-  emulator: { flashBytes: number; testDataBytes: number } | null;
-  buildSeconds: number;
-}
+export type { FirmwareFigures };
 
 export interface CompileOutcome {
   dir: string;
   status: CompileStatus;
-  report: Record<string, unknown>;
+  report: CompileReport;
   firmware: FirmwareFigures | null;
   /** The linker's one-line verdict when the plan said it fits and the link said no. */
   linkFailure: CheckFailure | null;
@@ -136,8 +139,9 @@ export async function compileModel(p: Prepared, board: Board, opts: CompileOptio
           reasons: fitReasons,
         }),
       );
-    const report = {
-      ...planReport(p.plan, patchFile),
+    // MACs and params from the deployed int8 graph (the IR's counter; BN folds are marked on their convs).
+    const report: CompileReport = {
+      ...planReport(p.plan, patchFile, countFigures(p.q)),
       fits,
       fitReasons,
       fitDecidedBy: linkFailure ? 'linker' : 'plan',
@@ -149,9 +153,10 @@ export async function compileModel(p: Prepared, board: Board, opts: CompileOptio
         constantBytes: model.constantBytes,
         sources: project.recipe.sources,
       },
-      firmware: fw
-        ? { elf: 'firmware.elf', bin: 'firmware.bin', hex: 'firmware.hex', qemuElf: fw.qemuElf ? path.basename(fw.qemuElf) : null, flashCommands: fw.flashCommands, ...firmware }
-        : null,
+      firmware:
+        fw && firmware
+          ? { elf: 'firmware.elf', bin: 'firmware.bin', hex: 'firmware.hex', qemuElf: fw.qemuElf ? path.basename(fw.qemuElf) : null, flashCommands: fw.flashCommands, ...firmware }
+          : null,
       linkError: linkFailure ? linkFailure.message : null,
       tests: { sets: p.tests.length, file: TEST_VECTORS_FILE, calibration: p.source.calibrationSource, samples: p.source.calibration.length },
       quantization: { outputScale: p.q.tensors[p.q.outputs[0]].quant?.scale[0] ?? null, outputZeroPoint: p.q.tensors[p.q.outputs[0]].quant?.zeroPoint[0] ?? null },
@@ -161,9 +166,4 @@ export async function compileModel(p: Prepared, board: Board, opts: CompileOptio
     fs.writeFileSync(path.join(tmp, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
     return { dir: out, status, report, firmware, linkFailure, fits, fitReasons, flashCommands: fw?.flashCommands ?? project.flashCommands };
   });
-}
-
-/** Real-valued output of a test set from its int8 bytes (validate compares these with the references). */
-export function realOutput(p: Prepared, bytes: Int8Array): Float32Array {
-  return dequantizeOutput(p.q, bytes);
 }

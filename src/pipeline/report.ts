@@ -5,10 +5,12 @@ import { misfitReasons } from '../schedule/plan-table.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.ts';
+import { graphParams, labCounts, type Graph } from '../ir/index.ts';
 import { addToOutputFolder } from '../io/output-folder.ts';
 import { readJson } from '../io/read-input.ts';
 import { renderHtmlReport, type MemoryReport } from '../report/index.ts';
-import type { RunReport } from './run.ts';
+import type { ArchConfig } from '../space/config.ts';
+import type { ArenaBlock } from '../codegen/index.ts';
 
 export const REPORT_FILE = 'report.json';
 export const TEST_VECTORS_FILE = 'test-vectors.json';
@@ -17,13 +19,40 @@ export const PATCH_FILE = 'patch-plan.json';
 /** compile's outcome, so a folder is never taken for a good build when it is not. */
 export type CompileStatus = 'planned' | 'generated' | 'built' | 'does-not-fit';
 
-export function planReport(plan: Plan, patchFile: string | null) {
+/**
+ * MACs and parameters of a model, from the IR's one counter (src/ir/cost.ts), each named by what it
+ * counts. report.json's `macs` (products, the plan's) and `params` (the lab's count) keep their names;
+ * these say it. Two differences are real, not disagreements (w0.5 r96 smallest: 7,237,104 products vs
+ * 8,302,128 lab MACs, 304,538 lab params vs 300,898 deployed):
+ * - thop also counts 4 per element leaving a BatchNorm, which the int8 graph no longer has (folded);
+ * - the lab counts 2 parameters per BatchNorm channel (gamma, beta), the folded graph holds 1 bias.
+ * A patch plan's recomputed halo is apart again: `patch.extraMacs` (and the layers' `macs`).
+ */
+export interface CountFigures {
+  /** Conv/linear multiply-accumulate products: what the kernels compute (= report.json's `macs`). */
+  macsPure: number;
+  /** The lab's count (thop 0.1.1 in count_net_flops): products + 4 per BatchNorm output element. */
+  labMacs: number;
+  /** The lab's count_parameters: weights, biases, 2 per BatchNorm channel (= report.json's `params`). */
+  labParams: number;
+  /** Elements of the constants the deployed graph holds (a folded BatchNorm leaves 1 bias per channel). */
+  deployedParams: number;
+}
+
+/** The counts of a graph as it will be deployed (BatchNorm folded, marked on its conv for the lab's count). */
+export function countFigures(g: Graph): CountFigures {
+  const lab = labCounts(g);
+  return { macsPure: lab.macsPure, labMacs: lab.macs, labParams: lab.params, deployedParams: graphParams(g) };
+}
+
+export function planReport(plan: Plan, patchFile: string | null, counts: CountFigures) {
   const { patchGeometry: _inPatchFile, board, model, macs, params, flash, sram, fits, patch, layers, ...rest } = plan;
   return {
     board,
     model,
     macs,
     params,
+    ...counts,
     flash,
     sram,
     fits,
@@ -33,6 +62,46 @@ export function planReport(plan: Plan, patchFile: string | null) {
     layers,
     ...rest,
   };
+}
+
+export type PlanReport = ReturnType<typeof planReport>;
+
+/** What the build measured, beside the plan's prediction. */
+export interface FirmwareFigures {
+  /** Bytes the board ELF (the application, no test data) puts in the board's flash. */
+  flashBytes: number;
+  flashPredicted: number;
+  flashErrorPercent: number;
+  /** .data + .bss + arena sections of the board ELF. */
+  staticSramBytes: number;
+  /** The emulator ELF's flash (its own main, semihosting) and its test data, apart. */
+  emulator: { flashBytes: number; testDataBytes: number } | null;
+  buildSeconds: number;
+}
+
+/** What report.json says about the model's origin: an arch config and its weights, or a model file. */
+export interface CompileReportSource {
+  arch?: ArchConfig;
+  weights?: { source: 'seeded'; seed: number } | { source: 'supernet'; file: string; labParams: number; calibration: unknown };
+  source?: { file: string; kind?: string; referenceEngine: string | null };
+}
+
+/** report.json of `compile` that reached code generation (DESIGN.md's fields first, from planReport). */
+export interface CompileReport extends PlanReport, CompileReportSource {
+  fitDecidedBy: 'plan' | 'linker';
+  status: CompileStatus;
+  codegen: { kernels: string; ops: number; arenaBlocks: readonly ArenaBlock[]; constantBytes: number; sources: readonly string[] };
+  firmware: ({ elf: string; bin: string; hex: string; qemuElf: string | null; flashCommands: readonly string[] } & FirmwareFigures) | null;
+  linkError: string | null;
+  tests: { sets: number; file: string; calibration: string; samples: number };
+  quantization: { outputScale: number | null; outputZeroPoint: number | null };
+  sourceNotes: readonly string[];
+}
+
+/** report.json of an arch config whose plan does not fit: written before quantizing and gcc. */
+export interface PlannedReport extends PlanReport {
+  status: 'planned';
+  arch: ArchConfig;
 }
 
 /** The plan's fields the HTML report needs: a Plan, or the report.json compile wrote from one (`run` re-renders from it). */
@@ -69,11 +138,25 @@ export function memoryReport(plan: ReportablePlan, measured: MemoryReport['measu
   };
 }
 
+/** What `run` measured that the HTML report shows (a RunReport from run.ts has it all). */
+export interface MeasuredRun {
+  emulator: string;
+  machine: string | null;
+  instructions: number;
+  cycles: number | null;
+  latencyMs: number | null;
+  latency: { clockHz: number };
+  sramUsedBytes: number;
+  flashUsedBytes: number;
+  outputsMatch: boolean;
+  perOp: readonly { instructions: number; cycles: number | null }[];
+}
+
 /**
  * After `run`: DIR/report.html rendered again from DIR/report.json with the measured cost of each op
  * merged in. Returns why it was not, when it was not (an older report.json, a folder mcu-nas did not mark).
  */
-export function mergeRunIntoReport(dir: string, run: RunReport): string | null {
+export function mergeRunIntoReport(dir: string, run: MeasuredRun): string | null {
   const file = path.join(dir, REPORT_FILE);
   if (!fs.existsSync(file)) return `no ${REPORT_FILE}`;
   const plan = readJson(file) as Partial<ReportablePlan>;

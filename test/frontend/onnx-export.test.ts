@@ -68,6 +68,8 @@ describe('mcu-nas export', () => {
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary).toMatchObject({ onnx: out, graph: 'mcunet_w0.5_r96', seed: 3 });
+    // Each count named by what it counts, the lab's as profile and search print them (8.302128 M, 304,538).
+    expect(summary).toMatchObject({ macs: 7237104, macsPure: 7237104, labMacs: 8302128, millionMACs: 8.302128, params: 304538, labParams: 304538, onnxParams: 300898 });
     const bytes = fs.readFileSync(out);
     expect(summary.bytes).toBe(bytes.length);
     expect(Buffer.from(exportOnnx(lowerArch(CASES[0].arch, { seed: 3 }))).equals(bytes)).toBe(true);

@@ -46,6 +46,10 @@ describe('mcu-nas compile', () => {
     );
     expect(report.macs).toBe(7237104); // the lab's macs_pure of the smallest subnet @96
     expect(report.params).toBe(304538);
+    // Both kinds of count, each named (src/ir/cost.ts): products vs the lab's thop count, lab vs deployed params.
+    const counts = { macsPure: 7237104, labMacs: 8302128, labParams: 304538, deployedParams: 300898 };
+    expect(report).toMatchObject(counts);
+    expect(summary).toMatchObject({ ...counts, macs: 7237104, millionMACs: 8.302128 });
     expect(fs.existsSync(path.join(out, 'report.html'))).toBe(true);
   });
 
@@ -84,7 +88,8 @@ describe('mcu-nas compile', () => {
     expect(errs[0]).toMatch(/does not fit tiny: SRAM: needs .* B over; the peak is at \S+/);
     expect(errs[0]).toMatch(/no patch plan fits either: the smallest patch plan .*still does not fit/);
     expect(errs[0]).toMatch(/report\.json written with fits: false/);
-    expect(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).fits).toBe(false);
+    const planned = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    expect(planned).toMatchObject({ fits: false, status: 'planned', macs: 7237104, labMacs: 8302128, params: 304538, deployedParams: 300898 });
   });
 
   it('under --json a misfit still prints one JSON object, with ok: false and the figures', async () => {
