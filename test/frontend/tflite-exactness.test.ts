@@ -9,19 +9,12 @@ import { runInt8 } from '../../src/quant/int8-interpreter.ts';
 import { softmaxExpTable } from '../../src/quant/lookup-tables.ts';
 import { sharedPath } from '../helpers/shared.ts';
 import { softmaxParamsTflite, softmaxS8Tflite, twoStepMeanS8Tflite } from './tflite-reference.ts';
+import { lcg32 as lcg } from '../../src/random/seeded-random.ts';
 
 function int8(file: string): Int8Import {
   const imp = importTfliteFile(sharedPath(file));
   if (imp.precision !== 'int8') throw new Error(`${file} is not int8`);
   return imp;
-}
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
 }
 
 describe('src/quant int8 against TFLite reference kernels', () => {

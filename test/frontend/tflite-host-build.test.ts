@@ -14,19 +14,12 @@ import { runInt8 } from '../../src/quant/index.ts';
 import { planFor } from '../../src/pipeline/prepare.ts';
 import { sharedPath } from '../helpers/shared.ts';
 import { reducerOptions, TensorType, writeTflite, type FixtureModel } from './tflite-fixture.ts';
+import { lcg32 as lcg } from '../../src/random/seeded-random.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-tflite-host-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const cc = findExecutable('gcc');
 const board = loadBoard('stm32f746');
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 const q = (scale: number, zeroPoint: number) => ({ scale: [Math.fround(scale)], zeroPoint: [zeroPoint] });
 

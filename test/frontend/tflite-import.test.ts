@@ -9,14 +9,8 @@ import { multiplyByQuantizedMultiplier, quantizeMultiplier, roundHalfAway } from
 import { runFloat } from '../../src/quant/float-interpreter.ts';
 import { runInt8 } from '../../src/quant/int8-interpreter.ts';
 import { activationOptions, convOptions, depthwiseOptions, reducerOptions, TensorType, writeTflite, type FixtureModel } from './tflite-fixture.ts';
+import { lcg32 as lcg } from '../../src/random/seeded-random.ts';
 
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 const randInt8 = (r: () => number, n: number, lo = -128, hi = 127) => Int8Array.from({ length: n }, () => lo + Math.floor(r() * (hi - lo + 1)));
 
 /** An int8 CONV_2D, 3x3, stride 2, SAME padding, RELU6, per-channel weights: Cin 2, Cout 3 on a 4x4 input. */

@@ -8,6 +8,7 @@ import { runInt8 } from '../../src/quant/int8-interpreter.ts';
 import { unaryTable } from '../../src/quant/lookup-tables.ts';
 import { reducerOptions, TensorType, writeTflite, type FixtureModel } from './tflite-fixture.ts';
 import { hardSwishS8Tflite, logisticS8Tflite, meanS8Tflite } from './tflite-reference.ts';
+import { lcg32 as lcg } from '../../src/random/seeded-random.ts';
 
 type Q = { scale: number; zeroPoint: number };
 const ALL = Int8Array.from({ length: 256 }, (_, i) => i - 128);
@@ -27,14 +28,6 @@ function unaryModel(builtin: number, qIn: Q, qOut: Q): FixtureModel {
     ops: [{ builtin, inputs: [0], outputs: [1] }],
     inputs: [0],
     outputs: [1],
-  };
-}
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
   };
 }
 

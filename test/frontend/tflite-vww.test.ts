@@ -10,6 +10,7 @@ import { argmax, cosine } from '../../src/quant/agreement.ts';
 import { runFloat } from '../../src/quant/float-interpreter.ts';
 import { runInt8 } from '../../src/quant/int8-interpreter.ts';
 import { sharedPath } from '../helpers/shared.ts';
+import { lcg32 as lcg } from '../../src/random/seeded-random.ts';
 
 const MLPERF_INT8 = sharedPath('data/tflite-mlcommons-vww/vww_96_int8.tflite');
 const MLPERF_FLOAT = sharedPath('data/tflite-mlcommons-vww/vww_96_float.tflite');
@@ -34,14 +35,6 @@ function constantBytes(g: Graph): { weights: number; bias: number } {
     else weights += t.data.byteLength;
   }
   return { weights, bias };
-}
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
 }
 
 /** A structured synthetic 96x96 RGB image in [0, 1]: a tinted background, a sine grating and a few soft blobs. */

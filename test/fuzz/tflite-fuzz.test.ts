@@ -13,18 +13,11 @@ import { nonFiniteConstant } from '../../src/quant/finite-values.ts';
 import { runFloat } from '../../src/quant/float-interpreter.ts';
 import { runInt8 } from '../../src/quant/int8-interpreter.ts';
 import { sharedPath } from '../helpers/shared.ts';
+import { lcg32 as lcg } from '../../src/random/seeded-random.ts';
 
 const MODELS = ['data/tflite-mlcommons-vww/vww_96_int8.tflite', 'data/tflite-mlcommons-vww/vww_96_float.tflite', 'data/tflite-mcunet-vww/vww.tflite'];
 const MUTATIONS_PER_MODEL = 300;
 const FILE = 'fuzz.tflite';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 /** Where the interesting bytes of a model are: its structure (everything but buffer data), shape entries, op input lists and tensor names. */
 interface Layout {

@@ -3,14 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { denseConvF32, depthwiseF32, pointwiseF32 } from '../../../src/frontend/supernet/conv-kernels.ts';
 import { convF32 } from '../../../src/quant/float-kernels.ts';
+import { lcg32 } from '../../../src/random/seeded-random.ts';
 import { maxAbsDiff } from './reference.ts';
 
 function values(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
+  const u = lcg32(seed);
+  return Float32Array.from({ length: n }, () => 2 * u() - 1);
 }
 
 const reference = (x: Float32Array, w: Float32Array, b: Float32Array | undefined, H: number, Cin: number, Cout: number, k: number, stride: number, groups: number) => {
