@@ -4,13 +4,7 @@ import { openImageFolder } from './image-folder.ts';
 import { openMnist } from './mnist.ts';
 import type { Preprocess } from './preprocess.ts';
 
-/** Built-in datasets, taken by name before any folder of the same name (write ./mnist for a folder). */
-export const BUILTIN_DATASETS = ['mnist'] as const;
-
-export function isBuiltinDataset(name: string): boolean {
-  return (BUILTIN_DATASETS as readonly string[]).includes(name);
-}
-
+/** A built-in dataset (mnist) is taken by name before any folder of the same name (write ./mnist for a folder). */
 export function openDataset(name: string, spec: InputSpec, preprocess: Preprocess): Dataset {
   if (name === 'mnist') return openMnist(spec, preprocess);
   return openImageFolder(name, spec, preprocess);

@@ -26,16 +26,3 @@ export function graphIndex(g: Graph): GraphIndex {
 export function activationInputs(g: Graph, op: Op): Tensor[] {
   return op.inputs.map((id) => g.tensors[id]).filter((t) => !isConstant(t));
 }
-
-/** The op's constant inputs (weights, biases), in input order. */
-export function constantInputs(g: Graph, op: Op): Tensor[] {
-  return op.inputs.map((id) => g.tensors[id]).filter(isConstant);
-}
-
-export function tensorByName(g: Graph, name: string): Tensor | undefined {
-  return g.tensors.find((t) => t.name === name);
-}
-
-export function opByName(g: Graph, name: string): Op | undefined {
-  return g.ops.find((o) => o.name === name);
-}

@@ -67,8 +67,3 @@ export function forwardReference(w: MlpWeights, x: ArrayLike<number>): number {
   });
   return h[0] + w.baseAcc;
 }
-
-/** Total number of weights and biases. */
-export function parameterCount(w: MlpWeights): number {
-  return w.layers.reduce((n, l) => n + l.weight.length + (l.bias?.length ?? 0), 0);
-}

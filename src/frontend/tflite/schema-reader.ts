@@ -10,7 +10,6 @@ import {
   FUSED_ACTIVATIONS,
   OptionsType,
   tensorTypeName,
-  TENSOR_TYPE_NAMES,
   type FusedActivation,
   type TfliteModel,
   type TfliteOperator,
@@ -241,9 +240,4 @@ export function readTfliteModel(bytes: Uint8Array, file: string): TfliteModel {
   for (let i = 0; i < opsVec.length; i++) operators.push(readOperator(v, v.tableIn(opsVec, i), i, codes, tensors.length));
 
   return { file, version, description: v.string(model, 3, 'description'), tensors, operators, inputs, outputs, buffers, subgraphCount: subgraphs.length };
-}
-
-/** A readable name of a tensor type code (for error messages). */
-export function tensorTypeLabel(code: number): string {
-  return TENSOR_TYPE_NAMES[code] ?? `type ${code}`;
 }
