@@ -34,7 +34,7 @@ export function formatPlanTable(p: Plan): string[] {
   out.push(
     '',
     `model ${p.model} on ${p.board} (kernels: ${p.kernels})`,
-    `MACs ${num(p.macs)}   params ${num(p.params)}`,
+    `MACs ${num(p.macs)} (conv/linear products)   params ${num(p.params)} (the lab's count_parameters)`,
     `SRAM  arena ${num(s.arena)} B (lower bound ${num(s.lowerBound)} B, ${s.strategy}; incl. scratch up to ${num(s.scratch)} B and I/O ${num(s.io)} B)` +
       ` + stack ${num(s.stack)} B + runtime ${num(s.runtime)} B = ${num(s.total)} B (${kb(s.total)}) of ${num(s.capacity)} B`,
     `      ${s.layout.description}`,
