@@ -7,6 +7,7 @@
 // Names mirror the lab's modules: first_conv, blocks.<i>.inverted_bottleneck / depth_conv / se.* /
 // point_linear, feature_mix_layer, classifier; <i> numbers the active blocks as get_active_subnet does.
 import { GraphBuilder, IrError, type Activation, type Graph, type TensorId } from '../ir/index.ts';
+import { batchNormAffine, foldAffine } from '../ir/passes/fold-batch-norm.ts';
 import { CHANNEL_PLANS, N_CLASSES, N_STAGES, STAGE_FIRST_SLOT, STAGE_STRIDES, WIDTH_MULTS, slotHasSE } from '../space/constants.ts';
 import type { ArchConfig } from '../space/config.ts';
 import { activeInStage } from '../space/active.ts';
@@ -95,17 +96,17 @@ class Weights {
     const u = this.source(`${name}.weight`);
     const std = Math.sqrt(2 / per);
     for (let i = 0; i < w.length; i++) w[i] = std * normal(u);
-    const bias = new Float32Array(cout);
     const v = this.source(`${name}.bn`);
+    const bn = { gamma: new Float64Array(cout), beta: new Float64Array(cout), mean: new Float64Array(cout), variance: new Float64Array(cout), eps: BN_EPS };
     for (let o = 0; o < cout; o++) {
-      const gamma = 1 + 0.1 * normal(v);
-      const beta = 0.05 * normal(v);
-      const mean = 0.05 * normal(v);
-      const variance = 0.75 + 0.5 * v(); // in [0.75, 1.25)
-      const scale = gamma / Math.sqrt(variance + BN_EPS);
-      for (let i = o * per; i < (o + 1) * per; i++) w[i] *= scale;
-      bias[o] = beta - mean * scale;
+      bn.gamma[o] = 1 + 0.1 * normal(v);
+      bn.beta[o] = 0.05 * normal(v);
+      bn.mean[o] = 0.05 * normal(v);
+      bn.variance[o] = 0.75 + 0.5 * v(); // in [0.75, 1.25)
     }
+    const bias = new Float32Array(cout);
+    const { scale, shift } = batchNormAffine(bn);
+    foldAffine(w, bias, scale, shift, false);
     return [this.b.constant(`${name}.weight`, shape, w), this.b.constant(`${name}.bias`, [cout], bias)];
   }
 
@@ -127,15 +128,10 @@ class Weights {
 
 /** Folds an eval-mode BatchNorm into the conv before it: w' = w * scale, b' = beta - mean * scale per output channel. */
 export function foldBatchNorm(weight: Float32Array, bn: BatchNormParams): [Float32Array, Float32Array] {
-  const cout = bn.gamma.length;
-  const per = weight.length / cout;
-  const w = new Float32Array(weight.length);
-  const bias = new Float32Array(cout);
-  for (let o = 0; o < cout; o++) {
-    const scale = bn.gamma[o] / Math.sqrt(bn.variance[o] + bn.eps);
-    for (let i = o * per; i < (o + 1) * per; i++) w[i] = weight[i] * scale;
-    bias[o] = bn.beta[o] - bn.mean[o] * scale;
-  }
+  const w = Float32Array.from(weight);
+  const bias = new Float32Array(bn.gamma.length);
+  const { scale, shift } = batchNormAffine(bn);
+  foldAffine(w, bias, scale, shift, false);
   return [w, bias];
 }
 

@@ -3,6 +3,7 @@
 // (bias Add, scale Mul, BatchNorm) folds into the conv or fully connected layer before it when nothing
 // else reads that layer's output; otherwise it becomes a depthwise 1x1 conv (rank 4).
 import { elementCount, type OpSpec, type Padding } from '../../ir/index.ts';
+import { batchNormAffine, foldAffine } from '../../ir/passes/fold-batch-norm.ts';
 import { broadcastDims, broadcastTo, normAxis, transpose } from './const-ops.ts';
 import { bare, type ActValue, type ImportContext, type NodeView } from './context.ts';
 import { matchHardSigmoid, matchHardSwish } from './activation-ops.ts';
@@ -86,21 +87,15 @@ export function conv(ctx: ImportContext, n: NodeView): void {
 }
 
 /** Per output channel o of a conv or fully connected op: w[o] *= scale[o]; b[o] = b[o] * scale[o] + shift[o]. */
-function foldAffine(ctx: ImportContext, opIndex: number, scale: ArrayLike<number> | undefined, shift: ArrayLike<number> | undefined, batchNorm: boolean): void {
+function foldIntoProducer(ctx: ImportContext, opIndex: number, scale: ArrayLike<number> | undefined, shift: ArrayLike<number> | undefined, batchNorm: boolean): void {
   const op = ctx.draft.ops[opIndex];
   const spec = op.spec as OpSpec & { kind: 'conv2d' | 'fully_connected' };
   const w = ctx.draft.tensors[spec.inputs[1]];
   const cout = w.shape[0];
-  const per = (w.data as Float32Array).length / cout;
   let biasId = spec.inputs[2];
   if (biasId === undefined) biasId = ctx.draft.tensor(`${spec.name}.bias`, [cout], new Float32Array(cout));
-  const bias = ctx.draft.tensors[biasId].data as Float32Array;
-  const wd = w.data as Float32Array;
-  for (let o = 0; o < cout; o++) {
-    const s = scale ? scale[o] : 1;
-    if (scale) for (let i = o * per; i < (o + 1) * per; i++) wd[i] = wd[i] * s;
-    bias[o] = bias[o] * s + (shift ? shift[o] : 0);
-  }
+  // A zero bias made here: its fold is 0 * scale + shift, as for a stored one.
+  foldAffine(w.data as Float32Array, ctx.draft.tensors[biasId].data as Float32Array, scale, shift);
   const next = { ...spec, inputs: [spec.inputs[0], spec.inputs[1], biasId] } as OpSpec;
   if (batchNorm && next.kind === 'conv2d') (next as { foldedBatchNorm?: boolean }).foldedBatchNorm = true;
   ctx.draft.replace(op, next);
@@ -115,7 +110,7 @@ function channelAffine(ctx: ImportContext, n: NodeView, x: ActValue, xName: stri
   const outName = n.outputs[0];
   const p = ctx.fusibleProducer(x, xName);
   if (p && (p.spec.kind === 'conv2d' || p.spec.kind === 'fully_connected') && p.spec.activation === 'none') {
-    foldAffine(ctx, ctx.draft.tensors[x.t].producer, scale, shift, batchNorm);
+    foldIntoProducer(ctx, ctx.draft.tensors[x.t].producer, scale, shift, batchNorm);
     ctx.draft.rename(p.out, outName);
     ctx.rebind(xName, outName, x);
     return true;
@@ -143,12 +138,7 @@ export function batchNorm(ctx: ImportContext, n: NodeView): void {
     return t.data;
   });
   const eps = n.attrs.float('epsilon', 1e-5);
-  const scale = new Float64Array(c);
-  const shift = new Float64Array(c);
-  for (let i = 0; i < c; i++) {
-    scale[i] = p[0][i] / Math.sqrt(p[3][i] + eps);
-    shift[i] = p[1][i] - p[2][i] * scale[i];
-  }
+  const { scale, shift } = batchNormAffine({ gamma: p[0], beta: p[1], mean: p[2], variance: p[3], eps });
   // Channel axis 1 must be the IR's last axis (true for NCHW maps and [N, C]).
   if (x.map[1] !== ctx.draft.tensors[x.t].shape.length - 1 || x.order) n.fail(`input [${x.dims.join(', ')}] is not laid out with channels last in the IR`);
   if (!channelAffine(ctx, n, x, n.inputs[0], scale, shift, true)) n.fail(`BatchNormalization of a rank-${x.dims.length} value that no conv or Gemm precedes is not supported`);
