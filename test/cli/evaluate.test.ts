@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../frontend/onnx-model-builder.ts';
 import { jpegBytes, pngBytes, rgbPicture, tempDir, writeFile } from '../data/make-images.ts';
 import { REPO, sharedPath } from '../helpers/shared.ts';
+import { hostCompiler } from '../../src/pipeline/host-int8.ts';
 
 let root: string;
 let folder: string;
@@ -145,7 +146,10 @@ describe('--report DIR: evaluate.json and the HTML accuracy report', () => {
     expect(html).toMatch(/^<!DOCTYPE html>/);
     const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
     expect(html).toContain(`<dt>float (onnxruntime)</dt><dd>${pct(j.floatAccuracy)} (${j.floatCorrect}/33)</dd>`);
-    expect(html).toContain(`<dt>int8 (int8 interpreter)</dt><dd>${pct(j.int8Accuracy)} (${j.int8Correct}/33)</dd>`);
+    // The int8 engine: the generated C built for this machine where gcc exists (checked on the first 32 images), else the interpreter.
+    const engine = j.int8Engine === 'host-c' ? 'host C (gcc -O2; same bytes as the int8 interpreter on 32 images)' : 'int8 interpreter';
+    expect(j.int8Engine).toBe(hostCompiler() ? 'host-c' : 'interpreter');
+    expect(html).toContain(`<dt>int8 (${engine})</dt><dd>${pct(j.int8Accuracy)} (${j.int8Correct}/33)</dd>`);
     expect(html.match(/<table class="confusion">/g)).toHaveLength(2);
     expect(html).toContain("model's input as the model saw it");
     // 12 pictures of the 8x8 model input, enlarged 14 times.

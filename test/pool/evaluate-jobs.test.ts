@@ -22,6 +22,8 @@ const request = (jobs: number, stages: string[]): EvaluateRequest => ({
   emulator: 'qemu',
   worst: 12,
   jobs,
+  // The interpreter scores image by image, so its shares go to the workers (evaluate-engine.test.ts: the host C build).
+  int8Engine: 'interpreter',
   // Small shares on purpose: 8 of 75 images, so the merge is exercised, not a thread's start-up cost.
   minImagesPerJob: 50,
   onStage: (m) => stages.push(m),

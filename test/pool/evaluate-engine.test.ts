@@ -1,0 +1,108 @@
+// evaluate's two int8 engines give the same evaluation, field for field: the generated C built for this
+// machine (gcc -O2, all images in one batch) and the TypeScript int8 interpreter (image by image), on
+// onnx-mnist8 over MNIST digits; a worker's share scored from the host outputs equals the interpreter's;
+// a host build whose output differs from the interpreter's on one image stops evaluate with exit 1 naming
+// that image.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_PREPROCESS, normalisationFromFlags, type Preprocess } from '../../src/data/index.ts';
+import { CheckFailure } from '../../src/errors.ts';
+import { evaluateModel, type EvaluateRequest } from '../../src/pipeline/evaluate.ts';
+import { evaluateChunk, type EvaluateChunk } from '../../src/pipeline/evaluate-chunk.ts';
+import { hostCompiler } from '../../src/pipeline/host-int8.ts';
+import { calibrate, quantize } from '../../src/quant/index.ts';
+import { chooseCalibration, loadEvaluatedModel } from '../../src/pipeline/evaluated-model.ts';
+import { int8Outputs } from '../../src/pipeline/evaluate-int8.ts';
+import { openDataset } from '../../src/data/index.ts';
+import { sharedPath } from '../helpers/shared.ts';
+
+const MNIST8 = sharedPath('data/onnx-mnist8');
+const preprocess: Preprocess = { ...DEFAULT_PREPROCESS, ...normalisationFromFlags({ scale: 255 }) };
+const IMAGES = 300;
+const request = (int8Engine: 'host-c' | 'interpreter', stages: string[] = []): EvaluateRequest => ({
+  model: `${MNIST8}/model.onnx`,
+  dataset: 'mnist',
+  preprocess,
+  seed: 0,
+  limit: IMAGES,
+  split: false,
+  calibration: MNIST8,
+  calibrationSamples: 3,
+  emulated: 0,
+  backend: 'own',
+  emulator: 'qemu',
+  worst: 12,
+  jobs: 2,
+  int8Engine,
+  onStage: (m) => stages.push(m),
+});
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-engine-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe.skipIf(!hostCompiler())('evaluate --int8-engine host-c', () => {
+  it('gives what the int8 interpreter gives, field for field, on 300 digits', async () => {
+    const stages: string[] = [];
+    const host = await evaluateModel(request('host-c', stages));
+    const interp = await evaluateModel(request('interpreter'));
+    expect(host.summary.int8Engine).toBe('host-c');
+    expect(host.summary.int8Agreement).toEqual({ images: 32, identical: 32 });
+    expect(interp.summary.int8Engine).toBe('interpreter');
+    expect(stages).toContain(`running ${IMAGES} images through the host build (2 processes) ...`);
+    const strip = (e: typeof host) => ({ ...e.summary, seconds: 0, int8Engine: undefined, int8Agreement: undefined });
+    expect(strip(host)).toEqual(strip(interp));
+    expect(host.pictures).toEqual(interp.pictures);
+    // Something to compare: mistakes and flips exist among these images.
+    expect(interp.summary.images).toBe(IMAGES);
+    expect(interp.summary.mistakes.int8.length).toBeGreaterThan(0);
+    expect(interp.summary.worst).toHaveLength(12);
+  }, 120_000);
+
+  it("a worker's share scored from the host outputs equals the interpreter's share", async () => {
+    const model = await loadEvaluatedModel(`${MNIST8}/model.onnx`, 0);
+    try {
+      const cal = chooseCalibration(model, openDataset('mnist', model.spec, preprocess), preprocess, 'mnist', { calibration: MNIST8, samples: 3, seed: 0, split: false, limit: 120 });
+      const q = quantize(model.graph, calibrate(model.graph, cal.inputs));
+      const int8 = await int8Outputs(model, q, cal.evaluation, { choice: 'host-c', jobs: 1 });
+      const ob = int8.outputBytes!;
+      const base: EvaluateChunk = { model: `${MNIST8}/model.onnx`, seed: 0, dataset: 'mnist', preprocess, limit: 120, split: false, calibration: MNIST8, calibrationSamples: 3, q, start: 40, end: 100, worst: 5 };
+      const fromHost = await evaluateChunk({ ...base, int8: int8.outputs!.slice(40 * ob, 100 * ob) });
+      const fromInterpreter = await evaluateChunk(base);
+      // The same share but for the int8 classifier's name.
+      expect(fromHost.accuracy.scores[1].name).toBe('int8 host C');
+      const unnamed = (r: typeof fromHost) => ({ ...r, accuracy: { ...r.accuracy, scores: r.accuracy.scores.map((c) => ({ ...c, name: '' })) } });
+      expect(unnamed(fromHost)).toEqual(unnamed(fromInterpreter));
+      expect(fromHost.accuracy.images).toBe(60);
+    } finally {
+      await model.close();
+    }
+  }, 60_000);
+
+  it('a host build that differs from the interpreter on one image: exit 1 naming that image', async () => {
+    // A compiler that builds the real program, then puts in its place one that flips a bit of image 5's output.
+    const cc = hostCompiler()!;
+    const wrapper = path.join(tmp, 'flipping-cc');
+    const flip = `import sys, subprocess; d = bytearray(subprocess.run([sys.argv[1]], stdin=sys.stdin, capture_output=True, check=True).stdout); d[5 * 10] ^= 1; sys.stdout.buffer.write(d)`;
+    fs.writeFileSync(
+      wrapper,
+      `#!/bin/sh\n"${cc}" "$@" || exit $?\nreal="${tmp}/real-$$"\nmv model-host-batch "$real"\nprintf '#!/bin/sh\\nexec python3 -c %s %s\\n' "'${flip}'" "$real" > model-host-batch\nchmod +x model-host-batch\n`,
+    );
+    fs.chmodSync(wrapper, 0o755);
+    const saved = { cc: process.env.MCUNAS_HOST_CC, cache: process.env.MCUNAS_HOST_CACHE };
+    process.env.MCUNAS_HOST_CC = wrapper;
+    process.env.MCUNAS_HOST_CACHE = path.join(tmp, 'cache');
+    try {
+      const e = await evaluateModel({ ...request('host-c'), jobs: 1 }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(CheckFailure);
+      expect((e as CheckFailure).exitCode).toBe(1);
+      expect((e as Error).message).toMatch(/differ on image 5 \(mnist#\d+\): output byte 0 is/);
+    } finally {
+      process.env.MCUNAS_HOST_CC = saved.cc;
+      process.env.MCUNAS_HOST_CACHE = saved.cache;
+      if (saved.cc === undefined) delete process.env.MCUNAS_HOST_CC;
+      if (saved.cache === undefined) delete process.env.MCUNAS_HOST_CACHE;
+    }
+  }, 60_000);
+});
