@@ -5,15 +5,18 @@
 // ELF's own load, benchImage() writes the word into a copy of the ELF and loaderArguments() places the blob.
 import fs from 'node:fs';
 import { parseElf } from './elf.ts';
-import { VECTOR_TABLE_BYTES } from '../codegen/link-layout.ts';
 
 /** A copy of a board ELF at `out` whose mcunas_vectors_at holds `address`. */
 export function benchImage(elf: string, address: number, out: string): string {
   const bytes = fs.readFileSync(elf);
-  const table = parseElf(bytes, elf).sections.find((s) => s.name === '.isr_vector');
-  if (!table || table.size < VECTOR_TABLE_BYTES + 4) throw new Error(`${elf}: no mcunas_vectors_at word after the vector table (not a board link of mcu-nas)`);
+  const image = parseElf(bytes, elf);
+  // The word is where the link put the symbol (the linker script asserts: right after the vector table).
+  const word = image.symbols.find((s) => s.name === 'mcunas_vectors_at');
+  const table = image.sections.find((s) => s.name === '.isr_vector');
+  if (!word || !table || word.value < table.address || word.value + 4 > table.address + table.size)
+    throw new Error(`${elf}: no mcunas_vectors_at word after the vector table (not a board link of mcu-nas)`);
   const copy = Buffer.from(bytes);
-  copy.writeUInt32LE(address >>> 0, table.offset + VECTOR_TABLE_BYTES);
+  copy.writeUInt32LE(address >>> 0, table.offset + (word.value - table.address));
   fs.writeFileSync(out, copy);
   return out;
 }
