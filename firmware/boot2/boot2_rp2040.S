@@ -16,7 +16,7 @@
  *
  * Exit: called by the boot ROM, lr is 0 (pushed at entry), so enter the application: VTOR = 0x10000100,
  * MSP and the reset handler from its first two words. Called as a function (a debugger, a re-init), return.
- * The build pads this to 252 bytes and appends the CRC (src/emu/boot2.ts); tools/boot2.ts re-assembles it.
+ * The build pads this to 252 bytes and appends the CRC (src/codegen/boot2.ts); tools/boot2.ts re-assembles it.
  */
   .syntax unified
   .cpu cortex-m0plus
