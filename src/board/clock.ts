@@ -199,14 +199,17 @@ function scale(sysclk: number, apb: number[], more: { hclk?: number; od?: [numbe
   return out;
 }
 const mhzList = (...f: number[]) => f.map((x) => x * MHz);
+type OscillatorLimits = Pick<Stm32Limits, 'hsiHz' | 'hseHz' | 'hseBypassHz' | 'pllInHz' | 'vcoHz'>;
+/** Oscillator and PLL frequency limits written in MHz. */
+const inMHz = (o: OscillatorLimits): OscillatorLimits => {
+  const hz = (f: number) => Math.round(f * MHz);
+  const pair = ([lo, hi]: [number, number]): [number, number] => [hz(lo), hz(hi)];
+  return { hsiHz: hz(o.hsiHz), hseHz: pair(o.hseHz), hseBypassHz: pair(o.hseBypassHz), pllInHz: pair(o.pllInHz), vcoHz: pair(o.vcoHz) };
+};
 
 /** What the F4 and F7 share (RM0090 §6.3.2, RM0383, RM0402, RM0385 §5.3.2): oscillators, PLL ranges, VDD of the wait-state tables. */
 const F4F7: Omit<Stm32Limits, 'family' | 'manual' | 'scales' | 'waitStates'> = {
-  hsiHz: 16 * MHz,
-  hseHz: [4 * MHz, 26 * MHz],
-  hseBypassHz: [1 * MHz, 50 * MHz],
-  pllInHz: [1 * MHz, 2 * MHz],
-  vcoHz: [100 * MHz, 432 * MHz],
+  ...inMHz({ hsiHz: 16, hseHz: [4, 26], hseBypassHz: [1, 50], pllInHz: [1, 2], vcoHz: [100, 432] }),
   n: [50, 432],
   sysDividers: [2, 4, 6, 8],
   q: [2, 15],
@@ -241,11 +244,7 @@ export const STM32_LIMITS: Record<Stm32Chip, Stm32Limits> = {
   stm32h743: {
     family: 'stm32h7',
     manual: 'RM0433',
-    hsiHz: 64 * MHz,
-    hseHz: [4 * MHz, 48 * MHz],
-    hseBypassHz: [1 * MHz, 50 * MHz],
-    pllInHz: [1 * MHz, 16 * MHz],
-    vcoHz: [192 * MHz, 960 * MHz],
+    ...inMHz({ hsiHz: 64, hseHz: [4, 48], hseBypassHz: [1, 50], pllInHz: [1, 16], vcoHz: [192, 960] }),
     n: [4, 512],
     sysDividers: Array.from({ length: 64 }, (_, i) => 2 * (i + 1)),
     q: [1, 128],
@@ -257,11 +256,7 @@ export const STM32_LIMITS: Record<Stm32Chip, Stm32Limits> = {
   stm32l4r5: {
     family: 'stm32l4',
     manual: 'RM0432',
-    hsiHz: 16 * MHz,
-    hseHz: [4 * MHz, 48 * MHz],
-    hseBypassHz: [1 * MHz, 48 * MHz],
-    pllInHz: [2_660_000, 16 * MHz],
-    vcoHz: [64 * MHz, 344 * MHz],
+    ...inMHz({ hsiHz: 16, hseHz: [4, 48], hseBypassHz: [1, 48], pllInHz: [2.66, 16], vcoHz: [64, 344] }),
     n: [8, 127],
     sysDividers: [2, 4, 6, 8],
     q: [2, 8],
