@@ -1,12 +1,11 @@
-// Activations, fused into the op before them when nothing else reads that op's output, and the
-// exporter idioms that spell them out: PyTorch's functional hard-sigmoid relu6(x + 3) / 6 arrives as
+// Activations (each its own op here; ir/passes/fuse-activations.ts folds them into the op before them
+// after the import), and the exporter idioms that spell them out: PyTorch's functional hard-sigmoid relu6(x + 3) / 6 arrives as
 // Add -> [Relu] -> Clip(0, 6) -> Div(6) (or Mul(1/6)); x * hardsigmoid(x) is a hard-swish.
 import type { Activation, OpSpec } from '../../ir/index.ts';
 import type { ActValue, ImportContext, NodeView } from './context.ts';
 
 export type ActivationKind = 'relu' | 'relu6' | 'hard_sigmoid' | 'hard_swish' | 'sigmoid';
 
-const FUSED: Partial<Record<ActivationKind, Activation>> = { relu: 'relu', relu6: 'relu6', hard_sigmoid: 'hardsigmoid' };
 /** Ops whose output is never negative: a Relu after them changes nothing. */
 const NON_NEGATIVE = new Set<string>(['relu', 'relu6', 'hardsigmoid', 'hard_sigmoid', 'sigmoid']);
 /** Clip's max at or above this (float32's largest) means no upper bound. */
@@ -48,14 +47,6 @@ export function applyActivation(ctx: ImportContext, n: NodeView, x: ActValue, in
   const prev = ctx.draft.producerOf(x.t);
   if (kind === 'relu' && prev && (NON_NEGATIVE.has(activationOf(prev.spec) ?? '') || NON_NEGATIVE.has(prev.spec.kind))) {
     ctx.bind(outName, x);
-    return;
-  }
-  const fused = FUSED[kind];
-  const p = ctx.fusibleProducer(x, inName);
-  if (fused && p && (activationOf(p.spec) === 'none' || (activationOf(p.spec) === 'relu' && fused === 'relu6'))) {
-    ctx.draft.replace(p, { ...p.spec, activation: fused } as OpSpec);
-    ctx.draft.rename(p.out, outName);
-    ctx.rebind(inName, outName, x);
     return;
   }
   const t = ctx.emit(n, { kind, inputs: [x.t] }, outName);

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { InputError, printable, show } from '../../errors.ts';
 import { IrError, validateGraph, type Graph, type Shape } from '../../ir/index.ts';
+import { fuseActivations } from '../../ir/passes/fuse-activations.ts';
 import { readBytes } from '../../io/read-input.ts';
 import { nonFiniteConstant } from '../../quant/finite-values.ts';
 import { ImportContext, NodeView, type ActValue } from './context.ts';
@@ -155,7 +156,8 @@ export interface ImportHooks {
 }
 
 export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): OnnxImport {
-  return importOnnxWith(bytes, opts, {});
+  const imp = importOnnxWith(bytes, opts, {});
+  return { ...imp, graph: fuseActivations(imp.graph) };
 }
 
 export function importOnnxWith(bytes: Uint8Array, opts: ImportOptions, hooks: ImportHooks): OnnxImport {

@@ -9,6 +9,7 @@
 // turns the float IR plus those records into the int8 graph.
 import { show } from '../../errors.ts';
 import type { Graph, TensorId } from '../../ir/index.ts';
+import { fuseActivations } from '../../ir/passes/fuse-activations.ts';
 import { readBytes } from '../../io/read-input.ts';
 import type { QuantGraph, TensorQuant } from '../../quant/quant-graph.ts';
 import type { ActValue, ImportContext, NodeView } from './context.ts';
@@ -188,9 +189,13 @@ export function importOnnxQdq(bytes: Uint8Array, opts: ImportOptions = {}): QdqI
   const imp = importOnnxWith(bytes, opts, { convert: (ctx, n) => hooks.convert(ctx, n), beforeBuild: (ctx) => hooks.beforeBuild(ctx) });
   if (!hooks.records) throw new Error('bug: the QDQ records were not taken');
   const notes: string[] = [];
-  const graph = buildQuantGraph(imp.graph, hooks.records, source, notes);
+  // An activation is fused where no Q/DQ pair sits between it and its producer (quant/from-qdq.ts fuses
+  // across a pair itself, keeping that pair's clamp).
+  const act = hooks.records.act;
+  const floatGraph = fuseActivations(imp.graph, (t) => !act.has(t.name));
+  const graph = buildQuantGraph(floatGraph, hooks.records, source, notes);
   const rebind = (b: readonly Binding[], ids: readonly number[]) => b.map((x, k) => ({ ...x, irShape: graph.tensors[ids[k]].shape.slice() }));
-  return { ...imp, graph, floatGraph: imp.graph, inputs: rebind(imp.inputs, graph.inputs), outputs: rebind(imp.outputs, graph.outputs), notes };
+  return { ...imp, graph, floatGraph, inputs: rebind(imp.inputs, graph.inputs), outputs: rebind(imp.outputs, graph.outputs), notes };
 }
 
 export function importOnnxQdqFile(file: string, opts: Omit<ImportOptions, 'source'> = {}): QdqImport {
