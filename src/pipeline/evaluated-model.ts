@@ -15,13 +15,13 @@ import {
 } from '../data/index.ts';
 import { InputError } from '../errors.ts';
 import { lowerArch } from '../frontend/arch-to-ir.ts';
-import { importOnnxFile, irToOnnx, onnxToIr, readTestData } from '../frontend/onnx/index.ts';
+import { irToOnnx, onnxToIr, readTestData } from '../frontend/onnx/index.ts';
 import type { Graph } from '../ir/graph.ts';
 import { readText, sourceName } from '../io/read-input.ts';
 import { onnxruntimeMissing, openOnnx } from '../oracle/onnxruntime.ts';
 import { runFloat } from '../quant/index.ts';
 import { parseArchJson, type ArchConfig } from '../space/config.ts';
-import { isTestDataFolder } from './file-source.ts';
+import { isTestDataFolder, readOnnxModel } from './file-source.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // The model: its float IR graph, what input it wants, and a float reference to score.
@@ -47,7 +47,8 @@ export interface EvaluatedModel {
 export async function loadEvaluatedModel(file: string, seed: number, trained?: (arch: ArchConfig) => { graph: Graph }): Promise<EvaluatedModel> {
   const source = sourceName(file);
   if (file.toLowerCase().endsWith('.onnx')) {
-    const imp = importOnnxFile(file);
+    const { bytes, qdq, imp } = readOnnxModel(file);
+    if (qdq) throw new InputError(`${source}: a QDQ (quantized) ONNX model; evaluate takes float ONNX models and arch configs (compile and validate keep a QDQ model's own scales)`);
     if (imp.inputs.length !== 1) throw new InputError(`${source}: the model takes ${imp.inputs.length} inputs; an image dataset feeds one`);
     const b = imp.inputs[0];
     const out = imp.outputs[0];
@@ -65,7 +66,7 @@ export async function loadEvaluatedModel(file: string, seed: number, trained?: (
       return { name: g.name, file: source, kind: 'onnx', graph: g, spec, toIr, fromIr, floatScores: async (x) => fromIr(runFloat(g, toIr(x)).outputs[0]), floatEngine: `float interpreter (${missing})`, classCount, close: async () => {} };
     }
     // One session for the whole dataset (opening one per image would cost a minute over 10,000 images).
-    const session = await openOnnx(file, { source });
+    const session = await openOnnx(bytes, { source });
     const outputName = session.outputNames[0];
     return {
       name: imp.graph.name,

@@ -195,21 +195,30 @@ function floatReference(g: Graph, engine = 'float interpreter'): ReferenceModel 
   return { engine, run: async (xs) => xs.map((x) => runFloat(g, x).outputs[0]) };
 }
 
+/**
+ * An ONNX model file, read the one way every command reads it: its bytes, whether it carries its own int8
+ * quantization (QDQ), the import (QDQ or float), and the float graph (a QDQ model's float twin).
+ */
+export function readOnnxModel(file: string) {
+  const bytes = new Uint8Array(readBytes(file));
+  const qdq = isQdqOnnx(bytes, file);
+  const imp = qdq ? importOnnxQdq(bytes, { source: file }) : importOnnx(bytes, { source: file });
+  const floatGraph: Graph = qdq ? (imp as ReturnType<typeof importOnnxQdq>).floatGraph : imp.graph;
+  return { bytes, qdq, imp, floatGraph };
+}
+
 /** A model given as --reference: ONNX (onnxruntime) or float TFLite (the float interpreter). */
 async function referenceModel(file: string, inputShape: readonly number[]): Promise<ReferenceModel> {
-  const bytes = new Uint8Array(readBytes(file));
   let ref: ReferenceModel;
   let shape: readonly number[];
   if (modelFileKind(file) === 'onnx') {
-    const qdq = isQdqOnnx(bytes, file);
-    const imp = qdq ? importOnnxQdq(bytes, { source: file }) : importOnnx(bytes, { source: file });
+    const { bytes, imp, floatGraph } = readOnnxModel(file);
     const input = single('inputs', imp.inputs, file);
-    const graph = qdq ? (imp as ReturnType<typeof importOnnxQdq>).floatGraph : imp.graph;
-    ref = await onnxReference(file, bytes, input, single('outputs', imp.outputs, file), graph);
+    ref = await onnxReference(file, bytes, input, single('outputs', imp.outputs, file), floatGraph);
     ref.engine = `${ref.engine} (${path.basename(file)})`;
     shape = input.irShape;
   } else if (modelFileKind(file) === 'tflite') {
-    const imp = importTflite(bytes, file);
+    const imp = importTflite(new Uint8Array(readBytes(file)), file);
     if (imp.precision !== 'float32') throw new InputError(`--reference: ${file} is an int8 model; a reference must compute in float`);
     ref = floatReference(imp.graph, `float interpreter (${path.basename(file)})`);
     shape = imp.graph.tensors[imp.graph.inputs[0]].shape;
@@ -234,10 +243,7 @@ async function withReferences(inputs: Float32Array[], given: (Float32Array | und
 }
 
 async function onnxSource(file: string, opts: FileSourceOptions): Promise<ModelSource> {
-  const bytes = new Uint8Array(readBytes(file));
-  const qdq = isQdqOnnx(bytes, file);
-  const imp = qdq ? importOnnxQdq(bytes, { source: file }) : importOnnx(bytes, { source: file });
-  const graph: Graph = qdq ? (imp as ReturnType<typeof importOnnxQdq>).floatGraph : imp.graph;
+  const { bytes, qdq, imp, floatGraph: graph } = readOnnxModel(file);
   const input = single('inputs', imp.inputs, file);
   const output = single('outputs', imp.outputs, file);
   checkNormalisation(file, input.irShape, opts.normalisation);
