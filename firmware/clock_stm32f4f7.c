@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include "mcunas_clock.h"
 #include "mcunas_clock_config.h"
+#include "clock_stm32_common.h"
 
 #define RCC 0x40023800u
 #define RCC_CR (RCC + 0x00u)
@@ -25,11 +26,6 @@
 #define PWR_CSR (0x40007000u + 0x04u) /* PWR_CSR1 on the F7 */
 #define FLASH_ACR 0x40023C00u
 
-#define CR_HSEON (1u << 16)
-#define CR_HSERDY (1u << 17)
-#define CR_HSEBYP (1u << 18)
-#define CR_PLLON (1u << 24)
-#define CR_PLLRDY (1u << 25)
 #define APB1ENR_PWREN (1u << 28)
 #define PWR_ODEN (1u << 16)
 #define PWR_ODSWEN (1u << 17)
@@ -44,11 +40,15 @@
 
 struct mcunas_clock mcunas_clock = {MCUNAS_CLOCK_NOT_RUN, MCUNAS_CLOCK_RESET_HZ, MCUNAS_CLOCK_RESET_HZ, MCUNAS_CLOCK_RESET_HZ, MCUNAS_CLOCK_RESET_HZ};
 
-static void pll_off(void) {
-  MCUNAS_REG_CLEAR(RCC_CR, CR_PLLON);
+static void hse_off(void) {
 #if MCUNAS_CLOCK_HSE
   MCUNAS_REG_CLEAR(RCC_CR, CR_HSEON);
 #endif
+}
+
+static void pll_off(void) {
+  MCUNAS_REG_CLEAR(RCC_CR, CR_PLLON);
+  hse_off();
 }
 
 void mcunas_clock_init(void) {
@@ -58,34 +58,19 @@ void mcunas_clock_init(void) {
   MCUNAS_REG_FIELD(PWR_CR, MCUNAS_CLOCK_VOS_MASK, MCUNAS_CLOCK_VOS);
 
   /* 2. oscillator */
-#if MCUNAS_CLOCK_HSE
-#if MCUNAS_CLOCK_HSE_BYPASS
-  MCUNAS_REG_SET(RCC_CR, CR_HSEBYP);
-#endif
-  MCUNAS_REG_SET(RCC_CR, CR_HSEON);
-  if (!mcunas_clock_wait(RCC_CR, CR_HSERDY, CR_HSERDY)) {
-    MCUNAS_REG_CLEAR(RCC_CR, CR_HSEON);
-    mcunas_clock.status = MCUNAS_CLOCK_OSC_TIMEOUT;
-    return;
-  }
-#endif
+  if (!stm32_hse_start(RCC_CR)) return;
 
-  /* 3. PLL */
+  /* 3. PLL (on a time-out the HSE goes off too) */
   MCUNAS_REG_FIELD(RCC_PLLCFGR, MCUNAS_CLOCK_PLLCFGR_MASK, MCUNAS_CLOCK_PLLCFGR);
-  MCUNAS_REG_SET(RCC_CR, CR_PLLON);
-  if (!mcunas_clock_wait(RCC_CR, CR_PLLRDY, CR_PLLRDY)) {
-    pll_off();
-    mcunas_clock.status = MCUNAS_CLOCK_PLL_TIMEOUT;
+  if (!stm32_enable(RCC_CR, CR_PLLON, RCC_CR, CR_PLLRDY, MCUNAS_CLOCK_PLL_TIMEOUT)) {
+    hse_off();
     return;
   }
 
   /* 4. supply: over-drive (F7), then the scale's ready flag */
 #if MCUNAS_CLOCK_OVERDRIVE
-  MCUNAS_REG_SET(PWR_CR, PWR_ODEN);
-  if (!mcunas_clock_wait(PWR_CSR, CSR_ODRDY, CSR_ODRDY)) {
-    MCUNAS_REG_CLEAR(PWR_CR, PWR_ODEN);
+  if (!stm32_enable(PWR_CR, PWR_ODEN, PWR_CSR, CSR_ODRDY, MCUNAS_CLOCK_OVERDRIVE_TIMEOUT)) {
     pll_off();
-    mcunas_clock.status = MCUNAS_CLOCK_OVERDRIVE_TIMEOUT;
     return;
   }
   MCUNAS_REG_SET(PWR_CR, PWR_ODSWEN);
@@ -105,26 +90,18 @@ void mcunas_clock_init(void) {
 #endif
 
   /* 5. flash latency first: HSI 16 MHz runs with any latency, the PLL clock only with this one */
-  MCUNAS_REG_WRITE(FLASH_ACR, MCUNAS_CLOCK_FLASH_ACR);
-  if (!mcunas_clock_wait(FLASH_ACR, 0xFu, MCUNAS_CLOCK_FLASH_LATENCY)) {
+  if (!stm32_flash_latency(FLASH_ACR, 0xFu, MCUNAS_CLOCK_FLASH_LATENCY)) {
     pll_off();
-    mcunas_clock.status = MCUNAS_CLOCK_FLASH_TIMEOUT;
     return;
   }
 
   /* 6. bus prescalers, 7. the switch */
   MCUNAS_REG_FIELD(RCC_CFGR, CFGR_PRESCALER_MASK, MCUNAS_CLOCK_CFGR_PRESCALERS);
-  MCUNAS_REG_FIELD(RCC_CFGR, CFGR_SW_MASK, CFGR_SW_PLL);
-  if (!mcunas_clock_wait(RCC_CFGR, CFGR_SWS_MASK, CFGR_SWS_PLL)) {
+  if (!stm32_switch(RCC_CFGR, CFGR_SW_MASK, CFGR_SW_PLL, CFGR_SWS_MASK, CFGR_SWS_PLL)) {
     /* Still on HSI: put the prescalers back so the recorded clocks stay true. */
     MCUNAS_REG_FIELD(RCC_CFGR, CFGR_SW_MASK | CFGR_PRESCALER_MASK, 0u);
     pll_off();
-    mcunas_clock.status = MCUNAS_CLOCK_SWITCH_TIMEOUT;
     return;
   }
-  mcunas_clock.core_hz = MCUNAS_CLOCK_CORE_HZ;
-  mcunas_clock.hclk_hz = MCUNAS_CLOCK_HCLK_HZ;
-  mcunas_clock.pclk1_hz = MCUNAS_CLOCK_PCLK1_HZ;
-  mcunas_clock.pclk2_hz = MCUNAS_CLOCK_PCLK2_HZ;
-  mcunas_clock.status = MCUNAS_CLOCK_OK;
+  stm32_clock_done();
 }

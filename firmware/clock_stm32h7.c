@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include "mcunas_clock.h"
 #include "mcunas_clock_config.h"
+#include "clock_stm32_common.h"
 
 #define RCC 0x58024400u
 #define RCC_CR (RCC + 0x00u)
@@ -34,11 +35,6 @@
 #define FLASH_ACR 0x52002000u
 #define DBGMCU_IDCODE 0x5C001000u
 
-#define CR_HSEON (1u << 16)
-#define CR_HSERDY (1u << 17)
-#define CR_HSEBYP (1u << 18)
-#define CR_PLL1ON (1u << 24)
-#define CR_PLL1RDY (1u << 25)
 #define CR3_SUPPLY_MASK 7u /* SCUEN, LDOEN, BYPASS */
 #define CR3_LDOEN (1u << 1)
 #define CSR1_ACTVOSRDY (1u << 13)
@@ -85,34 +81,17 @@ void mcunas_clock_init(void) {
 #endif
 
   /* 3. oscillator */
-#if MCUNAS_CLOCK_HSE
-#if MCUNAS_CLOCK_HSE_BYPASS
-  MCUNAS_REG_SET(RCC_CR, CR_HSEBYP);
-#endif
-  MCUNAS_REG_SET(RCC_CR, CR_HSEON);
-  if (!mcunas_clock_wait(RCC_CR, CR_HSERDY, CR_HSERDY)) {
-    MCUNAS_REG_CLEAR(RCC_CR, CR_HSEON);
-    mcunas_clock.status = MCUNAS_CLOCK_OSC_TIMEOUT;
-    return;
-  }
-#endif
+  if (!stm32_hse_start(RCC_CR)) return;
 
   /* 4. PLL1 */
   MCUNAS_REG_FIELD(RCC_PLLCKSELR, 3u | (0x3Fu << 4), MCUNAS_CLOCK_PLLCKSELR);
   MCUNAS_REG_FIELD(RCC_PLLCFGR, MCUNAS_CLOCK_PLLCFGR_MASK, MCUNAS_CLOCK_PLLCFGR);
   MCUNAS_REG_WRITE(RCC_PLL1DIVR, MCUNAS_CLOCK_PLL1DIVR);
-  MCUNAS_REG_SET(RCC_CR, CR_PLL1ON);
-  if (!mcunas_clock_wait(RCC_CR, CR_PLL1RDY, CR_PLL1RDY)) {
-    MCUNAS_REG_CLEAR(RCC_CR, CR_PLL1ON);
-    mcunas_clock.status = MCUNAS_CLOCK_PLL_TIMEOUT;
-    return;
-  }
+  if (!stm32_enable(RCC_CR, CR_PLLON, RCC_CR, CR_PLLRDY, MCUNAS_CLOCK_PLL_TIMEOUT)) return;
 
   /* 5. flash latency before the faster clock */
-  MCUNAS_REG_WRITE(FLASH_ACR, MCUNAS_CLOCK_FLASH_ACR);
-  if (!mcunas_clock_wait(FLASH_ACR, 0x3Fu, MCUNAS_CLOCK_FLASH_ACR & 0x3Fu)) {
-    MCUNAS_REG_CLEAR(RCC_CR, CR_PLL1ON);
-    mcunas_clock.status = MCUNAS_CLOCK_FLASH_TIMEOUT;
+  if (!stm32_flash_latency(FLASH_ACR, 0x3Fu, MCUNAS_CLOCK_FLASH_ACR & 0x3Fu)) {
+    MCUNAS_REG_CLEAR(RCC_CR, CR_PLLON);
     return;
   }
 
@@ -120,19 +99,13 @@ void mcunas_clock_init(void) {
   MCUNAS_REG_WRITE(RCC_D1CFGR, MCUNAS_CLOCK_D1CFGR);
   MCUNAS_REG_WRITE(RCC_D2CFGR, MCUNAS_CLOCK_D2CFGR);
   MCUNAS_REG_WRITE(RCC_D3CFGR, MCUNAS_CLOCK_D3CFGR);
-  MCUNAS_REG_FIELD(RCC_CFGR, CFGR_SW_MASK, CFGR_SW_PLL1);
-  if (!mcunas_clock_wait(RCC_CFGR, CFGR_SWS_MASK, CFGR_SWS_PLL1)) {
+  if (!stm32_switch(RCC_CFGR, CFGR_SW_MASK, CFGR_SW_PLL1, CFGR_SWS_MASK, CFGR_SWS_PLL1)) {
     MCUNAS_REG_FIELD(RCC_CFGR, CFGR_SW_MASK, 0u);
     MCUNAS_REG_WRITE(RCC_D1CFGR, 0u);
     MCUNAS_REG_WRITE(RCC_D2CFGR, 0u);
     MCUNAS_REG_WRITE(RCC_D3CFGR, 0u);
-    MCUNAS_REG_CLEAR(RCC_CR, CR_PLL1ON);
-    mcunas_clock.status = MCUNAS_CLOCK_SWITCH_TIMEOUT;
+    MCUNAS_REG_CLEAR(RCC_CR, CR_PLLON);
     return;
   }
-  mcunas_clock.core_hz = MCUNAS_CLOCK_CORE_HZ;
-  mcunas_clock.hclk_hz = MCUNAS_CLOCK_HCLK_HZ;
-  mcunas_clock.pclk1_hz = MCUNAS_CLOCK_PCLK1_HZ;
-  mcunas_clock.pclk2_hz = MCUNAS_CLOCK_PCLK2_HZ;
-  mcunas_clock.status = MCUNAS_CLOCK_OK;
+  stm32_clock_done();
 }

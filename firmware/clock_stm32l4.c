@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "mcunas_clock.h"
 #include "mcunas_clock_config.h"
+#include "clock_stm32_common.h"
 
 #define RCC 0x40021000u
 #define RCC_CR (RCC + 0x00u)
@@ -25,11 +26,6 @@
 
 #define CR_HSION (1u << 8)
 #define CR_HSIRDY (1u << 10)
-#define CR_HSEON (1u << 16)
-#define CR_HSERDY (1u << 17)
-#define CR_HSEBYP (1u << 18)
-#define CR_PLLON (1u << 24)
-#define CR_PLLRDY (1u << 25)
 #define APB1ENR1_PWREN (1u << 28)
 #define CR1_VOS_MASK (3u << 9)
 #define CR1_VOS_RANGE1 (1u << 9)
@@ -58,53 +54,25 @@ void mcunas_clock_init(void) {
     return;
   }
   /* 2. flash latency before the faster clock */
-  MCUNAS_REG_WRITE(FLASH_ACR, MCUNAS_CLOCK_FLASH_ACR);
-  if (!mcunas_clock_wait(FLASH_ACR, 0xFu, MCUNAS_CLOCK_FLASH_LATENCY)) {
-    mcunas_clock.status = MCUNAS_CLOCK_FLASH_TIMEOUT;
-    return;
-  }
+  if (!stm32_flash_latency(FLASH_ACR, 0xFu, MCUNAS_CLOCK_FLASH_LATENCY)) return;
   /* 3. oscillator */
 #if MCUNAS_CLOCK_HSE
-#if MCUNAS_CLOCK_HSE_BYPASS
-  MCUNAS_REG_SET(RCC_CR, CR_HSEBYP);
-#endif
-  MCUNAS_REG_SET(RCC_CR, CR_HSEON);
-  if (!mcunas_clock_wait(RCC_CR, CR_HSERDY, CR_HSERDY)) {
-    MCUNAS_REG_CLEAR(RCC_CR, CR_HSEON);
-    mcunas_clock.status = MCUNAS_CLOCK_OSC_TIMEOUT;
-    return;
-  }
+  if (!stm32_hse_start(RCC_CR)) return;
 #else
-  MCUNAS_REG_SET(RCC_CR, CR_HSION);
-  if (!mcunas_clock_wait(RCC_CR, CR_HSIRDY, CR_HSIRDY)) {
-    MCUNAS_REG_CLEAR(RCC_CR, CR_HSION);
-    mcunas_clock.status = MCUNAS_CLOCK_OSC_TIMEOUT;
-    return;
-  }
+  if (!stm32_enable(RCC_CR, CR_HSION, RCC_CR, CR_HSIRDY, MCUNAS_CLOCK_OSC_TIMEOUT)) return;
 #endif
   /* 4. PLL */
   MCUNAS_REG_WRITE(RCC_PLLCFGR, MCUNAS_CLOCK_PLLCFGR);
-  MCUNAS_REG_SET(RCC_CR, CR_PLLON);
-  if (!mcunas_clock_wait(RCC_CR, CR_PLLRDY, CR_PLLRDY)) {
-    MCUNAS_REG_CLEAR(RCC_CR, CR_PLLON);
-    mcunas_clock.status = MCUNAS_CLOCK_PLL_TIMEOUT;
-    return;
-  }
+  if (!stm32_enable(RCC_CR, CR_PLLON, RCC_CR, CR_PLLRDY, MCUNAS_CLOCK_PLL_TIMEOUT)) return;
   /* 5. the switch, through AHB /2 */
   MCUNAS_REG_FIELD(RCC_CFGR, CFGR_PRESCALER_MASK, CFGR_HPRE_DIV2 | (MCUNAS_CLOCK_CFGR_PRESCALERS & ~(0xFu << 4)));
-  MCUNAS_REG_FIELD(RCC_CFGR, CFGR_SW_MASK, CFGR_SW_PLL);
-  if (!mcunas_clock_wait(RCC_CFGR, CFGR_SWS_MASK, CFGR_SWS_PLL)) {
+  if (!stm32_switch(RCC_CFGR, CFGR_SW_MASK, CFGR_SW_PLL, CFGR_SWS_MASK, CFGR_SWS_PLL)) {
     MCUNAS_REG_FIELD(RCC_CFGR, CFGR_SW_MASK | CFGR_PRESCALER_MASK, 0u);
     MCUNAS_REG_CLEAR(RCC_CR, CR_PLLON);
-    mcunas_clock.status = MCUNAS_CLOCK_SWITCH_TIMEOUT;
     return;
   }
   /* at least 1 us at the halved clock (60 MHz): 60 loop passes of several cycles each */
   for (n = 0; n < 64u; n++) (void)MCUNAS_REG_READ(RCC_CFGR);
   MCUNAS_REG_FIELD(RCC_CFGR, CFGR_PRESCALER_MASK, MCUNAS_CLOCK_CFGR_PRESCALERS);
-  mcunas_clock.core_hz = MCUNAS_CLOCK_CORE_HZ;
-  mcunas_clock.hclk_hz = MCUNAS_CLOCK_HCLK_HZ;
-  mcunas_clock.pclk1_hz = MCUNAS_CLOCK_PCLK1_HZ;
-  mcunas_clock.pclk2_hz = MCUNAS_CLOCK_PCLK2_HZ;
-  mcunas_clock.status = MCUNAS_CLOCK_OK;
+  stm32_clock_done();
 }
