@@ -13,7 +13,7 @@ import { sameShape } from '../ir/shapes.ts';
 import { elementCount } from '../ir/tensors.ts';
 import { addRescale, quantizeMultiplier, roundHalfAway, ScaleRangeError } from './fixed-point.ts';
 import { concatSplit } from './float-kernels.ts';
-import type { AddKernelParams, ConcatPart, ConvKernelParams, ElementwiseLayout, MeanStep, MulKernelParams, PoolKernelParams, RequantParams, TensorQuant } from './quant-graph.ts';
+import type { AddKernelParams, ConcatPart, ConvKernelParams, ElementwiseLayout, MeanStep, MulKernelParams, PoolKernelParams, RequantParams, TensorQuant, WindowGeometry } from './quant-graph.ts';
 import { QMAX, QMIN } from './scales.ts';
 
 /** The clamps an int8 kernel applies after requantization (TFLite's fused activations that are clamps). */
@@ -48,16 +48,6 @@ export function activationClamp(act: Clamp, out: TensorQuant): ClampRange {
 /** The quantization record of symmetric int8 weights or an int32 bias: one scale per output channel (axis 0), or one for the tensor. */
 export function channelQuant(scales: readonly number[], perChannel: boolean): Quantization {
   return perChannel ? { scale: scales.slice(), zeroPoint: scales.map(() => 0), axis: 0 } : { scale: [scales[0]], zeroPoint: [0] };
-}
-
-/** The window of a convolution or pool as the kernels take it; bottom and right padding follow from the output shape. */
-export interface WindowGeometry {
-  readonly kernelH: number;
-  readonly kernelW: number;
-  readonly strideH: number;
-  readonly strideW: number;
-  readonly padTop: number;
-  readonly padLeft: number;
 }
 
 /** A window given by the IR's fields (a conv2d or pool op, or the same fields read from a file). */

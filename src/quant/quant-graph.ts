@@ -11,8 +11,8 @@ export interface TensorQuant {
   readonly zeroPoint: number;
 }
 
-/** mcunas_conv_params: every convolution and the fully connected layer. */
-export interface ConvKernelParams {
+/** The window of a convolution or pool as the kernels take it. */
+export interface WindowGeometry {
   readonly kernelH: number;
   readonly kernelW: number;
   readonly strideH: number;
@@ -20,6 +20,10 @@ export interface ConvKernelParams {
   /** Bottom and right padding follow from the output shape. */
   readonly padTop: number;
   readonly padLeft: number;
+}
+
+/** mcunas_conv_params: every convolution and the fully connected layer. */
+export interface ConvKernelParams extends WindowGeometry {
   /** Minus the input zero point. */
   readonly inputOffset: number;
   /** The output zero point (or the pre-activation zero point when `lut` is set). */
@@ -80,13 +84,7 @@ export interface ElementwiseLayout {
 }
 
 /** mcunas_pool_params. Input and output share their quantization (TFLite's AVERAGE_POOL_2D / MAX_POOL_2D rule). */
-export interface PoolKernelParams {
-  readonly kernelH: number;
-  readonly kernelW: number;
-  readonly strideH: number;
-  readonly strideW: number;
-  readonly padTop: number;
-  readonly padLeft: number;
+export interface PoolKernelParams extends WindowGeometry {
   readonly actMin: number;
   readonly actMax: number;
 }

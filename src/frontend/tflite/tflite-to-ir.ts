@@ -6,12 +6,14 @@
 //     tensor, and the import reports the conversion (`inputs` / `outputs`);
 //   TRANSPOSE to NCHW followed by MEAN over the spatial axes (PyTorch exporters' global pooling, in one
 //     MEAN or one per axis): one global average pool, then a reshape to the declared shape;
-//   a PAD read only by a convolution: folded into the convolution's padding (same bytes, no padded copy);
+//   a PAD read only by a convolution: folded into the convolution's padding (same bytes, no padded copy),
+//     by ir/passes/fold-pads.ts after the walk;
 //   depthwise weights [1, KH, KW, C]: transposed to the IR's [C, KH, KW, 1];
 //   a missing conv/fully connected bias in an int8 model: zeros (the int8 kernels always take one).
 // Anything else the IR cannot take stops with an InputError naming the op, its index and its tensors.
 import { GraphBuilder, type OpSpec } from '../../ir/builder.ts';
-import { IrError, type Activation, type Graph, type Padding, type Quantization, type Shape, type TensorId } from '../../ir/graph.ts';
+import { IrError, type Activation, type Graph, type Quantization, type Shape, type TensorId } from '../../ir/graph.ts';
+import { foldPadsTraced } from '../../ir/passes/fold-pads.ts';
 import { convClassOf } from '../../ir/passes/conv-class.ts';
 import { sameShape } from '../../ir/shapes.ts';
 import { elementCount, shapeText } from '../../ir/tensors.ts';
@@ -24,6 +26,7 @@ import { ScaleRangeError } from '../../quant/fixed-point.ts';
 import { activationClamp, addParams, channelQuant, concatParts, convMultipliers, convParams, elementwiseLayout, FULL_RANGE, meanStep, mulParams, POINT_GEOMETRY, poolParams, requantParams, sameQuant, type Clamp } from '../../quant/op-params.ts';
 import type { MeanParams, MeanStep, QuantGraph, QuantOp, TensorQuant } from '../../quant/quant-graph.ts';
 import { biasScales, QMAX, QMIN, tensorQuantization } from '../../quant/scales.ts';
+import { foldPadsInt8 } from '../../quant/passes.ts';
 import { axisPadding } from './padding.ts';
 import { Builtin, type FusedActivation, type TfliteModel, type TfliteOperator, type TfliteOptions, type TfliteTensor } from './schema.ts';
 import { constantData, depthwiseToOhwi, hasData } from './tensor-data.ts';
@@ -106,9 +109,11 @@ class Importer {
   private readonly ids = new Map<number, TensorId>();
   private readonly views = new Map<number, NchwView>();
   /** PAD outputs read only by the next convolution, which takes the padding over (see pad()). */
-  private readonly foldedPads = new Map<number, { source: TensorId; padding: Padding; op: TfliteOperator }>();
+  /** The TFLite op each IR op comes from, by IR op name (for notes written after the passes). */
+  private readonly sourceOp = new Map<string, TfliteOperator>();
+  /** IR pad op name -> the index in `notes` kept for what became of it (filled after PAD folding). */
+  private readonly padNotes = new Map<string, number>();
   /** How many times each tensor is read by any op. */
-  private readonly readCount = new Map<number, number>();
   private readonly params: QuantOp[] = [];
   private readonly tensorNames = new Set<string>();
   private readonly opNames = new Set<string>();
@@ -128,7 +133,6 @@ class Importer {
     this.b = new GraphBuilder(graphName);
     this.int8 = precision === 'int8';
     this.file = model.file;
-    for (const op of model.operators) for (const i of op.inputs) if (i >= 0) this.readCount.set(i, (this.readCount.get(i) ?? 0) + 1);
   }
 
   // ---- errors and names ----
@@ -189,7 +193,6 @@ class Importer {
     const id = this.ids.get(i);
     if (id !== undefined) return id;
     const t = this.tensor(i);
-    if (this.foldedPads.has(i)) throw new Error(`bug: op #${op.index} reads the folded PAD output "${t.name}"`);
     if (this.views.has(i)) this.failOp(op, `reads ${show(t.name, 80)}, the output of TRANSPOSE op #${this.views.get(i)!.op.index}; the IR takes a TRANSPOSE to NCHW only when MEAN then averages H and W`);
     if (hasData(this.model, t)) this.failOp(op, `input ${k} ${show(t.name, 80)} is a constant where the IR needs an activation`);
     this.failOp(op, `reads ${show(t.name, 80)} before any op produces it (ops out of order, a cycle, or a missing graph input)`);
@@ -219,6 +222,7 @@ class Importer {
     let id: TensorId;
     try {
       id = this.b.op(spec, this.unique(this.tensorNames, t.name), this.int8 ? 'int8' : 'float32', quant ? tensorQuantization(quant) : undefined);
+      this.sourceOp.set(spec.name, op);
     } catch (e) {
       if (e instanceof IrError) this.failOp(op, e.message);
       throw e;
@@ -256,6 +260,7 @@ class Importer {
     let id: TensorId;
     try {
       id = this.b.op(spec, this.unique(this.tensorNames, name), this.int8 ? 'int8' : 'float32', quant ? tensorQuantization(quant) : undefined);
+      this.sourceOp.set(spec.name, op);
     } catch (e) {
       if (e instanceof IrError) this.failOp(op, e.message);
       throw e;
@@ -382,10 +387,16 @@ class Importer {
     // A NaN or infinite float weight would pass every later stage until calibration.
     const nonFinite = nonFiniteConstant(graph);
     if (nonFinite) throw new InputError(`${this.file}: ${nonFinite}`);
-    const base = { file: this.file, inputs: this.inputs, outputs: this.outputs, notes: this.notes };
-    if (!this.int8) return { ...base, precision: 'float32', graph };
-    if (this.params.length !== graph.ops.length) throw new Error(`bug: ${this.params.length} parameter records for ${graph.ops.length} ops`);
-    return { ...base, precision: 'int8', graph: { ...graph, params: this.params } };
+    if (this.int8 && this.params.length !== graph.ops.length) throw new Error(`bug: ${this.params.length} parameter records for ${graph.ops.length} ops`);
+    const fold = this.importOptions.foldPad !== false;
+    const done = this.int8 ? (fold ? foldPadsInt8({ ...graph, params: this.params }) : { graph: { ...graph, params: this.params }, folded: [] }) : fold ? foldPadsTraced(graph) : { graph, folded: [] };
+    for (const f of done.folded) {
+      const pad = this.sourceOp.get(graph.ops[f.pad].name)!;
+      const conv = this.sourceOp.get(graph.ops[f.conv].name)!;
+      this.notes[this.padNotes.get(graph.ops[f.pad].name)!] = `op #${pad.index} PAD: folded into op #${conv.index} ${conv.opName}'s padding`;
+    }
+    const base = { file: this.file, inputs: this.inputs, outputs: this.outputs, notes: this.notes.filter((n) => n !== '') };
+    return this.int8 ? { ...base, precision: 'int8', graph: done.graph as QuantGraph } : { ...base, precision: 'float32', graph: done.graph };
   }
 
   private mapOp(op: TfliteOperator): void {
@@ -435,13 +446,9 @@ class Importer {
     const depthwise = op.builtin === Builtin.DEPTHWISE_CONV_2D;
     const o = depthwise ? this.options(op, 'depthwise') : this.options(op, 'conv');
     if (o.dilationH !== 1 || o.dilationW !== 1) this.failOp(op, `dilation ${o.dilationH}x${o.dilationW} is not supported (the IR's convolutions have dilation 1)`);
-    const folded = this.foldedPads.get(op.inputs[0] ?? -1);
-    const x = folded ? folded.source : this.act(op, 0);
-    const source = this.b.shapeOf(x);
-    if (source.length !== 4) this.failOp(op, `input must be NHWC, got ${shapeText(source)}`);
-    const pre = folded?.padding ?? { top: 0, bottom: 0, left: 0, right: 0 };
-    // The input as TFLite sees it (after a folded PAD).
-    const xs: Shape = [source[0], source[1] + pre.top + pre.bottom, source[2] + pre.left + pre.right, source[3]];
+    const x = this.act(op, 0);
+    const xs = this.b.shapeOf(x);
+    if (xs.length !== 4) this.failOp(op, `input must be NHWC, got ${shapeText(xs)}`);
     const wt = this.tensor(op.inputs[1] ?? -1) ?? this.failOp(op, 'weight is missing');
     if (wt.shape.length !== 4) this.failOp(op, `weight must have rank 4, got ${shapeText(wt.shape)}`);
     const cin = xs[3];
@@ -461,7 +468,7 @@ class Importer {
     const pw = axisPadding(o.padding, xs[2], kw, o.strideW);
     if (!(o.strideH >= 1 && o.strideW >= 1)) this.failOp(op, `stride ${o.strideH}x${o.strideW} must be positive`);
     if (!ph || !pw) this.failOp(op, `kernel ${kh}x${kw} does not fit the ${xs[1]}x${xs[2]} input with ${o.padding} padding`);
-    const padding = { top: pre.top + ph.before, bottom: pre.bottom + ph.after, left: pre.left + pw.before, right: pre.right + pw.after };
+    const padding = { top: ph.before, bottom: ph.after, left: pw.before, right: pw.after };
     const activation = this.fusedActivation(op, o.activation);
     const name = this.opName(op);
     const wName = this.unique(this.tensorNames, wt.name);
@@ -721,18 +728,11 @@ class Importer {
     const padding = { top, bottom, left, right };
     const qOut = this.int8 ? this.quantOf(op.outputs[0], op) : undefined;
     if (qOut) this.sameQuant(op, this.quantOf(op.inputs[0], op), qOut, 'PAD');
-    // A PAD read only by a convolution (as its input) becomes that convolution's padding: the kernels skip
-    // padded positions, which is what a pad with real value 0 (int8: the zero point) contributes, so the
-    // result is the same bytes and the padded copy never takes SRAM.
-    const out = op.outputs[0];
-    const reader = this.model.operators.find((o) => o.index > op.index && o.inputs.includes(out));
-    const convReads = reader && (reader.builtin === Builtin.CONV_2D || reader.builtin === Builtin.DEPTHWISE_CONV_2D) && reader.inputs[0] === out;
-    if (this.importOptions.foldPad !== false && convReads && this.readCount.get(out) === 1 && !this.model.outputs.includes(out)) {
-      this.foldedPads.set(out, { source: x, padding, op });
-      this.notes.push(`op #${op.index} PAD: folded into op #${reader.index} ${reader.opName}'s padding`);
-      return;
-    }
     const spec: OpSpec = { kind: 'pad', name: this.opName(op), inputs: [x], padding, value: 0 };
+    // A PAD read only by a convolution becomes that convolution's padding after the walk (fold-pads.ts); its
+    // note keeps this place among the notes.
+    this.padNotes.set(spec.name, this.notes.length);
+    this.notes.push('');
     if (!qOut) {
       this.ids.set(op.outputs[0], this.emit(op, spec, op.outputs[0]));
       return;
