@@ -1,7 +1,7 @@
 // A parsed TFLite model (schema-reader.ts) to the IR: a float Graph for a float model, a QuantGraph for
 // an int8 one, keeping the model's own quantization and computing every kernel parameter as TFLite's
-// int8 kernels do (int8-params.ts). Ops are mapped one by one in the model's execution order; the few
-// TFLite idioms that have no IR op of their own are rewritten:
+// int8 kernels do (quant/op-params.ts, the builder every int8 lowering shares). Ops are mapped one by one
+// in the model's execution order; the few TFLite idioms that have no IR op of their own are rewritten:
 //   QUANTIZE at a graph input / DEQUANTIZE at a graph output: the int8 graph starts/ends at the int8
 //     tensor, and the import reports the conversion (`inputs` / `outputs`);
 //   TRANSPOSE to NCHW followed by MEAN over the spatial axes (PyTorch exporters' global pooling, in one
