@@ -1,5 +1,5 @@
 // evaluate's int8 outputs, from one of two engines that must agree bit for bit: the generated C built for
-// this machine (host-int8.ts; about two orders of magnitude faster than the interpreter), or the TypeScript
+// this machine (host-int8.ts; on onnx-mnist8 about ten times the interpreter's speed per image), or the TypeScript
 // int8 interpreter, the golden model. `auto` takes the host C build where a host gcc exists. Before the host
 // C outputs are used, the first AGREEMENT_SAMPLE images are run through the interpreter too and compared
 // byte for byte: a difference stops evaluate with exit 1, naming the first image that differs.

@@ -1,6 +1,6 @@
 // evaluate in library form: top-1 accuracy of a model on a labelled dataset, as float (onnxruntime for
-// ONNX, the float interpreter for an arch config) and as int8 (the TypeScript int8 interpreter, bit-exact
-// with the firmware), the drop between them, confusion matrices, the worst-classified images, and
+// ONNX, the float interpreter for an arch config) and as int8 (the generated C built for this machine, or
+// the TypeScript int8 interpreter: bit-exact with each other and the firmware; evaluate-int8.ts), the drop between them, confusion matrices, the worst-classified images, and
 // optionally a confirmation that N images give the same int8 bytes when the compiled firmware runs in the
 // emulator. src/cli/evaluate.ts only parses flags and prints; writeEvaluateReport() writes the report folder.
 import { addToOutputFolder } from '../io/output-folder.ts';
