@@ -14,7 +14,7 @@ import { defineCommand, SUPERNET_FLAGS, supernetRequest, type SupernetFlags } fr
 import { claimOutputFile, claimOutputFolder } from '../io/output-folder.ts';
 import { isPartFile, makePart, parseShard } from '../search/shard.ts';
 import { parseArchJson } from '../space/config.ts';
-import { paretoOf, summarize } from '../search/report.ts';
+import { paretoOf, searchReportInput, summarize } from '../search/report.ts';
 import type { Constraints } from '../search/constraints.ts';
 import { DEFAULT_PREDICTOR_FILE, loadAccuracyModel } from '../predict/load-model.ts';
 import { writeFileAtomic } from '../io/read-input.ts';
@@ -209,7 +209,7 @@ export const searchCommand = defineCommand<Args>({
     let report: { html: string; svg: string; json: string } | undefined;
     if (reportDir !== undefined) {
       // Loaded only when asked for (templates and Handlebars are not needed to search).
-      const { searchReportInput, writeSearchReport } = await import('../report/search-report.ts');
+      const { writeSearchReport } = await import('../report/search-report.ts');
       report = writeSearchReport(reportDir, searchReportInput(result, { algo: a.algo, seed: a.seed, board: a.board, predictor: predictedBy(model.source), constraints, verified }), json);
     }
     if (a.json) return printJson({ ...json, ...(report ? { report } : {}) });

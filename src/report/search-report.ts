@@ -11,7 +11,6 @@ import { renderArchSvg } from './arch-svg.ts';
 import { reportTemplate, TEMPLATES_DIR } from './render-html.ts';
 import { formatCount } from './scale.ts';
 import { layoutScatter, scatterView, type ScatterPoint } from './scatter.ts';
-import type { Candidate, SearchResult } from '../search/candidate.ts';
 
 export interface SearchReportCandidate {
   readonly arch: ArchConfig;
@@ -175,36 +174,6 @@ function viewModel(r: SearchReportInput) {
       arch: JSON.stringify(v.arch),
     })),
   };
-}
-
-/** A search candidate (accuracy a fraction) as the report takes it (percent). */
-export function reportCandidate(c: Candidate): SearchReportCandidate {
-  const f = c.figures as Candidate['figures'] & { latencyMs?: number };
-  return {
-    arch: c.arch,
-    accuracy: c.accuracy * 100,
-    millionMACs: f.millionMACs,
-    KBPeakMemory: f.KBPeakMemory,
-    ...(f.sramKB !== undefined ? { sramKB: f.sramKB } : {}),
-    ...(f.flashKB !== undefined ? { flashKB: f.flashKB } : {}),
-    ...(f.latencyMs !== undefined ? { latencyMs: f.latencyMs } : {}),
-  };
-}
-
-/** The report's input from a search's result (every distinct config once, the first evaluation of each). */
-export function searchReportInput(
-  result: SearchResult,
-  meta: Omit<SearchReportInput, 'candidates' | 'winner' | 'predictions'>,
-): SearchReportInput {
-  const seen = new Set<string>();
-  const candidates: SearchReportCandidate[] = [];
-  for (const c of result.evaluated) {
-    const k = archKey(c.arch);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    candidates.push(reportCandidate(c));
-  }
-  return { ...meta, predictions: result.stats.predictions, candidates, winner: reportCandidate(result.best) };
 }
 
 /** The search report as one self-contained HTML page (inline SVG and CSS, no scripts). */

@@ -5,6 +5,7 @@ import { profileArch } from '../predict/efficiency.ts';
 import type { Constraints } from './constraints.ts';
 import type { Candidate, SearchResult } from './candidate.ts';
 import { paretoFront } from './pareto.ts';
+import type { SearchReportCandidate, SearchReportInput } from '../report/search-report.ts';
 
 export interface SearchSummary {
   arch: ArchConfig;
@@ -92,4 +93,34 @@ export function paretoOf(r: SearchResult): ParetoEntry[] {
     ...(p.sramKB !== undefined ? { sramKB: p.sramKB } : {}),
     ...(p.flashKB !== undefined ? { flashKB: p.flashKB } : {}),
   }));
+}
+
+/** A search candidate (accuracy a fraction) as the report takes it (percent). */
+export function reportCandidate(c: Candidate): SearchReportCandidate {
+  const f = c.figures as Candidate['figures'] & { latencyMs?: number };
+  return {
+    arch: c.arch,
+    accuracy: c.accuracy * 100,
+    millionMACs: f.millionMACs,
+    KBPeakMemory: f.KBPeakMemory,
+    ...(f.sramKB !== undefined ? { sramKB: f.sramKB } : {}),
+    ...(f.flashKB !== undefined ? { flashKB: f.flashKB } : {}),
+    ...(f.latencyMs !== undefined ? { latencyMs: f.latencyMs } : {}),
+  };
+}
+
+/** The report's input from a search's result (every distinct config once, the first evaluation of each). */
+export function searchReportInput(
+  result: SearchResult,
+  meta: Omit<SearchReportInput, 'candidates' | 'winner' | 'predictions'>,
+): SearchReportInput {
+  const seen = new Set<string>();
+  const candidates: SearchReportCandidate[] = [];
+  for (const c of result.evaluated) {
+    const k = archKey(c.arch);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    candidates.push(reportCandidate(c));
+  }
+  return { ...meta, predictions: result.stats.predictions, candidates, winner: reportCandidate(result.best) };
 }
