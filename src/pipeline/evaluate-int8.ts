@@ -11,7 +11,7 @@ import { CheckFailure, InputError } from '../errors.ts';
 import { quantizeInput, runInt8, type QuantGraph } from '../quant/index.ts';
 import type { Int8EngineChoice } from './evaluate-defaults.ts';
 import type { EvaluatedModel } from './evaluated-model.ts';
-import { buildHostInt8, hostCompiler, runHostInt8 } from './host-int8.ts';
+import { buildHostInt8, HostBuildError, hostCompiler, runHostInt8 } from './host-int8.ts';
 
 /** Images whose host C outputs are checked against the interpreter's before the rest are trusted. */
 export const AGREEMENT_SAMPLE = 32;
@@ -52,9 +52,10 @@ export async function int8Outputs(model: EvaluatedModel, q: QuantGraph, evaluati
     host = await buildHostInt8(q, req.board ?? loadBoard(DEFAULT_BOARD), cc);
     if (host.cached) req.onStage?.('  the same build was cached');
   } catch (e) {
-    // A model the C generator cannot express (an op without a template): the interpreter still can.
-    if (req.choice === 'host-c' || !(e instanceof InputError)) throw e;
-    return { engine: 'interpreter', note: `the generated C cannot run this model: ${e.message}` };
+    // A model the C generator cannot express (an op without a template), or a host compiler that refuses
+    // the C: the interpreter still runs it.
+    if (req.choice === 'host-c' || !(e instanceof InputError || e instanceof HostBuildError)) throw e;
+    return { engine: 'interpreter', note: `${e instanceof HostBuildError ? 'the host build failed' : 'the generated C cannot run this model'}: ${e.message.split('\n')[0]}` };
   }
   const count = evaluation.size;
   const inputs = new Int8Array(count * host.inputBytes);

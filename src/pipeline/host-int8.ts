@@ -21,6 +21,11 @@ import { planFor } from './prepare.ts';
 export const HOST_FLAGS = ['-std=c99', '-O2'] as const;
 const BINARY = 'model-host-batch';
 
+/** The host compiler refused the generated C (evaluate's auto engine then falls back to the interpreter, saying why). */
+export class HostBuildError extends Error {
+  override name = 'HostBuildError';
+}
+
 /** The host's C compiler: MCUNAS_HOST_CC, else gcc on PATH; undefined when there is none. */
 export function hostCompiler(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return findExecutable(env.MCUNAS_HOST_CC || 'gcc', env);
@@ -69,7 +74,7 @@ export async function buildHostInt8(q: QuantGraph, board: Board, cc: string): Pr
       fs.writeFileSync(path.join(dir, e.name), e.bytes);
     }
     const r = await execa(cc, [...flags, ...program.sources, '-o', BINARY], { cwd: dir, reject: false, all: true });
-    if (r.exitCode !== 0) throw new Error(`bug: the generated C does not build for the host (${cc} ${flags.join(' ')}):\n${r.all}`);
+    if (r.exitCode !== 0) throw new HostBuildError(`the generated C does not build with ${cc} ${flags.join(' ')} (a bug, or a compiler that is not gcc-compatible):\n${r.all}`);
     // Into the cache under a name of this process, then renamed: a reader sees a whole executable or none.
     fs.mkdirSync(cacheDir, { recursive: true });
     const partial = `${binary}.${process.pid}.partial`;

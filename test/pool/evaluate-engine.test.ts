@@ -1,6 +1,7 @@
 // evaluate's two int8 engines give the same evaluation, field for field: the generated C built for this
 // machine (gcc -O2, all images in one batch) and the TypeScript int8 interpreter (image by image), on
 // onnx-mnist8 over MNIST digits; a worker's share scored from the host outputs equals the interpreter's;
+// auto falls back to the interpreter when the host compiler refuses the C;
 // a host build whose output differs from the interpreter's on one image stops evaluate with exit 1 naming
 // that image.
 import fs from 'node:fs';
@@ -21,7 +22,7 @@ import { sharedPath } from '../helpers/shared.ts';
 const MNIST8 = sharedPath('data/onnx-mnist8');
 const preprocess: Preprocess = { ...DEFAULT_PREPROCESS, ...normalisationFromFlags({ scale: 255 }) };
 const IMAGES = 300;
-const request = (int8Engine: 'host-c' | 'interpreter', stages: string[] = []): EvaluateRequest => ({
+const request = (int8Engine: 'auto' | 'host-c' | 'interpreter', stages: string[] = []): EvaluateRequest => ({
   model: `${MNIST8}/model.onnx`,
   dataset: 'mnist',
   preprocess,
@@ -77,6 +78,24 @@ describe.skipIf(!hostCompiler())('evaluate --int8-engine host-c', () => {
       expect(fromHost.accuracy.images).toBe(60);
     } finally {
       await model.close();
+    }
+  }, 60_000);
+
+  it('auto falls back to the interpreter, saying why, when the host compiler refuses the C; host-c fails', async () => {
+    const saved = { cc: process.env.MCUNAS_HOST_CC, cache: process.env.MCUNAS_HOST_CACHE };
+    process.env.MCUNAS_HOST_CC = '/bin/false';
+    process.env.MCUNAS_HOST_CACHE = path.join(tmp, 'cache-false');
+    try {
+      const auto = await evaluateModel({ ...request('auto'), limit: 40, jobs: 1 });
+      expect(auto.summary.int8Engine).toBe('interpreter');
+      expect(auto.summary.int8EngineNote).toMatch(/^the host build failed: the generated C does not build with \/bin\/false/);
+      expect(auto.summary.images).toBe(40);
+      await expect(evaluateModel({ ...request('host-c'), limit: 40, jobs: 1 })).rejects.toThrow(/does not build with \/bin\/false/);
+    } finally {
+      process.env.MCUNAS_HOST_CC = saved.cc;
+      process.env.MCUNAS_HOST_CACHE = saved.cache;
+      if (saved.cc === undefined) delete process.env.MCUNAS_HOST_CC;
+      if (saved.cache === undefined) delete process.env.MCUNAS_HOST_CACHE;
     }
   }, 60_000);
 
