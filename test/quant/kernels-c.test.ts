@@ -134,6 +134,34 @@ describe('C kernels vs the TypeScript golden model, seeded random cases', () => 
     check(cases);
   });
 
+  it('depthwise with 4-40 channels (four-channel groups: hold-back ring in place, padded copy of small inputs, plane fallback): 150 random shapes', () => {
+    const d = new Draw(16, 'depthwise-groups');
+    const cases = Array.from({ length: 150 }, (_, i) => {
+      const cin = d.int(4, 40);
+      const kh = d.pick([3, 3, 5, 7, 2]);
+      const kw = d.chance(0.85) ? kh : d.int(1, 5);
+      const H = d.int(kh, d.chance(0.5) ? 8 : 20);
+      const W = d.int(kw, d.chance(0.5) ? 8 : 20);
+      const strideH = d.int(1, 2);
+      const strideW = d.chance(0.85) ? strideH : d.int(1, 2);
+      const [padTop, padLeft, padBottom, padRight] = [d.int(0, kh - 1), d.int(0, kw - 1), d.int(0, kh - 1), d.int(0, kw - 1)];
+      const outShape = { h: windowOut(H, padTop, padBottom, kh, strideH), w: windowOut(W, padLeft, padRight, kw, strideW), c: cin };
+      const args = {
+        input: d.int8s(H * W * cin),
+        inShape: { h: H, w: W, c: cin },
+        weight: d.int8s(cin * kh * kw, -127, 127),
+        bias: d.int32s(cin, -(1 << 18), 1 << 18),
+        outShape,
+        groups: cin,
+        params: convParams(d, cin, { kernelH: kh, kernelW: kw, strideH, strideW, padTop, padLeft }),
+      };
+      const inPlace = d.chance(0.6);
+      const label = `#${i} depthwise ${H}x${W}x${cin}->${outShape.h}x${outShape.w} k${kh}x${kw} s${strideH}x${strideW} p${padTop},${padLeft},${padBottom},${padRight}${inPlace ? ' in-place' : ''}`;
+      return convCase('depthwise', args, inPlace ? 1 : 0, plannerScratch('depthwise', [kh, kw], H, W, cin), label);
+    });
+    check(cases);
+  });
+
   it.each(['conv', 'depthwise'] as const)('%s with dilation: 60 random shapes', (kind) => {
     const d = new Draw(13, `dilated-${kind}`);
     const cases = Array.from({ length: 60 }, (_, i) => randomConvCase(d, kind, `#${i}`, true));
