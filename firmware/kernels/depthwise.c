@@ -645,15 +645,18 @@ static int group4_setup(group4 *g, const int8_t *weight, const int32_t *bias, co
             wabs += wc[t] < 0 ? -wc[t] : wc[t];
             wsum += wc[t];
         }
-        g->bias[j] = bias[c + j];
-        g->start[j] = bias[c + j] + wsum * p->input_offset;
-        const mcunas_rq rq = mcunas_rq_make(p->multiplier[c + j], p->shift[c + j]);
+        int32_t bj = bias[c + j], mj = p->multiplier[c + j], sj = p->shift[c + j];
+        /* All-zero weights: the bias at every output (padded or not), an equivalent requantization that folds. */
+        if (wabs == 0) mcunas_constant_channel(&bj, &mj, &sj);
+        g->bias[j] = bj;
+        g->start[j] = bj + wsum * p->input_offset;
+        const mcunas_rq rq = mcunas_rq_make(mj, sj);
         g->mult[j] = rq.multiplier;
-        g->shift[j] = p->shift[c + j];
+        g->shift[j] = sj;
         g->nudge[j] = mcunas_rq_nudge_offset(&rq, p->output_offset);
         g->right[j] = rq.right;
         /* |acc| <= |bias| + sum |w| x (128 + |offset|), whichever taps are inside. */
-        const uint32_t b = bias[c + j] < 0 ? 0u - (uint32_t)bias[c + j] : (uint32_t)bias[c + j];
+        const uint32_t b = bj < 0 ? 0u - (uint32_t)bj : (uint32_t)bj;
         fast = fast && mcunas_rq_folds(&rq) && b < 0x20000000u && mcunas_rq_fits(b + (uint32_t)wabs * (uint32_t)(128 + off), &rq);
     }
     const int8_t *w0 = weight + c * K;
