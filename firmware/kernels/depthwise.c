@@ -322,6 +322,479 @@ static int channel_3x3(const plane_view *v, const int8_t *wc, int32_t bias, cons
     return 1;
 }
 
+#if defined(MCUNAS_DSP)
+/*
+ * Four channels at a time on the NHWC tensor (DSP cores; not in place, no dilation, windows up to 7x7).
+ * One word load brings a tap's four channels; SXTAB16 widens bytes 0,2 and 1,3 with the input offset
+ * added (so a padded tap is simply skipped and the accumulators start at the bias), and SMLABB/SMLATT
+ * multiply each lane by its channel's weight. The group's weights are copied once per group into int16
+ * pairs in the same lane order, on the stack, with the requantization constants beside them. Output
+ * pixels whose window lies inside the input take a loop unrolled for 3x3, 5x5 and 7x7; the others run
+ * the window clipped to the input. This beats the per-channel plane walk where planes are small (per-row
+ * and per-channel set-up) and on strided layers.
+ */
+#if defined(__ARM_FEATURE_DSP)
+#define SMLABB(a, b, c) __smlabb((a), (b), (c))
+#define SMLATT(a, b, c) __smlatt((a), (b), (c))
+#else
+#define SMLABB(a, b, c) ((int32_t)((uint32_t)(c) + (uint32_t)(mcunas_lo16(a) * mcunas_lo16(b))))
+#define SMLATT(a, b, c) ((int32_t)((uint32_t)(c) + (uint32_t)(mcunas_hi16(a) * mcunas_hi16(b))))
+#endif
+
+#define G4_MAX_TAPS 49
+
+typedef struct {
+    int32_t bias[4];
+    int32_t start[4];                   /* bias + input offset x weight sum: a window fully inside needs no offset */
+    int32_t mult[4], nudge[4], right[4]; /* folded requantization (fast groups) */
+    int32_t shift[4];                   /* the general requantization (other groups) */
+    uint64_t wp64[]; /* per tap: (w_c0, w_c2) low word, (w_c1, w_c3) high word; as many as the frame holds */
+} group4;
+
+typedef struct {
+    const int8_t *in;
+    int8_t *out;
+    int32_t C, H, W, OH, OW, kh, kw, sh, sw, pt, pl;
+    int32_t off2;          /* the input offset in both halfwords */
+    int32_t oxa, oxb;      /* output columns whose window lies inside horizontally */
+    int32_t hp, wp;        /* small inputs: the padded extent of the group's copy (0: no copy) */
+    const mcunas_conv_params *p;
+} geom4;
+
+/* Small inputs: the group's four channels copied, padded with the zero point, into hp x wp words. */
+/* Words of the padded copy per variant (the frame holds the copy and the group's weights: kept near 1 KB). */
+#define G4_PAD_3x3 100
+#define G4_PAD_5x5 100
+#define G4_PAD_7x7 1 /* no copy: the 7x7 weights fill the frame */
+#define G4_PAD_ANY 49
+
+/* A tap's two weight words in one LDRD (GCC splits 64-bit loads into two LDRs on these cores). */
+MCUNAS_INLINE void load_pair(const uint64_t *p, int32_t *lo, int32_t *hi)
+{
+#if defined(__ARM_FEATURE_DSP)
+    __asm__("ldrd %0, %1, %2" : "=r"(*lo), "=r"(*hi) : "m"(*p));
+#else
+    *lo = (int32_t)(uint32_t)*p;
+    *hi = (int32_t)(uint32_t)(*p >> 32);
+#endif
+}
+
+#if defined(__ARM_FEATURE_DSP)
+/*
+ * One tap of a window fully inside, as one asm block: the word at q + {0, C, 2C} (form 0, 1, 2), its
+ * bytes widened in lane order, the tap's two weight words (one LDRD), four single multiply-accumulates.
+ * Kept whole so that the compiler does not hoist every load of the window ahead (it then spills).
+ */
+#define TAP4_ASM(LOADFMT, Q_, C_, W_)                                                                         \
+    do {                                                                                                  \
+        int32_t x_, xe_, we_, wo_;                                                                        \
+        __asm__(LOADFMT "\n\t"                                                                            \
+                "ldrd %[we], %[wo], %[w]\n\t"                                                       \
+                "sxtb16 %[xe], %[x]\n\t"                                                                \
+                "sxtb16 %[x], %[x], ror #8\n\t"                                                         \
+                "smlabb %[a0], %[xe], %[we], %[a0]\n\t"                                                 \
+                "smlatt %[a2], %[xe], %[we], %[a2]\n\t"                                                 \
+                "smlabb %[a1], %[x], %[wo], %[a1]\n\t"                                                  \
+                "smlatt %[a3], %[x], %[wo], %[a3]"                                                      \
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "=&r"(x_), [xe] "=&r"(xe_), \
+                  [we] "=&r"(we_), [wo] "=&r"(wo_)                                                        \
+                : [q] "r"(Q_), [c] "r"(C_), [w] "m"(*(W_)));                                                 \
+    } while (0)
+#define TAP4_FORM(form, Q_, C_, t)                                                                         \
+    do {                                                                                                  \
+        if ((form) == 0) TAP4_ASM("ldr %[x], [%[q]]", Q_, C_, &g->wp64[(t)]);                              \
+        else if ((form) == 1) TAP4_ASM("ldr %[x], [%[q], %[c]]", Q_, C_, &g->wp64[(t)]);                   \
+        else TAP4_ASM("ldr %[x], [%[q], %[c], lsl #1]", Q_, C_, &g->wp64[(t)]);                            \
+    } while (0)
+#endif
+
+/* One tap's four channels into the accumulators, the offset folded into the start. */
+#define TAP4_RAW(x, t)                                              \
+    do {                                                            \
+        const int32_t xe_ = __sxtb16((x));                          \
+        const int32_t xo_ = mcunas_sxtb16_ror8((x));                \
+        int32_t we_, wo_;                                           \
+        load_pair(&g->wp64[(t)], &we_, &wo_);                       \
+        a0 = SMLABB(xe_, we_, a0);                                  \
+        a2 = SMLATT(xe_, we_, a2);                                  \
+        a1 = SMLABB(xo_, wo_, a1);                                  \
+        a3 = SMLATT(xo_, wo_, a3);                                  \
+    } while (0)
+
+/* One tap's four channels into the accumulators. */
+#define TAP4(x, t)                                                  \
+    do {                                                            \
+        const int32_t xe_ = __sxtab16(off2, (x));                   \
+        const int32_t xo_ = mcunas_sxtab16_ror8(off2, (x));         \
+        const int32_t we_ = (int32_t)(uint32_t)g->wp64[(t)];        \
+        const int32_t wo_ = (int32_t)(uint32_t)(g->wp64[(t)] >> 32); \
+        a0 = SMLABB(xe_, we_, a0);                                  \
+        a2 = SMLATT(xe_, we_, a2);                                  \
+        a1 = SMLABB(xo_, wo_, a1);                                  \
+        a3 = SMLATT(xo_, wo_, a3);                                  \
+    } while (0)
+
+/* The window at input row iy, column ix clipped to the input (only taps inside are addressed). */
+static MCUNAS_NOINLINE void window4_clipped(const group4 *g, const geom4 *d, const int8_t *in, int32_t iy, int32_t ix, int32_t *acc)
+{
+    const int32_t off2 = d->off2, C = d->C, WC = d->W * d->C, kw = d->kw;
+    const int32_t ky0 = iy < 0 ? -iy : 0, ky1 = iy + d->kh > d->H ? d->H - iy : d->kh;
+    const int32_t kx0 = ix < 0 ? -ix : 0, kx1 = ix + kw > d->W ? d->W - ix : kw;
+    int32_t a0 = g->bias[0], a1 = g->bias[1], a2 = g->bias[2], a3 = g->bias[3];
+    for (int32_t ky = ky0; ky < ky1; ky++) {
+        const int8_t *q = in + (iy + ky) * WC + (ix + kx0) * C;
+        for (int32_t kx = kx0; kx < kx1; kx++, q += C) {
+            const int32_t x = mcunas_read4(q);
+            TAP4(x, ky * kw + kx);
+        }
+    }
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+
+MCUNAS_INLINE int32_t clamp(int32_t v, int32_t lo, int32_t hi)
+{
+    v = v < lo ? lo : v;
+    return v > hi ? hi : v;
+}
+
+/*
+ * Where a group's output pixels go, in order (pixel L of the group at out + L x C). In place, output pixel L
+ * overwrites input pixel L, which later outputs may still read: each output is then held back in a ring of
+ * D pixels (in the scratch) and written D pixels later, once no output left to compute reads it.
+ */
+typedef struct {
+    int8_t *ring; /* D words */
+    int32_t D, slot, n;
+    int8_t *dp;   /* where the next pixel is written */
+    int32_t C;
+} sink4;
+
+MCUNAS_INLINE void emit4(sink4 *k, uint32_t v)
+{
+    if (k->D) {
+        uint32_t old;
+        int8_t *const at = k->ring + 4 * k->slot;
+        memcpy(&old, at, 4);
+        memcpy(at, &v, 4);
+        if (++k->slot == k->D) k->slot = 0;
+        if (k->n++ < k->D) return;
+        v = old;
+    }
+    memcpy(k->dp, &v, 4);
+    k->dp += k->C;
+}
+
+/* A run of output pixels (four packed channels each), in order. */
+static void emit4_run(sink4 *k, const uint32_t *v, int32_t n)
+{
+    if (!k->D) {
+        int8_t *dp = k->dp;
+        const int32_t C = k->C;
+        for (int32_t i = 0; i < n; i++, dp += C) memcpy(dp, &v[i], 4);
+        k->dp = dp;
+        return;
+    }
+    for (int32_t i = 0; i < n; i++) emit4(k, v[i]);
+}
+
+static void flush4(sink4 *k)
+{
+    const int32_t count = k->n < k->D ? k->n : k->D;
+    int32_t slot = k->n < k->D ? 0 : k->slot;
+    for (int32_t i = 0; i < count; i++) {
+        memcpy(k->dp, k->ring + 4 * slot, 4);
+        k->dp += k->C;
+        if (++slot == k->D) slot = 0;
+    }
+}
+
+MCUNAS_INLINE uint32_t pack4(int32_t b0, int32_t b1, int32_t b2, int32_t b3)
+{
+    return (uint32_t)(uint8_t)b0 | (uint32_t)(uint8_t)b1 << 8 | (uint32_t)(uint8_t)b2 << 16 | (uint32_t)(uint8_t)b3 << 24;
+}
+
+/* Saturate to int8, four values packed into a word, each byte clamped to [lo, hi] (lo4, hi4: the bounds in every byte). */
+#if defined(__ARM_FEATURE_DSP)
+MCUNAS_INLINE uint32_t pack4_clamp(int32_t b0, int32_t b1, int32_t b2, int32_t b3, uint32_t lo4, uint32_t hi4)
+{
+    uint32_t v = (uint32_t)__ssat(b0, 8), t;
+    __asm__("bfi %0, %1, #8, #8" : "+r"(v) : "r"(__ssat(b1, 8)));
+    __asm__("bfi %0, %1, #16, #8" : "+r"(v) : "r"(__ssat(b2, 8)));
+    __asm__("bfi %0, %1, #24, #8" : "+r"(v) : "r"(__ssat(b3, 8)));
+    __asm__("ssub8 %1, %0, %2\n\tsel %0, %0, %2" : "+r"(v), "=&r"(t) : "r"(lo4) : "cc");
+    __asm__("ssub8 %1, %2, %0\n\tsel %0, %0, %2" : "+r"(v), "=&r"(t) : "r"(hi4) : "cc");
+    return v;
+}
+#else
+MCUNAS_INLINE uint32_t pack4_clamp(int32_t b0, int32_t b1, int32_t b2, int32_t b3, uint32_t lo4, uint32_t hi4)
+{
+    const int32_t lo = (int8_t)(lo4 & 0xffu), hi = (int8_t)(hi4 & 0xffu);
+    return pack4(clamp(b0, lo, hi), clamp(b1, lo, hi), clamp(b2, lo, hi), clamp(b3, lo, hi));
+}
+#endif
+
+#define STORE4_FAST(dst)                                                                                  \
+    (dst) = pack4_clamp(mcunas_rq_folded(a0, g->mult[0], g->nudge[0], g->right[0]),                       \
+                        mcunas_rq_folded(a1, g->mult[1], g->nudge[1], g->right[1]),                       \
+                        mcunas_rq_folded(a2, g->mult[2], g->nudge[2], g->right[2]),                       \
+                        mcunas_rq_folded(a3, g->mult[3], g->nudge[3], g->right[3]), lo4, hi4)
+
+#define G4_CHUNK 32
+
+/* Every output of a fast group (every channel folds, no table); KH, KW literals after inlining (0: any). */
+MCUNAS_INLINE void group4_fast(const group4 *g, const geom4 *d, sink4 *k, const int8_t *in, int32_t KH, int32_t KW)
+{
+    const int32_t C = d->C, WC = d->W * d->C, kh = KH ? KH : d->kh, kw = KW ? KW : d->kw;
+    const uint32_t lo4 = (uint32_t)0x01010101u * (uint8_t)d->p->act_min, hi4 = (uint32_t)0x01010101u * (uint8_t)d->p->act_max;
+    const int32_t sC = d->sw * C;
+    uint32_t buf[G4_CHUNK];
+    for (int32_t oy = 0; oy < d->OH; oy++) {
+        const int32_t iy = oy * d->sh - d->pt;
+        const int full = iy >= 0 && iy + kh <= d->H;
+        for (int32_t x0 = 0; x0 < d->OW; x0 += G4_CHUNK) {
+            const int32_t x1 = x0 + G4_CHUNK < d->OW ? x0 + G4_CHUNK : d->OW;
+            int32_t xa = full ? d->oxa : x1, xb = full ? d->oxb : x1;
+            xa = xa < x0 ? x0 : xa > x1 ? x1 : xa;
+            xb = xb < xa ? xa : xb > x1 ? x1 : xb;
+            uint32_t *o = buf;
+            int32_t ox = x0;
+            for (; ox < xa; ox++) {
+                int32_t acc[4];
+                window4_clipped(g, d, in, iy, ox * d->sw - d->pl, acc);
+                int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+                STORE4_FAST(*o++);
+            }
+            const int8_t *r = in + (xa < xb ? iy * WC + (ox * d->sw - d->pl) * C : 0);
+            for (; ox < xb; ox++, r += sC) {
+                int32_t a0 = g->start[0], a1 = g->start[1], a2 = g->start[2], a3 = g->start[3];
+                if (KH && KW) {
+                    const int8_t *q = r;
+#if defined(__GNUC__)
+#pragma GCC unroll 7
+#endif
+                    for (int32_t ky = 0; ky < KH; ky++, q += WC) {
+#if defined(__ARM_FEATURE_DSP)
+                        /* taps kx = 3j + f at (q + 3jC) + fC */
+                        const int8_t *qb = q;
+#pragma GCC unroll 7
+                        for (int32_t kx = 0; kx < KW; kx++) {
+                            if (kx && kx % 3 == 0) qb += 3 * C;
+                            TAP4_FORM(kx % 3, qb, C, ky * KW + kx);
+                        }
+#else
+#if defined(__GNUC__)
+#pragma GCC unroll 7
+#endif
+                        for (int32_t kx = 0; kx < KW; kx++) {
+                            const int32_t x = mcunas_read4(q + kx * C);
+                            TAP4_RAW(x, ky * KW + kx);
+                        }
+#endif
+                    }
+                } else {
+                    const int8_t *q = r;
+                    for (int32_t ky = 0; ky < kh; ky++, q += WC)
+                        for (int32_t kx = 0; kx < kw; kx++) {
+                            const int32_t x = mcunas_read4(q + kx * C);
+                            TAP4_RAW(x, ky * kw + kx);
+                        }
+                }
+                STORE4_FAST(*o++);
+            }
+            for (; ox < x1; ox++) {
+                int32_t acc[4];
+                window4_clipped(g, d, in, iy, ox * d->sw - d->pl, acc);
+                int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+                STORE4_FAST(*o++);
+            }
+            emit4_run(k, buf, x1 - x0);
+        }
+    }
+}
+
+/* Every output of a group with a channel that does not fold, or a table: every window clipped, general requantization. */
+static MCUNAS_NOINLINE void group4_general(const group4 *g, const geom4 *d, sink4 *k, const int8_t *in)
+{
+    const mcunas_conv_params *p = d->p;
+    for (int32_t oy = 0; oy < d->OH; oy++) {
+        const int32_t iy = oy * d->sh - d->pt;
+        for (int32_t ox = 0; ox < d->OW; ox++) {
+            int32_t acc[4];
+            window4_clipped(g, d, in, iy, ox * d->sw - d->pl, acc);
+            int8_t o[4];
+            for (int j = 0; j < 4; j++) {
+                const mcunas_rq rq = mcunas_rq_make(g->mult[j], g->shift[j]);
+                o[j] = mcunas_finish(mcunas_rq_apply(acc[j], &rq) + p->output_offset, p->act_min, p->act_max, p->lut);
+            }
+            emit4(k, pack4(o[0], o[1], o[2], o[3]));
+        }
+    }
+}
+
+/* Channels [0, 4 x floor(C / 4)) four at a time; returns how many channels it did. */
+/* The group of channels [c, c + 4): weights as lane pairs, starts, requantization; true if every channel folds. */
+static int group4_setup(group4 *g, const int8_t *weight, const int32_t *bias, const mcunas_conv_params *p, int32_t c)
+{
+    const int32_t K = p->kernel_h * p->kernel_w;
+    const int32_t off = p->input_offset < 0 ? -p->input_offset : p->input_offset;
+    int fast = !p->lut;
+    for (int32_t j = 0; j < 4; j++) {
+        const int8_t *wc = weight + (c + j) * K;
+        int32_t wabs = 0, wsum = 0;
+        for (int32_t t = 0; t < K; t++) {
+            wabs += wc[t] < 0 ? -wc[t] : wc[t];
+            wsum += wc[t];
+        }
+        int32_t bj = bias[c + j], mj = p->multiplier[c + j], sj = p->shift[c + j];
+        /* All-zero weights: the bias at every output (padded or not), an equivalent requantization that folds. */
+        if (wabs == 0) mcunas_constant_channel(&bj, &mj, &sj);
+        g->bias[j] = bj;
+        g->start[j] = bj + wsum * p->input_offset;
+        const mcunas_rq rq = mcunas_rq_make(mj, sj);
+        g->mult[j] = rq.multiplier;
+        g->shift[j] = sj;
+        g->nudge[j] = mcunas_rq_nudge_offset(&rq, p->output_offset);
+        g->right[j] = rq.right;
+        /* |acc| <= |bias| + sum |w| x (128 + |offset|), whichever taps are inside. */
+        const uint32_t b = bj < 0 ? 0u - (uint32_t)bj : (uint32_t)bj;
+        fast = fast && mcunas_rq_folds(&rq) && b < 0x20000000u && mcunas_rq_fits(b + (uint32_t)wabs * (uint32_t)(128 + off), &rq);
+    }
+    const int8_t *w0 = weight + c * K;
+    for (int32_t t = 0; t < K; t++) {
+        g->wp64[t] = (uint64_t)(uint32_t)pair(w0[t], w0[2 * K + t]) | (uint64_t)(uint32_t)pair(w0[K + t], w0[3 * K + t]) << 32;
+    }
+    return fast;
+}
+
+/* One group, its constants in this frame: the loops address them from the stack pointer, which leaves a
+   register free for them. */
+/*
+ * Small inputs (planes of a few pixels, where borders are most of the outputs): the group's four channels
+ * copied into a buffer padded with the zero point (raw zero point = a term that adds nothing once the
+ * offset is folded), so every window lies inside and takes the unrolled loop; in place too, since the
+ * whole input of the group is copied before its outputs are written. `e` gets the copy's geometry.
+ */
+static void group4_pad(const geom4 *d, int32_t c, uint32_t *pad, geom4 *e)
+{
+    const uint32_t zp4 = (uint32_t)0x01010101u * (uint8_t)(-d->p->input_offset);
+    uint32_t *q = pad;
+    for (int32_t y = 0; y < d->hp; y++) {
+        const int32_t iy = y - d->pt;
+        const int row = iy >= 0 && iy < d->H;
+        const int8_t *src = d->in + iy * d->W * d->C + c;
+        for (int32_t x = 0; x < d->wp; x++) {
+            const int32_t ix = x - d->pl;
+            *q++ = row && ix >= 0 && ix < d->W ? (uint32_t)mcunas_read4(src + ix * d->C) : zp4;
+        }
+    }
+    *e = *d;
+    e->in = (const int8_t *)pad;
+    e->C = 4, e->H = d->hp, e->W = d->wp, e->pt = 0, e->pl = 0, e->oxa = 0, e->oxb = d->OW;
+}
+
+#define GROUP4_RUN(name, KH, KW, TAPS, PAD)                                                                   \
+    static MCUNAS_NOINLINE void name(const geom4 *d, sink4 *k, int32_t c, const int8_t *weight, const int32_t *bias) \
+    {                                                                                                         \
+        union {                                                                                               \
+            group4 g;                                                                                         \
+            uint64_t raw[sizeof(group4) / 8 + (TAPS)];                                                        \
+        } u;                                                                                                  \
+        group4 *const gp = &u.g;                                                                              \
+        uint32_t pad[PAD];                                                                                    \
+        geom4 e;                                                                                              \
+        const geom4 *dd = d;                                                                                  \
+        const int8_t *src = d->in + c;                                                                        \
+        if (d->hp) {                                                                                          \
+            group4_pad(d, c, pad, &e);                                                                        \
+            dd = &e;                                                                                          \
+            src = e.in;                                                                                       \
+        }                                                                                                     \
+        if (group4_setup(gp, weight, bias, d->p, c)) group4_fast(gp, dd, k, src, KH, KW);                    \
+        else group4_general(gp, dd, k, src);                                                                  \
+    }
+GROUP4_RUN(group4_run_3x3, 3, 3, 9, G4_PAD_3x3)
+GROUP4_RUN(group4_run_5x5, 5, 5, 25, G4_PAD_5x5)
+GROUP4_RUN(group4_run_7x7, 7, 7, 49, G4_PAD_7x7)
+GROUP4_RUN(group4_run_any, 0, 0, G4_MAX_TAPS, G4_PAD_ANY)
+#undef GROUP4_RUN
+
+/*
+ * In place: the hold-back D (pixels) such that every output that reads input pixel L has an index <= L + D,
+ * over the input pixels an output overwrites (L < OH x OW). Taken over rows and columns separately (a bound
+ * at least the exact maximum). -1 when the ring would not fit the scratch (one input plane, H x W bytes).
+ */
+static int32_t holdback(mcunas_shape is, mcunas_shape os, const mcunas_conv_params *p)
+{
+    int32_t rowmax = INT32_MIN, colmax = INT32_MIN;
+    const int32_t rows = (os.h * os.w - 1) / is.w + 1;
+    for (int32_t iy = 0; iy < rows && iy < is.h; iy++) {
+        /* the last output row whose window holds input row iy */
+        int32_t oy = (iy + p->pad_top) / p->stride_h;
+        if (oy > os.h - 1) oy = os.h - 1;
+        if (oy * p->stride_h - p->pad_top + p->kernel_h <= iy) continue; /* no window holds it */
+        const int32_t v = oy * os.w - iy * is.w;
+        rowmax = v > rowmax ? v : rowmax;
+    }
+    for (int32_t ix = 0; ix < is.w; ix++) {
+        int32_t ox = (ix + p->pad_left) / p->stride_w;
+        if (ox > os.w - 1) ox = os.w - 1;
+        if (ox * p->stride_w - p->pad_left + p->kernel_w <= ix) continue;
+        const int32_t v = ox - ix;
+        colmax = v > colmax ? v : colmax;
+    }
+    if (rowmax == INT32_MIN || colmax == INT32_MIN) return 0;
+    const int32_t D = rowmax + colmax > 0 ? rowmax + colmax : 0;
+    return 4 * D <= is.h * is.w ? D : -1;
+}
+
+static MCUNAS_NOINLINE int32_t depthwise_groups(const int8_t *in, mcunas_shape is, const int8_t *weight, const int32_t *bias, int8_t *out, mcunas_shape os,
+                                const mcunas_conv_params *p, int8_t *scratch)
+{
+    const int32_t kh = p->kernel_h, kw = p->kernel_w, K = kh * kw;
+    if (p->dilation_h != 1 || p->dilation_w != 1 || K > G4_MAX_TAPS || is.c < 4) return 0;
+    /* The padded extent of the windows: rows -pad_top .. (OH - 1) x sh - pad_top + kh - 1, columns likewise. */
+    const int32_t hp = (os.h - 1) * p->stride_h + kh, wp = (os.w - 1) * p->stride_w + kw;
+    int32_t D = (const int8_t *)out == in ? holdback(is, os, p) : 0;
+    /* Outputs whose window lies inside: rows and columns with ix >= 0 and ix + k <= extent. */
+    int32_t ra = p->pad_top > 0 ? (p->pad_top + p->stride_h - 1) / p->stride_h : 0;
+    int32_t rb = is.h - kh + p->pad_top >= 0 ? (is.h - kh + p->pad_top) / p->stride_h + 1 : 0;
+    int32_t ca = p->pad_left > 0 ? (p->pad_left + p->stride_w - 1) / p->stride_w : 0;
+    int32_t cb = is.w - kw + p->pad_left >= 0 ? (is.w - kw + p->pad_left) / p->stride_w + 1 : 0;
+    rb = rb > os.h ? os.h : rb;
+    cb = cb > os.w ? os.w : cb;
+    const int32_t inside = (rb > ra ? rb - ra : 0) * (cb > ca ? cb - ca : 0), outputs = os.h * os.w;
+    /* The padded copy where it fits and pays: most outputs on a border and a copy not much larger than
+       the output, or in place where the hold-back ring does not fit. */
+    const int32_t cap = kh == 3 && kw == 3 ? G4_PAD_3x3 : kh == 5 && kw == 5 ? G4_PAD_5x5 : kh == 7 && kw == 7 ? G4_PAD_7x7 : G4_PAD_ANY;
+    const int small = hp * wp <= cap && (D < 0 || (5 * inside < 3 * outputs && hp * wp <= 2 * outputs));
+    if (small) D = 0;
+    if (D < 0) return 0;
+    geom4 d;
+    d.in = in;
+    d.out = out;
+    d.C = is.c, d.H = is.h, d.W = is.w, d.OH = os.h, d.OW = os.w, d.kh = kh, d.kw = kw;
+    d.sh = p->stride_h, d.sw = p->stride_w, d.pt = p->pad_top, d.pl = p->pad_left;
+    d.off2 = mcunas_dup16(p->input_offset);
+    d.oxa = p->pad_left > 0 ? (p->pad_left + d.sw - 1) / d.sw : 0;
+    d.oxb = is.w - kw + p->pad_left >= 0 ? (is.w - kw + p->pad_left) / d.sw + 1 : 0;
+    if (d.oxb > os.w) d.oxb = os.w;
+    if (d.oxa > d.oxb) d.oxa = d.oxb;
+    d.hp = small ? hp : 0;
+    d.wp = small ? wp : 0;
+    d.p = p;
+    const int32_t C4 = is.c & ~3;
+    for (int32_t c = 0; c < C4; c += 4) {
+        sink4 k = {scratch, D, 0, 0, out + c, is.c};
+        if (kh == 3 && kw == 3) group4_run_3x3(&d, &k, c, weight, bias);
+        else if (kh == 5 && kw == 5) group4_run_5x5(&d, &k, c, weight, bias);
+        else if (kh == 7 && kw == 7) group4_run_7x7(&d, &k, c, weight, bias);
+        else group4_run_any(&d, &k, c, weight, bias);
+        flush4(&k);
+    }
+    return C4;
+}
+#endif
+
 MCUNAS_INLINE void channel(const plane_view *v, const int8_t *wc, int32_t bias, int32_t c, int8_t *out, mcunas_shape os,
                            const mcunas_conv_params *p, int32_t kh, int32_t kw)
 {
@@ -367,13 +840,14 @@ MCUNAS_INLINE void channel(const plane_view *v, const int8_t *wc, int32_t bias, 
     }
 }
 
-void mcunas_depthwise_s8(const int8_t *in, mcunas_shape in_shape, const int8_t *weight, const int32_t *bias,
-                         int8_t *out, mcunas_shape out_shape, const mcunas_conv_params *p, int8_t *scratch)
+/* Channels [c0, C) one plane at a time (out of line: its frame is not stacked under the group path's). */
+static MCUNAS_NOINLINE void depthwise_planes(const int8_t *in, mcunas_shape in_shape, const int8_t *weight, const int32_t *bias,
+                                             int8_t *out, mcunas_shape out_shape, const mcunas_conv_params *p, int8_t *scratch, int32_t c0)
 {
     const int32_t C = in_shape.c, kh = p->kernel_h, kw = p->kernel_w;
     const int32_t plane_size = in_shape.h * in_shape.w;
     const int in_place = (const int8_t *)out == in;
-    for (int32_t c = 0; c < C; c++) {
+    for (int32_t c = c0; c < C; c++) {
         plane_view v = {in + c, C, in_shape.h, in_shape.w};
         if (in_place) {
             /* Save channel c before its outputs overwrite channel-c slots of the shared buffer. */
@@ -387,4 +861,14 @@ void mcunas_depthwise_s8(const int8_t *in, mcunas_shape in_shape, const int8_t *
         else if (kh == 7 && kw == 7) channel(&v, wc, bias[c], c, out, out_shape, p, 7, 7);
         else channel(&v, wc, bias[c], c, out, out_shape, p, kh, kw);
     }
+}
+
+void mcunas_depthwise_s8(const int8_t *in, mcunas_shape in_shape, const int8_t *weight, const int32_t *bias,
+                         int8_t *out, mcunas_shape out_shape, const mcunas_conv_params *p, int8_t *scratch)
+{
+    int32_t c = 0;
+#if defined(MCUNAS_DSP)
+    c = depthwise_groups(in, in_shape, weight, bias, out, out_shape, p, scratch);
+#endif
+    if (c < in_shape.c) depthwise_planes(in, in_shape, weight, bias, out, out_shape, p, scratch, c);
 }

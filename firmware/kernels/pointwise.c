@@ -330,6 +330,22 @@ MCUNAS_INLINE uint32_t acc_bound(int32_t start, int32_t n)
     return n >= 65536 || s >= 0x40000000u ? 0xffffffffu : s + (uint32_t)n * 16384u;
 }
 
+/* Whether n weights are all zero (a word at a time). */
+static int all_zero(const int8_t *w, int32_t n)
+{
+    uint32_t any = 0;
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        uint32_t v;
+        memcpy(&v, w + i, 4);
+        any |= v;
+    }
+    for (; i < n; i++) any |= (uint8_t)w[i];
+    return any == 0;
+}
+
+
+
 /* One output: fast requantization (its bound checked by the caller), offset, clamp, optional table. */
 MCUNAS_INLINE int8_t store_fast(int32_t acc, const mcunas_rq *r, int32_t offset, int32_t lo, int32_t hi, const int8_t *lut)
 {
@@ -485,6 +501,24 @@ MCUNAS_INLINE void pairs_contiguous(const pixels *g, int32_t pairs, const int8_t
     }
 }
 
+/*
+ * A channel's starting value (bias + offset x weight sum) and requantization. All-zero weights with every
+ * pixel inside (the accumulator is the start everywhere), where the fast loop would not take the channel
+ * as it is: an equivalent requantization it takes (mcunas_constant_channel). Out of line: the pixel loop
+ * keeps its registers.
+ */
+static MCUNAS_NOINLINE int32_t channel_setup(const int8_t *w, int32_t cin, int32_t bias, int32_t m, int32_t s, int32_t offset, int inside,
+                                             mcunas_rq *r)
+{
+    int32_t start = bias + offset * weight_sum(w, cin);
+    *r = mcunas_rq_make(m, s);
+    if (inside && !(mcunas_rq_fits(acc_bound(start, cin), r) && mcunas_rq_folds(r)) && all_zero(w, cin)) {
+        mcunas_constant_channel(&start, &m, &s);
+        *r = mcunas_rq_make(m, s);
+    }
+    return start;
+}
+
 static void gemm(const pixels *g, int32_t count, const int8_t *weight, const int32_t *bias, int8_t *out,
                  int32_t cout, const mcunas_conv_params *p)
 {
@@ -497,11 +531,12 @@ static void gemm(const pixels *g, int32_t count, const int8_t *weight, const int
         const int two = c + 1 < cout;
         const int8_t *w0 = weight + c * cin;
         const int32_t wd = two ? cin : 0;
-        const mcunas_rq r0 = mcunas_rq_make(p->multiplier[c], p->shift[c]);
-        const mcunas_rq r1 = two ? mcunas_rq_make(p->multiplier[c + 1], p->shift[c + 1]) : r0;
         const int32_t b0 = bias[c], b1 = two ? bias[c + 1] : 0;
-        const int32_t f0 = b0 + p->input_offset * weight_sum(w0, cin);
-        const int32_t f1 = b1 + p->input_offset * weight_sum(w0 + wd, cin);
+        mcunas_rq r0, r1;
+        const int32_t f0 = channel_setup(w0, cin, b0, p->multiplier[c], p->shift[c], p->input_offset, inside, &r0);
+        const int32_t f1 = two ? channel_setup(w0 + wd, cin, b1, p->multiplier[c + 1], p->shift[c + 1], p->input_offset, inside, &r1)
+                               : b1 + p->input_offset * weight_sum(w0, cin);
+        if (!two) r1 = r0;
         if (inside && two && !p->lut && mcunas_rq_fits(acc_bound(f0, cin), &r0) && mcunas_rq_fits(acc_bound(f1, cin), &r1)) {
             if (mcunas_rq_folds(&r0) && mcunas_rq_folds(&r1) && p->act_min == -128 && p->act_max == 127)
                 pairs_contiguous(g, pairs, w0, f0, f1, &r0, &r1, out + c, cout, p, 2);

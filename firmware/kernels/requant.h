@@ -218,4 +218,22 @@ MCUNAS_INLINE int32_t mcunas_rq_folded(int32_t x, int32_t multiplier, int32_t nu
     return mcunas_smmlar((int32_t)((uint32_t)x << 1), multiplier, nudge_offset + (x >> 31)) >> right;
 }
 
+/*
+ * A channel whose weights are all zero (a pruned one: TFLite models carry them, often with a bias of -2^30)
+ * has the same accumulator at every output, its starting value, so one requantized value v. The fast paths
+ * cannot always take the channel as it is (the bias out of their range, a shift that does not fold); the
+ * triple (start 4v, multiplier 2^30, shift -1) gives v too, exactly (the doubling high product of 4v and
+ * 2^30 is 2v, halved with no remainder), and every fast path takes it.
+ */
+MCUNAS_INLINE void mcunas_constant_channel(int32_t *start, int32_t *multiplier, int32_t *shift)
+{
+    int32_t v = mcunas_requantize(*start, *multiplier, *shift);
+    /* Past +-512 the output offset (at most 128 in magnitude) cannot bring v back into int8: the clamp
+       gives the same byte for 512 as for any larger v. */
+    v = v > 512 ? 512 : v < -512 ? -512 : v;
+    *start = 4 * v;
+    *multiplier = 1 << 30;
+    *shift = -1;
+}
+
 #endif /* MCUNAS_REQUANT_H */

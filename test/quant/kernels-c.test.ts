@@ -135,6 +135,65 @@ describe('C kernels vs the TypeScript golden model, seeded random cases', () => 
     check(cases);
   });
 
+  it('depthwise with 4-40 channels (four-channel groups: hold-back ring in place, padded copy of small inputs, plane fallback): 150 random shapes', () => {
+    const d = new Draw(16, 'depthwise-groups');
+    const cases = Array.from({ length: 150 }, (_, i) => {
+      const cin = d.int(4, 40);
+      const kh = d.pick([3, 3, 5, 7, 2]);
+      const kw = d.chance(0.85) ? kh : d.int(1, 5);
+      const H = d.int(kh, d.chance(0.5) ? 8 : 20);
+      const W = d.int(kw, d.chance(0.5) ? 8 : 20);
+      const strideH = d.int(1, 2);
+      const strideW = d.chance(0.85) ? strideH : d.int(1, 2);
+      const [padTop, padLeft, padBottom, padRight] = [d.int(0, kh - 1), d.int(0, kw - 1), d.int(0, kh - 1), d.int(0, kw - 1)];
+      const outShape = { h: windowOut(H, padTop, padBottom, kh, strideH), w: windowOut(W, padLeft, padRight, kw, strideW), c: cin };
+      const args = {
+        input: d.int8s(H * W * cin),
+        inShape: { h: H, w: W, c: cin },
+        weight: d.int8s(cin * kh * kw, -127, 127),
+        bias: d.int32s(cin, -(1 << 18), 1 << 18),
+        outShape,
+        groups: cin,
+        params: convParams(d, cin, { kernelH: kh, kernelW: kw, strideH, strideW, padTop, padLeft }),
+      };
+      const inPlace = d.chance(0.6);
+      const label = `#${i} depthwise ${H}x${W}x${cin}->${outShape.h}x${outShape.w} k${kh}x${kw} s${strideH}x${strideW} p${padTop},${padLeft},${padBottom},${padRight}${inPlace ? ' in-place' : ''}`;
+      return convCase('depthwise', args, inPlace ? 1 : 0, plannerScratch('depthwise', [kh, kw], H, W, cin), label);
+    });
+    check(cases);
+  });
+
+  it.each(['pointwise', 'depthwise'] as const)('%s with pruned channels (all-zero weights, bias -2^30 or 2^30 - 1, zero multipliers, shifts to -31): 80 random shapes', (kind) => {
+    const d = new Draw(17, `pruned-${kind}`);
+    const cases = Array.from({ length: 80 }, (_, i) => {
+      const cin = kind === 'depthwise' ? d.int(4, 24) : d.int(1, 64);
+      const cout = kind === 'depthwise' ? cin : d.int(2, 24);
+      const k = kind === 'depthwise' ? d.pick([3, 5, 7]) : 1;
+      const H = d.int(k, 10);
+      const W = d.int(k, 10);
+      const stride = kind === 'depthwise' ? d.int(1, 2) : 1;
+      const pad = kind === 'depthwise' ? d.int(0, k - 1) : 0;
+      const outShape = { h: windowOut(H, pad, pad, k, stride), w: windowOut(W, pad, pad, k, stride), c: cout };
+      const params = convParams(d, cout, { kernelH: k, kernelW: k, strideH: stride, strideW: stride, padTop: pad, padLeft: pad });
+      const weight = d.int8s(cout * k * k * (kind === 'depthwise' ? 1 : cin), -127, 127);
+      const bias = d.int32s(cout, -(1 << 18), 1 << 18);
+      const per = weight.length / cout;
+      for (let c = 0; c < cout; c++) {
+        if (!d.chance(0.4)) continue;
+        weight.fill(0, c * per, (c + 1) * per);
+        bias[c] = d.pick([-(2 ** 30), 2 ** 30 - 1, d.int(-(1 << 20), 1 << 20)]);
+        const m = d.int(0, 2);
+        if (m === 0) params.multiplier[c] = 0;
+        params.shift[c] = d.pick([0, -1, -8, -23, -28, -31, 1]);
+      }
+      const args = { input: d.int8s(H * W * cin), inShape: { h: H, w: W, c: cin }, weight, bias, outShape, groups: kind === 'depthwise' ? cin : 1, params };
+      const inPlace = kind === 'depthwise' && d.chance(0.5);
+      const scratch = kind === 'depthwise' ? plannerScratch('depthwise', [k, k], H, W, cin) : 0;
+      return convCase(kind, args, inPlace ? 1 : 0, scratch, `#${i} ${kind} ${H}x${W}x${cin}->${outShape.h}x${outShape.w}x${cout} k${k} s${stride} p${pad}${inPlace ? ' in-place' : ''}`);
+    });
+    check(cases);
+  });
+
   it.each(['conv', 'depthwise'] as const)('%s with dilation: 60 random shapes', (kind) => {
     const d = new Draw(13, `dilated-${kind}`);
     const cases = Array.from({ length: 60 }, (_, i) => randomConvCase(d, kind, `#${i}`, true));
