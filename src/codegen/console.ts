@@ -38,6 +38,18 @@ const NONE: ConsoleUart = { kind: 'none', base: 0, note: 'no UART console: resul
 const RCC_F4_F7 = 0x40023800; // RCC on STM32F4 and F7 (AHB1ENR 0x30, APB1ENR 0x40, APB2ENR 0x44)
 const GPIOA_F4_F7 = 0x40020000;
 
+// USART2 TX on PA2, the NUCLEO-64 boards' virtual COM port (F411, F412).
+const NUCLEO64_USART2: ConsoleUart = {
+  kind: 'stm32-v1',
+  base: 0x40004400,
+  uart: 'USART2',
+  apb: 1,
+  clockHz: 16_000_000,
+  pinmux: { gpioEnable: { register: RCC_F4_F7 + 0x30, bit: 0 }, uartEnable: { register: RCC_F4_F7 + 0x40, bit: 17 }, gpioBase: GPIOA_F4_F7, txPin: 2, alternateFunction: 7 },
+  renodeName: 'sysbus.usart2',
+  note: 'USART2 TX on PA2 (NUCLEO virtual COM port), 115200 baud from HSI 16 MHz',
+};
+
 /** Board link consoles (the ST-LINK virtual COM port of the board named in boards.md). */
 const BOARD_CONSOLES: Record<string, ConsoleUart> = {
   stm32f746: {
@@ -62,26 +74,8 @@ const BOARD_CONSOLES: Record<string, ConsoleUart> = {
     renodeName: 'sysbus.usart3',
     note: 'USART3 TX on PD8 (NUCLEO-F746ZG virtual COM port), 115200 baud from APB1',
   },
-  stm32f412: {
-    kind: 'stm32-v1',
-    base: 0x40004400,
-    uart: 'USART2',
-    apb: 1,
-    clockHz: 16_000_000,
-    pinmux: { gpioEnable: { register: RCC_F4_F7 + 0x30, bit: 0 }, uartEnable: { register: RCC_F4_F7 + 0x40, bit: 17 }, gpioBase: GPIOA_F4_F7, txPin: 2, alternateFunction: 7 },
-    renodeName: 'sysbus.usart2',
-    note: 'USART2 TX on PA2 (NUCLEO virtual COM port), 115200 baud from HSI 16 MHz',
-  },
-  stm32f411: {
-    kind: 'stm32-v1',
-    base: 0x40004400,
-    uart: 'USART2',
-    apb: 1,
-    clockHz: 16_000_000,
-    pinmux: { gpioEnable: { register: RCC_F4_F7 + 0x30, bit: 0 }, uartEnable: { register: RCC_F4_F7 + 0x40, bit: 17 }, gpioBase: GPIOA_F4_F7, txPin: 2, alternateFunction: 7 },
-    renodeName: 'sysbus.usart2',
-    note: 'USART2 TX on PA2 (NUCLEO virtual COM port), 115200 baud from HSI 16 MHz',
-  },
+  stm32f412: NUCLEO64_USART2,
+  stm32f411: NUCLEO64_USART2,
   stm32f405: {
     kind: 'stm32-v1',
     base: 0x40011000,

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_PREPROCESS, normalisationFromFlags, type Preprocess } from '../../src/data/index.ts';
 import { CheckFailure } from '../../src/errors.ts';
 import { evaluateModel, type EvaluateRequest } from '../../src/pipeline/evaluate.ts';
@@ -42,6 +42,9 @@ const request = (int8Engine: 'auto' | 'host-c' | 'interpreter', stages: string[]
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-engine-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+// Each test that swaps the host compiler or its cache gets the real environment back.
+afterEach(() => vi.unstubAllEnvs());
 
 describe.skipIf(!hostCompiler())('evaluate --int8-engine host-c', () => {
   it('gives what the int8 interpreter gives, field for field, on 300 digits', async () => {
@@ -82,21 +85,13 @@ describe.skipIf(!hostCompiler())('evaluate --int8-engine host-c', () => {
   }, 60_000);
 
   it('auto falls back to the interpreter, saying why, when the host compiler refuses the C; host-c fails', async () => {
-    const saved = { cc: process.env.MCUNAS_HOST_CC, cache: process.env.MCUNAS_HOST_CACHE };
-    process.env.MCUNAS_HOST_CC = '/bin/false';
-    process.env.MCUNAS_HOST_CACHE = path.join(tmp, 'cache-false');
-    try {
-      const auto = await evaluateModel({ ...request('auto'), limit: 40, jobs: 1 });
-      expect(auto.summary.int8Engine).toBe('interpreter');
-      expect(auto.summary.int8EngineNote).toMatch(/^the host build failed: the generated C does not build with \/bin\/false/);
-      expect(auto.summary.images).toBe(40);
-      await expect(evaluateModel({ ...request('host-c'), limit: 40, jobs: 1 })).rejects.toThrow(/does not build with \/bin\/false/);
-    } finally {
-      process.env.MCUNAS_HOST_CC = saved.cc;
-      process.env.MCUNAS_HOST_CACHE = saved.cache;
-      if (saved.cc === undefined) delete process.env.MCUNAS_HOST_CC;
-      if (saved.cache === undefined) delete process.env.MCUNAS_HOST_CACHE;
-    }
+    vi.stubEnv('MCUNAS_HOST_CC', '/bin/false');
+    vi.stubEnv('MCUNAS_HOST_CACHE', path.join(tmp, 'cache-false'));
+    const auto = await evaluateModel({ ...request('auto'), limit: 40, jobs: 1 });
+    expect(auto.summary.int8Engine).toBe('interpreter');
+    expect(auto.summary.int8EngineNote).toMatch(/^the host build failed: the generated C does not build with \/bin\/false/);
+    expect(auto.summary.images).toBe(40);
+    await expect(evaluateModel({ ...request('host-c'), limit: 40, jobs: 1 })).rejects.toThrow(/does not build with \/bin\/false/);
   }, 60_000);
 
   it('a host build that differs from the interpreter on one image: exit 1 naming that image', async () => {
@@ -109,19 +104,11 @@ describe.skipIf(!hostCompiler())('evaluate --int8-engine host-c', () => {
       `#!/bin/sh\n"${cc}" "$@" || exit $?\nreal="${tmp}/real-$$"\nmv model-host-batch "$real"\nprintf '#!/bin/sh\\nexec python3 -c %s %s\\n' "'${flip}'" "$real" > model-host-batch\nchmod +x model-host-batch\n`,
     );
     fs.chmodSync(wrapper, 0o755);
-    const saved = { cc: process.env.MCUNAS_HOST_CC, cache: process.env.MCUNAS_HOST_CACHE };
-    process.env.MCUNAS_HOST_CC = wrapper;
-    process.env.MCUNAS_HOST_CACHE = path.join(tmp, 'cache');
-    try {
-      const e = await evaluateModel({ ...request('host-c'), jobs: 1 }).catch((x: unknown) => x);
-      expect(e).toBeInstanceOf(CheckFailure);
-      expect((e as CheckFailure).exitCode).toBe(1);
-      expect((e as Error).message).toMatch(/differ on image 5 \(mnist#\d+\): output byte 0 is/);
-    } finally {
-      process.env.MCUNAS_HOST_CC = saved.cc;
-      process.env.MCUNAS_HOST_CACHE = saved.cache;
-      if (saved.cc === undefined) delete process.env.MCUNAS_HOST_CC;
-      if (saved.cache === undefined) delete process.env.MCUNAS_HOST_CACHE;
-    }
+    vi.stubEnv('MCUNAS_HOST_CC', wrapper);
+    vi.stubEnv('MCUNAS_HOST_CACHE', path.join(tmp, 'cache'));
+    const e = await evaluateModel({ ...request('host-c'), jobs: 1 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(CheckFailure);
+    expect((e as CheckFailure).exitCode).toBe(1);
+    expect((e as Error).message).toMatch(/differ on image 5 \(mnist#\d+\): output byte 0 is/);
   }, 60_000);
 });
