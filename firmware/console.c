@@ -54,7 +54,7 @@ static uint32_t semihost(uint32_t op, const void *arg) {
 #define MCUNAS_UART_BAUD 115200u
 #endif
 /* Board bring-up: clock the GPIO port and the USART, put the TX pin in its alternate function.
- * Values come from the board's console entry (src/emu/console.ts); emulators ignore these writes. */
+ * Values come from the board's console entry (src/codegen/console.ts); emulators ignore these writes. */
 static void stm32_pinmux(void) {
 #if defined(MCUNAS_UART_GPIO_BASE)
   uint32_t pin = MCUNAS_UART_TX_PIN;

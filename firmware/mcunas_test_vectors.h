@@ -1,6 +1,6 @@
 /*
  * The test-vector blob: test inputs and expected outputs in one block of bytes, built by mcu-nas
- * (src/emu/test-vectors.ts) and never part of the board's firmware image. The emulator link has it
+ * (src/codegen/test-vectors.ts) and never part of the board's firmware image. The emulator link has it
  * as the array mcunas_test_blob (test_vectors.c, section .mcunas_test, outside the board's flash); a
  * test bench that runs the board link (firmware.resc on Renode) loads vectors.bin into memory the
  * board does not have and writes its address into mcunas_vectors_at, the word after the vector table.
