@@ -16,7 +16,9 @@ import type { ArchConfig } from '../space/config.ts';
 export const LATENCY_TABLE_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/predict/latency-table.json');
 
 /** The shape features an op's cycles are linear in (the order of the coefficients in the table). */
-export const LATENCY_FEATURES = ['one', 'macs', 'outElements', 'inElements', 'outPixels'] as const;
+// channels: per-channel (or per channel group) set-up, e.g. the depthwise kernel's four-channel groups;
+// borderElements: outputs whose window reaches the padding, which the kernels compute on a slower path.
+export const LATENCY_FEATURES = ['one', 'macs', 'outElements', 'inElements', 'outPixels', 'channels', 'borderElements'] as const;
 
 export interface OpCost {
   /** Coefficients over LATENCY_FEATURES (cycles per unit), all >= 0. */
@@ -66,8 +68,22 @@ export function opFeatures(step: Step, tensors: readonly StepTensor[]): number[]
   const out = tensors[step.output];
   const outEl = elements(out);
   const inEl = step.inputs.reduce((s, i) => s + elements(tensors[i]), 0);
-  const pixels = out.shape.length === 4 ? out.shape[1] * out.shape[2] : 1;
-  return [1, step.macs, outEl, inEl, pixels];
+  const spatial = out.shape.length === 4;
+  const pixels = spatial ? out.shape[1] * out.shape[2] : 1;
+  const channels = spatial ? out.shape[3] : out.shape[out.shape.length - 1];
+  let border = 0;
+  if (spatial && step.inputs.length > 0) {
+    const input = tensors[step.inputs[0]];
+    const inside = (outSize: number, inSize: number, k: number, s: number, padBegin: number) => {
+      let n = 0;
+      for (let o = 0; o < outSize; o++) if (o * s - padBegin >= 0 && o * s - padBegin + k <= inSize) n++;
+      return n;
+    };
+    const h = inside(out.shape[1], input.shape[1], step.kernel[0], step.stride[0], step.padding.top);
+    const w = inside(out.shape[2], input.shape[2], step.kernel[1], step.stride[1], step.padding.left);
+    border = (pixels - h * w) * channels;
+  }
+  return [1, step.macs, outEl, inEl, pixels, channels, border];
 }
 
 const dot = (a: readonly number[], b: readonly number[]) => a.reduce((s, x, i) => s + x * (b[i] ?? 0), 0);
