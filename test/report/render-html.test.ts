@@ -88,8 +88,8 @@ describe('HTML report', () => {
 
   it('has the header figures, the chart and the table', () => {
     expect(html).toMatch(/^<!DOCTYPE html>/);
-    expect(html).toContain('<dt>MACs</dt><dd>1,234,567</dd>');
-    expect(html).toContain('<dt>parameters</dt><dd>4,321</dd>');
+    expect(html).toContain('<dt>MACs</dt><dd>1,234,567 <span class="note">multiply-accumulates the conv and linear layers compute');
+    expect(html).toContain('<dt>parameters</dt><dd>4,321 <span class="note">as the lab counts them');
     expect(html).toContain('<dt>flash</dt><dd>40 KiB: weights 29.3 KiB, code 10.7 KiB</dd>');
     expect(html).toContain('<dt>SRAM</dt><dd>97.7 KiB of 320 KiB (31%): arena 87.9 KiB</dd>');
     expect(html).toContain('<dt>arena lower bound</dt><dd>85.9 KiB: the most bytes live at once under this schedule</dd>');
@@ -137,7 +137,7 @@ describe('HTML report', () => {
     const out = renderHtmlReport({ board: 'stm32f746', model: g.name, macs: graphMacs(g), params: 0, flash: { total: 0 }, sram: { total: 0 }, limitBytes: 320 * 1024, layers });
     expect(out.match(/<g class="bar/g)).toHaveLength(g.ops.length);
     expect(out).toContain('blocks.3.se.scale');
-    expect(out).toContain(`<dt>MACs</dt><dd>${(7237104).toLocaleString('en-US')}</dd>`);
+    expect(out).toContain(`<dt>MACs</dt><dd>${(7237104).toLocaleString('en-US')} <span class="note">`);
   });
 
   it('takes the template from the templates folder', () => {
