@@ -9,10 +9,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { REPO, sharedPath } from '../../test/helpers/shared.ts';
 
-const REPO = path.resolve(import.meta.dirname, '../..');
-const SHARED = path.resolve(process.env.MCUNAS_SHARED ?? path.join(REPO, '../shared'));
-const MNIST8 = path.join(SHARED, 'data/onnx-mnist8');
+const MNIST8 = sharedPath('data/onnx-mnist8');
 const images = Number(process.argv[2] ?? 5000);
 const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-bench-host-'));
 const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');

@@ -12,13 +12,10 @@ import { fileSource } from '../../src/pipeline/file-source.ts';
 import { archSource, type ModelSource } from '../../src/pipeline/model-source.ts';
 import { prepare } from '../../src/pipeline/prepare.ts';
 import { parseArchConfig, type ArchConfig } from '../../src/space/config.ts';
+import { arg } from './args.ts';
+import { sharedPath } from '../../test/helpers/shared.ts';
 
-const SHARED = path.resolve(process.env.MCUNAS_SHARED ?? path.join(import.meta.dirname, '../../../shared'));
-const data = (...p: string[]) => path.join(SHARED, 'data', ...p);
-const arg = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
+const data = (...p: string[]) => sharedPath('data', ...p);
 const boards: Board[] = (arg('--boards') ?? 'stm32f746,stm32h743').split(',').map((b) => loadBoard(b));
 
 const MODELS: { name: string; file: string; testData?: string }[] = [

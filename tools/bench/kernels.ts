@@ -20,6 +20,7 @@ import { prepare } from '../../src/pipeline/prepare.ts';
 import { runCompiled } from '../../src/pipeline/run.ts';
 import type { KernelBackend } from '../../src/schedule/index.ts';
 import { syntheticInputs } from '../../src/quant/index.ts';
+import { arg } from './args.ts';
 
 // ../shared/spec/toolchain.md, "Instruction counts per MAC": CMSIS-NN with DSP, CMSIS-NN plain C, naive C.
 // Rows 6 and 7 (MCUNet's larger depthwise kernels) have no figures in the spec: "-" there.
@@ -97,7 +98,6 @@ const cell = (x: number | null | undefined, width: number) => (x === null || x =
 
 async function main() {
   if (!haveBuildAndQemu()) throw new Error('needs arm-none-eabi-gcc and qemu-system-arm');
-  const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
   const board = loadBoard(arg('--board') ?? 'mps2-an386');
   const cmsisRoot = (arg('--cmsis-nn') ?? process.env.CMSIS_NN_ROOT) ? cmsisNnRoot(arg('--cmsis-nn')) : undefined;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-bench-'));

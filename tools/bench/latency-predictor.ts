@@ -12,8 +12,7 @@ import { haveBuildAndQemu } from '../../src/emu/index.ts';
 import { predictLatency } from '../../src/predict/latency.ts';
 import { stepsFromArch } from '../../src/schedule/index.ts';
 import { benchDir, measureSubnet, sampleSubnets } from './latency-runs.ts';
-
-const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+import { arg } from './args.ts';
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -13,8 +13,7 @@ import { fitBoardTable, type MeasuredOp } from '../../src/predict/latency-fit.ts
 import { LATENCY_FEATURES, LATENCY_TABLE_FILE, loadLatencyTable, predictLatency, type LatencyTable } from '../../src/predict/latency.ts';
 import { stepsFromArch } from '../../src/schedule/index.ts';
 import { benchDir, measureSubnet, sampleSubnets } from './latency-runs.ts';
-
-const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+import { arg } from './args.ts';
 
 async function main() {
   if (!haveBuildAndQemu()) throw new Error('needs arm-none-eabi-gcc and qemu-system-arm');

@@ -23,6 +23,7 @@ import { prepare } from '../../src/pipeline/prepare.ts';
 import { runCompiled, type RunReport } from '../../src/pipeline/run.ts';
 import type { KernelBackend } from '../../src/schedule/index.ts';
 import { sharedPath } from '../../test/helpers/shared.ts';
+import { arg } from './args.ts';
 
 const MODELS = [
   { key: 'vww', label: 'MLPerf VWW (MobileNet v1 0.25, 96 px)', file: 'data/tflite-mlcommons-vww/vww_96_int8.tflite' },
@@ -77,7 +78,6 @@ const cyc = (x: Measured) => (x.cycles === null ? 'no cycles (no QEMU plugin)' :
 
 async function main() {
   if (!haveBuildAndQemu()) throw new Error('needs arm-none-eabi-gcc and qemu-system-arm');
-  const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
   const boards = (arg('--boards') ?? 'stm32f746,stm32f411').split(',').map((b) => loadBoard(b));
   const only = arg('--models')?.split(',');
   const models = MODELS.filter((x) => !only || only.includes(x.key));

@@ -13,27 +13,18 @@ import { archSource, type ModelSource } from '../../src/pipeline/model-source.ts
 import { prepare } from '../../src/pipeline/prepare.ts';
 import { runCompiled } from '../../src/pipeline/run.ts';
 import type { PatchRequest, Plan } from '../../src/schedule/index.ts';
-import { parseArchConfig, type ArchConfig } from '../../src/space/config.ts';
+import { parseArchConfig } from '../../src/space/config.ts';
+import { arg } from './args.ts';
+import { PATCH_SUBNET_160 } from './patch-subnet.ts';
+import { sharedPath } from '../../test/helpers/shared.ts';
 
-const SHARED = path.resolve(process.env.MCUNAS_SHARED ?? path.join(import.meta.dirname, '../../../shared'));
-const arg = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
 const keep = arg('--keep');
 const root = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-bench-patch-choices-'));
-const MIXED: ArchConfig = {
-  wid: 0,
-  ks: Array.from({ length: 20 }, (_, i) => [3, 5, 7][i % 3]) as ArchConfig['ks'],
-  e: Array.from({ length: 20 }, (_, i) => (i < 8 ? 6 : 4)) as ArchConfig['e'],
-  d: [1, 1, 1, 1, 1, 1],
-  image_size: 160,
-};
 const CASES: { name: string; board: string; source: () => Promise<ModelSource> }[] = [
-  { name: 'MCUNet VWW (vww1)', board: 'stm32f746', source: () => fileSource(path.join(SHARED, 'data/tflite-mcunet-vww/vww.tflite'), { seed: 0, calibrationSamples: 2, testSets: 1 }) },
-  { name: 'MLPerf Tiny VWW', board: 'stm32f746', source: () => fileSource(path.join(SHARED, 'data/tflite-mlcommons-vww/vww_96_int8.tflite'), { seed: 0, calibrationSamples: 2, testSets: 1 }) },
-  { name: 'wid 0 k3/5/7 160 px', board: 'stm32f746', source: async () => archSource(parseArchConfig(MIXED, 'mixed'), { seed: 0, calibrationSamples: 2, testSets: 1 }) },
-  { name: 'wid 0 k3/5/7 160 px', board: 'stm32h743', source: async () => archSource(parseArchConfig(MIXED, 'mixed'), { seed: 0, calibrationSamples: 2, testSets: 1 }) },
+  { name: 'MCUNet VWW (vww1)', board: 'stm32f746', source: () => fileSource(sharedPath('data/tflite-mcunet-vww/vww.tflite'), { seed: 0, calibrationSamples: 2, testSets: 1 }) },
+  { name: 'MLPerf Tiny VWW', board: 'stm32f746', source: () => fileSource(sharedPath('data/tflite-mlcommons-vww/vww_96_int8.tflite'), { seed: 0, calibrationSamples: 2, testSets: 1 }) },
+  { name: 'wid 0 k3/5/7 160 px', board: 'stm32f746', source: async () => archSource(parseArchConfig(PATCH_SUBNET_160, 'mixed'), { seed: 0, calibrationSamples: 2, testSets: 1 }) },
+  { name: 'wid 0 k3/5/7 160 px', board: 'stm32h743', source: async () => archSource(parseArchConfig(PATCH_SUBNET_160, 'mixed'), { seed: 0, calibrationSamples: 2, testSets: 1 }) },
 ];
 
 const describe = (p: Plan) => (p.patch ? `${p.patch.n}x${p.patch.n} up to ${p.patch.splitLayer} (+${p.patch.extraMacsPercent.toFixed(1)}% MACs)` : 'layer by layer');

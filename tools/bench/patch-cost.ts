@@ -15,23 +15,13 @@ import { parsePatch } from '../../src/cli/flag-checks.ts';
 import { CALL_COSTS, costClass, type CallCost, type CostClass } from '../../src/schedule/cost.ts';
 import { stepsFromArch } from '../../src/schedule/from-arch.ts';
 import { channels, spatial } from '../../src/schedule/steps.ts';
-import { parseArchConfig, type ArchConfig } from '../../src/space/config.ts';
+import { parseArchConfig } from '../../src/space/config.ts';
+import { arg } from './args.ts';
+import { PATCH_SUBNET_160 } from './patch-subnet.ts';
 
-const arg = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
 const board = loadBoard(arg('--board') ?? 'stm32h743');
-// A subnet that needs patches on stm32f746 at 160 px: wid 0, kernels 3/5/7 in turn, expansion 6 in the first 8 blocks.
-const DEFAULT_ARCH: ArchConfig = {
-  wid: 0,
-  ks: Array.from({ length: 20 }, (_, i) => [3, 5, 7][i % 3]) as ArchConfig['ks'],
-  e: Array.from({ length: 20 }, (_, i) => (i < 8 ? 6 : 4)) as ArchConfig['e'],
-  d: [1, 1, 1, 1, 1, 1],
-  image_size: 160,
-};
 const archFile = arg('--arch');
-const arch = parseArchConfig(archFile ? JSON.parse(fs.readFileSync(archFile, 'utf8')) : DEFAULT_ARCH, archFile ?? 'default arch');
+const arch = parseArchConfig(archFile ? JSON.parse(fs.readFileSync(archFile, 'utf8')) : PATCH_SUBNET_160, archFile ?? 'default arch');
 const plans = (arg('--plans') ?? 'off,2x2@blocks.1.point_linear,4x4@blocks.2.add,7x7@blocks.3.point_linear').split(',');
 const keep = arg('--keep');
 const root = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-bench-patch-cost-'));

@@ -8,11 +8,7 @@ import { loadBoard } from '../../src/board/index.ts';
 import { fitArch, type PatchRequest } from '../../src/schedule/index.ts';
 import { Rng } from '../../src/search/rng.ts';
 import { sampleArch } from '../../src/space/sample.ts';
-
-const arg = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
+import { arg } from './args.ts';
 const boards = (arg('--boards') ?? 'stm32f746,stm32f411,rp2040').split(',');
 const rng = new Rng(7);
 const archs = Array.from({ length: 200 }, () => sampleArch(rng));

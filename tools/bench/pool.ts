@@ -6,10 +6,9 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { REPO, sharedPath } from '../../test/helpers/shared.ts';
 
-const REPO = path.resolve(import.meta.dirname, '../..');
-const SHARED = path.resolve(process.env.MCUNAS_SHARED ?? path.join(REPO, '../shared'));
-const MNIST8 = path.join(SHARED, 'data/onnx-mnist8');
+const MNIST8 = sharedPath('data/onnx-mnist8');
 const cli = (args: string[]) => {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [path.join(REPO, 'bin/mcu-nas.js'), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
