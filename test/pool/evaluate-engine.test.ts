@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_PREPROCESS, normalisationFromFlags, type Preprocess } from '../../src/data/index.ts';
 import { CheckFailure } from '../../src/errors.ts';
 import { evaluateModel, type EvaluateRequest } from '../../src/pipeline/evaluate.ts';
 import { evaluateChunk, type EvaluateChunk } from '../../src/pipeline/evaluate-chunk.ts';
@@ -17,28 +16,10 @@ import { calibrate, quantize } from '../../src/quant/index.ts';
 import { chooseCalibration, loadEvaluatedModel } from '../../src/pipeline/evaluated-model.ts';
 import { int8Outputs } from '../../src/pipeline/evaluate-int8.ts';
 import { openDataset } from '../../src/data/index.ts';
-import { sharedPath } from '../helpers/shared.ts';
+import { MNIST8, MNIST8_PREPROCESS as preprocess, mnist8Request } from '../helpers/mnist8-evaluate.ts';
 
-const MNIST8 = sharedPath('data/onnx-mnist8');
-const preprocess: Preprocess = { ...DEFAULT_PREPROCESS, ...normalisationFromFlags({ scale: 255 }) };
 const IMAGES = 300;
-const request = (int8Engine: 'auto' | 'host-c' | 'interpreter', stages: string[] = []): EvaluateRequest => ({
-  model: `${MNIST8}/model.onnx`,
-  dataset: 'mnist',
-  preprocess,
-  seed: 0,
-  limit: IMAGES,
-  split: false,
-  calibration: MNIST8,
-  calibrationSamples: 3,
-  emulated: 0,
-  backend: 'own',
-  emulator: 'qemu',
-  worst: 12,
-  jobs: 2,
-  int8Engine,
-  onStage: (m) => stages.push(m),
-});
+const request = (int8Engine: 'auto' | 'host-c' | 'interpreter', stages: string[] = []): EvaluateRequest => mnist8Request({ limit: IMAGES, jobs: 2, int8Engine }, stages);
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-engine-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

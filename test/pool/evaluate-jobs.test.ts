@@ -2,32 +2,21 @@
 // confusion matrices, the first mistakes, the same worst-classified images with the same scores and
 // pictures (their selection crosses the shares' borders), in image order.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PREPROCESS, normalisationFromFlags, type Preprocess } from '../../src/data/index.ts';
 import { evaluateModel, type EvaluateRequest } from '../../src/pipeline/evaluate.ts';
-import { sharedPath } from '../helpers/shared.ts';
+import { mnist8Request } from '../helpers/mnist8-evaluate.ts';
 
-const MNIST8 = sharedPath('data/onnx-mnist8');
-const preprocess: Preprocess = { ...DEFAULT_PREPROCESS, ...normalisationFromFlags({ scale: 255 }) };
-const request = (jobs: number, stages: string[]): EvaluateRequest => ({
-  model: `${MNIST8}/model.onnx`,
-  dataset: 'mnist',
-  preprocess,
-  seed: 0,
-  limit: 600,
-  split: false,
-  calibration: MNIST8,
-  calibrationSamples: 3,
-  emulated: 0,
-  backend: 'own',
-  emulator: 'qemu',
-  worst: 12,
-  jobs,
-  // The interpreter scores image by image, so its shares go to the workers (evaluate-engine.test.ts: the host C build).
-  int8Engine: 'interpreter',
-  // Small shares on purpose: 8 of 75 images, so the merge is exercised, not a thread's start-up cost.
-  minImagesPerJob: 50,
-  onStage: (m) => stages.push(m),
-});
+const request = (jobs: number, stages: string[]): EvaluateRequest =>
+  mnist8Request(
+    {
+      limit: 600,
+      jobs,
+      // The interpreter scores image by image, so its shares go to the workers (evaluate-engine.test.ts: the host C build).
+      int8Engine: 'interpreter',
+      // Small shares on purpose: 8 of 75 images, so the merge is exercised, not a thread's start-up cost.
+      minImagesPerJob: 50,
+    },
+    stages,
+  );
 
 describe('evaluate --jobs', () => {
   it('2 worker threads give what 1 thread gives, field for field', async () => {
