@@ -7,7 +7,7 @@ import { looksLikeProbabilities, WorstExamples, type WorstExample } from '../rep
 import { measureAccuracy, mergeAccuracy, openDataset, type AccuracyResult, type Classifier, type Dataset, type Preprocess } from '../data/index.ts';
 import { argmax, dequantizeOutput, quantizeInput, runInt8, type QuantGraph } from '../quant/index.ts';
 import { supernetWeights, type SupernetRequest } from './supernet-weights.ts';
-import type { TaskKind } from '../pool/pool.ts';
+import { splitRange, type TaskKind } from '../pool/pool.ts';
 import { chooseCalibration, loadEvaluatedModel, type EvaluatedModel } from './evaluated-model.ts';
 
 /** What a kept worst image carries: its picture, and both score vectors (to rank it again in a merge). */
@@ -130,6 +130,5 @@ export function mergeChunks(parts: readonly ChunkResult[], worst: number): { acc
 
 /** `jobs` ranges of about equal size covering 0..size-1, several per job so a slow share does not hold up the rest. */
 export function imageRanges(size: number, jobs: number): { start: number; end: number }[] {
-  const count = Math.max(1, Math.min(size, jobs * 4));
-  return Array.from({ length: count }, (_, i) => ({ start: Math.floor((i * size) / count), end: Math.floor(((i + 1) * size) / count) }));
+  return splitRange(size, jobs * 4);
 }

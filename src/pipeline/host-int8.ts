@@ -15,7 +15,7 @@ import { dieWithParent } from '../emu/die-with-parent.ts';
 import { findExecutable } from '../emu/toolchain.ts';
 import { makeTempDir, removeTracked } from '../io/cleanup.ts';
 import type { QuantGraph } from '../quant/index.ts';
-import { mapOrdered } from '../pool/pool.ts';
+import { mapOrdered, splitRange } from '../pool/pool.ts';
 import { planFor } from './prepare.ts';
 
 export const HOST_FLAGS = ['-std=c99', '-O2'] as const;
@@ -103,11 +103,10 @@ function isExecutable(file: string): boolean {
 export async function runHostInt8(h: HostInt8, inputs: Int8Array, jobs: number): Promise<Int8Array> {
   if (inputs.length % h.inputBytes !== 0) throw new Error(`bug: ${inputs.length} input bytes are not whole inputs of ${h.inputBytes}`);
   const count = inputs.length / h.inputBytes;
-  const parts = Math.max(1, Math.min(jobs, count));
-  const ranges = Array.from({ length: parts }, (_, i) => ({ start: Math.floor((i * count) / parts), end: Math.floor(((i + 1) * count) / parts) }));
+  const ranges = splitRange(count, jobs);
   const dir = makeTempDir('mcunas-host-run-');
   try {
-    const outs = await mapOrdered(ranges, parts, async (r, i) => {
+    const outs = await mapOrdered(ranges, ranges.length, async (r, i) => {
       const inFile = path.join(dir, `in-${i}.bin`);
       const outFile = path.join(dir, `out-${i}.bin`);
       fs.writeFileSync(inFile, inputs.subarray(r.start * h.inputBytes, r.end * h.inputBytes));

@@ -40,6 +40,12 @@ export function jobsFor(requested: number | undefined, work: number): number {
   return Math.max(1, Math.min(requested ?? defaultJobs(), work));
 }
 
+/** `parts` consecutive ranges of about equal size covering 0..size-1 (fewer when size is smaller; at least one). */
+export function splitRange(size: number, parts: number): { start: number; end: number }[] {
+  const count = Math.max(1, Math.min(size, parts));
+  return Array.from({ length: count }, (_, i) => ({ start: Math.floor((i * size) / count), end: Math.floor(((i + 1) * size) / count) }));
+}
+
 /**
  * Runs `fn` over `items` with at most `jobs` calls in flight and returns the results in item order.
  * When one call fails, no new call starts; the calls in flight finish, then the first failure is thrown.
