@@ -3,7 +3,8 @@
 // out). The design's rule is that this C, the firmware's and the TypeScript int8 interpreter agree bit for
 // bit; evaluate checks that on a sample before it trusts the batch. A build is kept per content: the
 // folder os.tmpdir()/mcunas-host-int8 (MCUNAS_HOST_CACHE) holds one executable per hash of the compiler, its flags and every
-// file of the program, so evaluating the same model again builds nothing.
+// file of the program, so evaluating the same model again builds nothing. The cache keeps the
+// HOST_CACHE_KEEP most recently used builds; older ones of its own naming are removed, nothing else.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +21,9 @@ import { planFor } from './prepare.ts';
 
 export const HOST_FLAGS = ['-std=c99', '-O2'] as const;
 const BINARY = 'model-host-batch';
+/** How many builds the cache keeps (each is one model's program, about 0.1-2 MB). */
+export const HOST_CACHE_KEEP = 16;
+const CACHED_NAME = new RegExp(`^${BINARY}-[0-9a-f]{24}$`);
 
 /** The host compiler refused the generated C (evaluate's auto engine then falls back to the interpreter, saying why). */
 export class HostBuildError extends Error {
@@ -64,7 +68,10 @@ export async function buildHostInt8(q: QuantGraph, board: Board, cc: string): Pr
   const cacheDir = hostCacheDir();
   const binary = path.join(cacheDir, `${BINARY}-${key}`);
   const done = { binary, inputBytes: program.inputBytes, outputBytes: program.outputBytes };
-  if (isExecutable(binary)) return { ...done, cached: true, buildSeconds: 0 };
+  if (isExecutable(binary)) {
+    touch(binary); // most recently used: the last to be pruned
+    return { ...done, cached: true, buildSeconds: 0 };
+  }
 
   const started = performance.now();
   const dir = makeTempDir('mcunas-host-int8-');
@@ -84,7 +91,53 @@ export async function buildHostInt8(q: QuantGraph, board: Board, cc: string): Pr
   } finally {
     removeTracked(dir);
   }
+  pruneHostCache(cacheDir, HOST_CACHE_KEEP);
   return { ...done, cached: false, buildSeconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Removes all but the `keep` most recently used builds from `dir`. Only files named as this module names
+ * its builds are candidates (the folder may be a user's MCUNAS_HOST_CACHE holding other files); a build
+ * another process is running stays usable by it (unlinking an open executable is safe on POSIX), and a
+ * file that vanished meanwhile is no error. Returns the names removed.
+ */
+export function pruneHostCache(dir: string, keep: number): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => CACHED_NAME.test(n));
+  } catch {
+    return [];
+  }
+  const aged = names
+    .map((name) => {
+      try {
+        const st = fs.lstatSync(path.join(dir, name));
+        return st.isFile() ? { name, mtime: st.mtimeMs } : undefined;
+      } catch {
+        return undefined;
+      }
+    })
+    .filter((e): e is { name: string; mtime: number } => e !== undefined)
+    .sort((a, b) => b.mtime - a.mtime || (a.name < b.name ? -1 : 1));
+  const removed: string[] = [];
+  for (const e of aged.slice(keep)) {
+    try {
+      fs.unlinkSync(path.join(dir, e.name));
+      removed.push(e.name);
+    } catch {
+      // gone already (another evaluate pruned it)
+    }
+  }
+  return removed;
+}
+
+function touch(file: string): void {
+  try {
+    const now = new Date();
+    fs.utimesSync(file, now, now);
+  } catch {
+    // a read-only cache still serves its builds
+  }
 }
 
 function isExecutable(file: string): boolean {
