@@ -49,6 +49,7 @@ function isArchFile(bytes: Buffer): boolean {
 interface Args extends GlobalFlags, SupernetFlags {
   board?: string;
   'boards-dir'?: string;
+  variant?: string;
   patch: string;
   'max-macs'?: number;
   'max-peak-kb'?: number;
@@ -79,6 +80,7 @@ export const searchCommand = defineCommand<Args>({
   flags: {
     board: { default: undefined, describe: 'board whose SRAM and flash bound the search (see `mcu-nas boards`; default: none, only the --max-* budgets)' },
     'boards-dir': true,
+    variant: { describe: "with --board: the board's variant the verified candidates are built for, a carrier board with its own oscillator and console UART (e.g. stm32f746: disco, nucleo)" },
     patch: { describe: 'with --board: plan each candidate with patches: off, auto or <n>x<n>@<layer>' },
     'max-macs': true,
     'max-peak-kb': true,
@@ -112,6 +114,7 @@ export const searchCommand = defineCommand<Args>({
       throw new InputError('--max-sram-kb and --max-flash-kb are planned for a board: give --board too');
     if (a['verify-top'] !== undefined && a.board === undefined) throw new InputError('--verify-top runs the firmware of a board: give --board too');
     if (a['max-latency-ms'] !== undefined && a.board === undefined) throw new InputError('--max-latency-ms is predicted for a board: give --board too');
+    if (a.variant !== undefined && a.board === undefined) throw new InputError("--variant names a variant of a board: give --board too");
 
     const shard = a.shard === undefined ? undefined : parseShard(a.shard);
     if (shard && (a['verify-top'] === undefined || a.out === undefined)) throw new InputError('--shard i/n verifies a share of --verify-top K and writes it to --out FILE (for mcu-nas merge): give both');
@@ -123,7 +126,7 @@ export const searchCommand = defineCommand<Args>({
     const constraints: Constraints = { millionMACs: a['max-macs'], KBPeakMemory: a['max-peak-kb'] };
     let measure: Measure = analyticMeasure;
     const patch = parsePatch(a.patch);
-    const board = a.board === undefined ? undefined : loadBoard(a.board, { boardsDir: a['boards-dir'] });
+    const board = a.board === undefined ? undefined : loadBoard(a.board, { boardsDir: a['boards-dir'], variant: a.variant });
     if (board !== undefined) {
       // The board's SRAM and flash (less the planner's stack and runtime reserve) bound the search;
       // --max-sram-kb / --max-flash-kb can only narrow them.

@@ -154,6 +154,8 @@ describe('mcu-nas search', () => {
     [['--arch-mutate-prob', '2'], /--arch-mutate-prob: expected a number from 0 to 1, got 2/],
     [['--predictor', '/nonexistent.pth'], /nonexistent\.pth: no such file/],
     [['--max-latency-ms', '5'], /--max-latency-ms is predicted for a board: give --board too/],
+    [['--variant', 'nucleo'], /--variant names a variant of a board: give --board too/],
+    [['--board', 'stm32f746', '--variant', 'nope'], /board stm32f746 has no variant "nope"; its variants: disco, nucleo/],
   ])('bad usage %j exits 2 with one error line', async (args, pattern) => {
     const r = await runCli(['search', '--generations', '1', ...args]);
     expect(r.code).toBe(2);
