@@ -1,6 +1,7 @@
 // Whole models through the own kernels and, when a CMSIS-NN checkout is given (CMSIS_NN_ROOT or
 // --cmsis-nn DIR), through the CMSIS-NN backend, side by side: the MLPerf Tiny int8 models (VWW, IC, AD)
-// and MCUNet's vww1 (TinyEngine's TFLite), compiled layer by layer for a Cortex-M7 (stm32f746) and a
+// MCUNet's vww1 (TinyEngine's TFLite) and one MCUNet-space subnet at 96, 128 and 160 px (seeded weights;
+// --models arch96,arch128,arch160; it fits stm32f746 and nucleo-l4r5zi, not the F411's flash), compiled layer by layer for a Cortex-M7 (stm32f746) and a
 // Cortex-M4 (stm32f411) board, run once in QEMU -icount on the board's emulator stand-in, outputs checked
 // against the int8 interpreter (a mismatch stops the run). Printed per board and model: instructions of one
 // inference, per MAC, the own/CMSIS-NN ratio, flash and SRAM used; then per op kind (pointwise, depthwise,
@@ -9,7 +10,7 @@
 // boards/cores/<core>.json x the board's memory timing), "-" when the plugin is not available.
 // --boards nucleo-l4r5zi,stm32f746 --models vww,ad gives the MLPerf Tiny comparison of the README.
 // A model that does not fit a board (flash or SRAM) is reported as such.
-//   node --import tsx tools/bench/models.ts [--boards stm32f746,stm32f411] [--models vww,ic,ad,mcunet] [--cmsis-nn DIR] [--json]
+//   node --import tsx tools/bench/models.ts [--boards stm32f746,stm32f411] [--models vww,ic,ad,mcunet,arch96,arch128,arch160] [--cmsis-nn DIR] [--json]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,10 +19,11 @@ import { cmsisNnRoot } from '../../src/codegen/index.ts';
 import { haveBuildAndQemu } from '../../src/emu/index.ts';
 import { compileModel } from '../../src/pipeline/compile.ts';
 import { fileSource } from '../../src/pipeline/file-source.ts';
-import type { ModelSource } from '../../src/pipeline/model-source.ts';
+import { archSource, type ModelSource } from '../../src/pipeline/model-source.ts';
 import { prepare } from '../../src/pipeline/prepare.ts';
 import { runCompiled, type RunReport } from '../../src/pipeline/run.ts';
 import type { KernelBackend } from '../../src/schedule/index.ts';
+import type { ArchConfig } from '../../src/space/config.ts';
 import { sharedPath } from '../../test/helpers/shared.ts';
 import { arg } from './args.ts';
 
@@ -30,7 +32,19 @@ const MODELS = [
   { key: 'ic', label: 'MLPerf IC (ResNet-8, CIFAR-10)', file: 'data/tflite-mlperf-tiny/pretrainedResnet_quant.tflite' },
   { key: 'ad', label: 'MLPerf AD (FC autoencoder)', file: 'data/tflite-mlperf-tiny/ad01_int8.tflite' },
   { key: 'mcunet', label: 'MCUNet vww1 (TinyEngine vww.tflite)', file: 'data/tflite-mcunet-vww/vww.tflite' },
-] as const;
+  ...([96, 128, 160] as const).map((r) => ({ key: `arch${r}`, label: `MCUNet-space subnet, ${r} px (wid 0, k 3/5/7, e 3/4/6, seeded)`, arch: mixedSubnet(r) })),
+];
+
+/** A subnet with every kernel size and expansion of the space in turn, at width x0.35 (wid 0). */
+function mixedSubnet(image_size: 96 | 128 | 160): ArchConfig {
+  return {
+    wid: 0,
+    ks: Array.from({ length: 20 }, (_, i) => [3, 5, 7][i % 3]) as ArchConfig['ks'],
+    e: Array.from({ length: 20 }, (_, i) => [3, 4, 6][i % 3]) as ArchConfig['e'],
+    d: [1, 2, 0, 1, 2, 0],
+    image_size,
+  };
+}
 
 interface Measured {
   instructions: number;
@@ -92,7 +106,8 @@ async function main() {
   log(`whole models, instructions and cycle-model cycles of one inference (QEMU -icount + plugin), layer by layer; own kernels${cmsisRoot ? ` vs CMSIS-NN (${cmsisRoot})` : ' (set CMSIS_NN_ROOT for CMSIS-NN beside them)'}`);
   try {
     for (const model of models) {
-      const source = await fileSource(sharedPath(model.file), { seed: 1, calibrationSamples: 4, testSets: 1 });
+      const opts = { seed: 1, calibrationSamples: 4, testSets: 1 };
+      const source = 'arch' in model ? archSource(model.arch, opts) : await fileSource(sharedPath(model.file), opts);
       for (const board of boards) {
         const res: Partial<Record<KernelBackend, Outcome>> = {};
         for (const b of backends) res[b] = await measure(source, board, b, path.join(tmp, `${model.key}-${board.name}-${b}`), b === 'cmsis-nn' ? cmsisRoot : undefined);
