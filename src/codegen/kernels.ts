@@ -110,11 +110,14 @@ const CMSIS_SOURCES: Record<string, string[]> = {
 
 /**
  * Files that only a build with MVE (Cortex-M55) reaches: the depthwise wrapper's Helium paths (its
- * conversion of some depthwise layers to a conv, the nt_t depthwise product). Compiled when the checkout
+ * conversion of some depthwise layers to a conv, the nt_t depthwise product), the fully connected layer's
+ * kernel sums and buffer size. Compiled when the checkout
  * has them (older checkouts have no TransposeFunctions); --gc-sections drops them on cores without MVE.
  */
 const CMSIS_MVE_SOURCES: Record<string, string[]> = {
   depthwise: [...CMSIS_SOURCES.conv, 'NNSupportFunctions/arm_nn_depthwise_conv_nt_t_s8.c', 'TransposeFunctions/arm_transpose_s8.c'],
+  // The kernel sums the Helium fully connected reads from its buffer (templates/model/cmsis-nn/fully_connected.hbs).
+  fully_connected: ['FullyConnectedFunctions/arm_vector_sum_s8.c', 'FullyConnectedFunctions/arm_fully_connected_get_buffer_sizes_s8.c'],
 };
 
 /**

@@ -181,8 +181,8 @@ interface Candidate {
   placement?: Placement;
 }
 
-function candidate(g: StepGraph, geo: PatchGeometry | null, backend: KernelBackend, dsp: boolean, alignment: number): Candidate {
-  const ctx = { backend, dsp };
+function candidate(g: StepGraph, geo: PatchGeometry | null, backend: KernelBackend, cpu: Pick<Board, 'dsp' | 'mve'>, alignment: number): Candidate {
+  const ctx = { backend, dsp: cpu.dsp, mve: cpu.mve === true };
   const model = geo ? patchModel(g, geo, ctx) : layerModel(g, ctx);
   const assignment = assignBuffers(model);
   return { geo, model, assignment, lowerBound: lowerBound(assignment.buffers, alignment) };
@@ -289,7 +289,7 @@ function arenaRoom(t: Target): number {
 }
 
 /** --patch min-sram: every cut point x patch count, the smallest arena (ties: fewer MACs). */
-function smallest(g: StepGraph, layer: Candidate, dsp: boolean, t: Target): Chosen {
+function smallest(g: StepGraph, layer: Candidate, t: Target): Chosen {
   const { alignment, backend } = t;
   const layerArena = place(layer, alignment).arena;
   // Cut points in order of their bound; within one, candidates in order of their own lower bound,
@@ -302,7 +302,7 @@ function smallest(g: StepGraph, layer: Candidate, dsp: boolean, t: Target): Chos
   for (const { L, bound } of cuts) {
     if (bound >= bestArena) break;
     const [h, w] = spatial(g.tensors[g.steps[L].output]);
-    const cands = patchCounts(h, w).map((n) => candidate(g, patchGeometry(g, L, n, true), backend, dsp, alignment));
+    const cands = patchCounts(h, w).map((n) => candidate(g, patchGeometry(g, L, n, true), backend, t.board, alignment));
     tried += cands.length;
     cands.sort((a, b) => a.lowerBound - b.lowerBound || a.geo!.patchedMacs - b.geo!.patchedMacs);
     for (const c of cands) {
@@ -330,7 +330,7 @@ function smallest(g: StepGraph, layer: Candidate, dsp: boolean, t: Target): Chos
  * lower bound leaves room. If flash does not fit layer by layer, no patch plan can help (it only adds
  * tables). When nothing fits, the plan is layer by layer and does not fit.
  */
-function fastest(g: StepGraph, layer: Candidate, dsp: boolean, t: Target): Chosen {
+function fastest(g: StepGraph, layer: Candidate, t: Target): Chosen {
   const { alignment, backend } = t;
   const layerArena = place(layer, alignment).arena;
   const est = (n: number) => `${(n / 1e6).toFixed(1)} M`;
@@ -354,7 +354,7 @@ function fastest(g: StepGraph, layer: Candidate, dsp: boolean, t: Target): Chose
   const inBytes = g.inputs.reduce((n, x) => n + alignUp(g.tensors[x].bytes, alignment), 0);
   for (const k of cands) {
     if (stageBound(g, k.axes, inBytes, alignment) > room) continue;
-    const c = candidate(g, patchGeometry(g, k.L, k.n, true, k.axes), backend, dsp, alignment);
+    const c = candidate(g, patchGeometry(g, k.L, k.n, true, k.axes), backend, t.board, alignment);
     if (c.lowerBound > room) continue;
     placed++;
     if (!fitsTarget(c, t)) continue;
@@ -377,12 +377,12 @@ function fastest(g: StepGraph, layer: Candidate, dsp: boolean, t: Target): Chose
 
 function choose(g: StepGraph, request: PatchRequest, board: Board, t: Target): Chosen {
   const { backend, alignment } = t;
-  const layer = candidate(g, null, backend, board.dsp, alignment);
+  const layer = candidate(g, null, backend, board, alignment);
   const layerArena = place(layer, alignment).arena;
   const notes: string[] = [];
   if (request === 'off') return { best: layer, layer, notes };
-  if (request === 'auto') return fastest(g, layer, board.dsp, t);
-  if (request === 'min-sram') return smallest(g, layer, board.dsp, t);
+  if (request === 'auto') return fastest(g, layer, t);
+  if (request === 'min-sram') return smallest(g, layer, t);
   const L = findSplitStep(g, request.layer);
   if (L < 0) throw new PlanError(`--patch: no layer named "${request.layer}" (give an op name such as "${g.steps[Math.min(3, g.steps.length - 1)].name}" or a block such as "blocks.1")`);
   const cuts = cutPoints(g);
@@ -393,7 +393,7 @@ function choose(g: StepGraph, request: PatchRequest, board: Board, t: Target): C
   const [h, w] = spatial(g.tensors[g.steps[L].output]);
   if (!Number.isInteger(request.n) || request.n < 1 || request.n > h || request.n > w)
     throw new PlanError(`--patch: ${request.n}x${request.n} patches do not fit the ${h}x${w} output of "${g.steps[L].name}"`);
-  const forced = candidate(g, patchGeometry(g, L, request.n), backend, board.dsp, alignment);
+  const forced = candidate(g, patchGeometry(g, L, request.n), backend, board, alignment);
   const arena = place(forced, alignment).arena;
   if (arena >= layerArena) notes.push(`forced patch plan needs ${arena} B, layer by layer needs ${layerArena} B`);
   return { best: forced, layer, notes };

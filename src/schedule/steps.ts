@@ -50,6 +50,8 @@ export interface Step {
   readonly kernel: readonly [number, number];
   readonly stride: readonly [number, number];
   readonly padding: Padding;
+  /** Spacing of a conv's taps [H, W]; absent = [1, 1] (the window spans (k - 1) x dilation + 1 inputs). */
+  readonly dilation?: readonly [number, number];
   /** Multiply-accumulate products (conv: out elements x Cin/groups x KH x KW; fc: IN x OUT). */
   readonly macs: number;
   /** int8 weight elements. */
@@ -106,6 +108,16 @@ export function isSpatiallyLocal(s: Step): boolean {
     default:
       return false;
   }
+}
+
+/** A step's dilation [H, W] ([1, 1] when absent). */
+export function dilationOf(s: Pick<Step, 'dilation'>): readonly [number, number] {
+  return s.dilation ?? [1, 1];
+}
+
+/** The input rows (axis 0) or columns (axis 1) one output of the step's window spans: (k - 1) x dilation + 1. */
+export function receptiveField(s: Pick<Step, 'kernel' | 'dilation'>, axis: 0 | 1): number {
+  return (s.kernel[axis] - 1) * dilationOf(s)[axis] + 1;
 }
 
 /** Spatial side of an NHWC tensor, [H, W]; [1, 1] for a [N, C] tensor. */
