@@ -73,16 +73,56 @@ void mcunas_maxpool_s8(const int8_t *in, mcunas_shape in_shape, int8_t *out, mcu
     pool(in, in_shape, out, out_shape, p, 1);
 }
 
+/*
+ * Sums of channels c .. c+3 over n pixels (stride C). DSP: four channels per word, two lanes each in the
+ * halfwords of two accumulators (SXTAB16), folded into 32 bits every 256 pixels, before |sum| could pass
+ * 2^15. Plain C: one channel at a time.
+ */
+MCUNAS_INLINE void channel_sums4(const int8_t *in, int32_t n, int32_t C, int32_t sums[4])
+{
+    sums[0] = sums[1] = sums[2] = sums[3] = 0;
+#if defined(MCUNAS_DSP)
+    for (int32_t done = 0; done < n;) {
+        const int32_t run = n - done > 256 ? 256 : n - done;
+        int32_t even = 0, odd = 0; /* halfwords: channels 0 and 2, 1 and 3 */
+        const int8_t *x = in + done * C;
+        for (int32_t i = 0; i < run; i++, x += C) {
+            const int32_t w = mcunas_read4(x);
+            even = __sxtab16(even, w);
+            odd = mcunas_sxtab16_ror8(odd, w);
+        }
+        sums[0] += (int16_t)(uint16_t)(uint32_t)even;
+        sums[1] += (int16_t)(uint16_t)(uint32_t)odd;
+        sums[2] += (int16_t)(uint16_t)((uint32_t)even >> 16);
+        sums[3] += (int16_t)(uint16_t)((uint32_t)odd >> 16);
+        done += run;
+    }
+#else
+    for (int32_t k = 0; k < 4; k++) {
+        const int8_t *x = in + k;
+        for (int32_t i = 0; i < n; i++, x += C) sums[k] += *x;
+    }
+#endif
+}
+
+MCUNAS_INLINE int32_t channel_sum(const int8_t *in, int32_t n, int32_t C)
+{
+    int32_t sum = 0;
+    for (int32_t i = 0; i < n; i++, in += C) sum += *in;
+    return sum;
+}
+
 void mcunas_global_avgpool_s8(const int8_t *in, mcunas_shape in_shape, int8_t *out, int32_t act_min,
                               int32_t act_max)
 {
-    const int32_t n = in_shape.h * in_shape.w;
-    for (int32_t c = 0; c < in_shape.c; c++) {
-        int32_t sum = 0;
-        const int8_t *x = in + c;
-        for (int32_t i = 0; i < n; i++, x += in_shape.c) sum += *x;
-        out[c] = (int8_t)clamp(rounded_average(sum, n), act_min, act_max);
+    const int32_t n = in_shape.h * in_shape.w, C = in_shape.c;
+    int32_t c = 0;
+    for (; c + 4 <= C; c += 4) {
+        int32_t s[4];
+        channel_sums4(in + c, n, C, s);
+        for (int32_t k = 0; k < 4; k++) out[c + k] = (int8_t)clamp(rounded_average(s[k], n), act_min, act_max);
     }
+    for (; c < C; c++) out[c] = (int8_t)clamp(rounded_average(channel_sum(in + c, n, C), n), act_min, act_max);
 }
 
 /* round(x) half away from zero for |x| < 2^30, exactly (x - trunc(x) is exact in float). */
@@ -114,13 +154,18 @@ static int32_t mean_step(int32_t sum, int32_t count, const mcunas_mean_step *s)
 void mcunas_mean_s8(const int8_t *in, mcunas_shape in_shape, int8_t *out, const mcunas_mean_params *p)
 {
     const int32_t H = in_shape.h, W = in_shape.w, C = in_shape.c;
-    for (int32_t c = 0; c < C; c++) {
+    int32_t c = 0;
+    if (p->axes == MCUNAS_MEAN_HW) {
+        for (; c + 4 <= C; c += 4) {
+            int32_t s[4];
+            channel_sums4(in + c, H * W, C, s);
+            for (int32_t k = 0; k < 4; k++) out[c + k] = (int8_t)clamp(mean_step(s[k], H * W, &p->step[0]), p->act_min, p->act_max);
+        }
+    }
+    for (; c < C; c++) {
         int32_t v;
         if (p->axes == MCUNAS_MEAN_HW) {
-            int32_t sum = 0;
-            const int8_t *x = in + c;
-            for (int32_t i = 0; i < H * W; i++, x += C) sum += *x;
-            v = mean_step(sum, H * W, &p->step[0]);
+            v = mean_step(channel_sum(in + c, H * W, C), H * W, &p->step[0]);
         } else {
             const int w_first = p->axes == MCUNAS_MEAN_W_THEN_H;
             const int32_t outer = w_first ? H : W, inner = w_first ? W : H;

@@ -340,6 +340,23 @@ describe('C kernels vs the TypeScript golden model: TFLite MEAN arithmetic and T
     };
   }
 
+  it('global average pool and mean over many pixels (the DSP path folds its 16-bit lanes every 256): extremes and random', () => {
+    const d = new Draw(16, 'wide-sums');
+    const cases: KernelCase[] = [];
+    for (const [h, w] of [[16, 16], [16, 17], [20, 20], [33, 33], [1, 600]]) {
+      for (const c of [4, 7, 12]) {
+        const n = h * w * c;
+        const inputs: [string, Int8Array][] = [['-128', new Int8Array(n).fill(-128)], ['127', new Int8Array(n).fill(127)], ['random', d.int8s(n)]];
+        for (const [what, x] of inputs) {
+          const shape = { h, w, c };
+          cases.push(globalPoolCase(x, shape, -128, 127, `global ${h}x${w}x${c} ${what}`));
+          cases.push(meanCase(x, shape, { axes: 'hw', steps: [randomStep(d)] }, -128, 127, `mean ${h}x${w}x${c} ${what}`));
+        }
+      }
+    }
+    check(cases);
+  });
+
   it('mean (one division or two, nearest / truncate / float steps): 200 random cases', () => {
     const d = new Draw(15, 'mean');
     const cases: KernelCase[] = [];
