@@ -78,7 +78,10 @@ export function templateOf(op: Op, p: QuantOp): string {
 
 function describe(g: Graph, op: Op, p: QuantOp): string {
   const out = g.tensors[op.outputs[0]].shape.join('x');
-  if (op.kind === 'conv2d') return `${op.name}: ${p.kind === 'conv2d' ? p.variant : 'conv'} ${op.kernel[0]}x${op.kernel[1]} stride ${op.stride[0]} -> ${out}`;
+  if (op.kind === 'conv2d') {
+    const d = op.dilation && (op.dilation[0] !== 1 || op.dilation[1] !== 1) ? ` dilation ${op.dilation[0]}x${op.dilation[1]}` : '';
+    return `${op.name}: ${p.kind === 'conv2d' ? p.variant : 'conv'} ${op.kernel[0]}x${op.kernel[1]} stride ${op.stride[0]}${d} -> ${out}`;
+  }
   return `${op.name}: ${op.kind} -> ${out}`;
 }
 

@@ -56,7 +56,7 @@ interface OpBase {
 }
 
 /**
- * 2-D convolution, dilation 1. inputs: [x, weight, bias?]; weight is [Cout, KH, KW, Cin/groups]
+ * 2-D convolution. inputs: [x, weight, bias?]; weight is [Cout, KH, KW, Cin/groups]
  * (OHWI, one layout for every group count); bias is [Cout]. Depthwise = groups equal to Cin (and Cout
  * a multiple of it); pointwise = 1x1 kernel.
  */
@@ -67,6 +67,11 @@ export interface Conv2dOp extends OpBase {
   readonly padding: Padding;
   readonly groups: number;
   readonly activation: Activation;
+  /**
+   * Spacing of the window's taps [H, W] (TFLite's dilation factors, ONNX's `dilations`): output (y, x) reads
+   * input row y * stride - pad_top + ky * dilation. Absent = [1, 1]; a dilated window spans (k - 1) * d + 1.
+   */
+  readonly dilation?: readonly [number, number];
   /**
    * True when a BatchNorm was folded into this conv's weight and bias. The bias then did not exist
    * in the source model; lab-style parameter counts need to know (2 parameters per BN channel).

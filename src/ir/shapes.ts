@@ -40,13 +40,20 @@ function checkPadding(p: Padding): void {
     if (!isCount(p[k], 0)) fail(`padding.${k} must be a non-negative integer, got ${p[k]}`);
 }
 
-/** Output side of a window of size k with the given stride over `size + padding` elements. */
-function windowOut(axis: string, size: number, before: number, after: number, k: number, stride: number): number {
+/** Output side of a window of size k (taps `dilation` apart) with the given stride over `size + padding` elements. */
+function windowOut(axis: string, size: number, before: number, after: number, k: number, stride: number, dilation = 1): number {
   if (!isCount(stride, 1)) fail(`stride must be a positive integer, got ${stride}`);
   if (!isCount(k, 1)) fail(`kernel must be a positive integer, got ${k}`);
+  if (!isCount(dilation, 1)) fail(`dilation must be a positive integer, got ${dilation}`);
+  const span = (k - 1) * dilation + 1;
   const padded = size + before + after;
-  if (padded < k) fail(`${axis}: kernel ${k} is larger than the padded input ${padded}`);
-  return Math.floor((padded - k) / stride) + 1;
+  if (padded < span) fail(`${axis}: kernel ${k}${dilation === 1 ? '' : ` with dilation ${dilation} (spanning ${span})`} is larger than the padded input ${padded}`);
+  return Math.floor((padded - span) / stride) + 1;
+}
+
+/** A conv's dilation [H, W] ([1, 1] when absent). */
+export function convDilation(op: { readonly dilation?: readonly [number, number] }): readonly [number, number] {
+  return op.dilation ?? [1, 1];
 }
 
 function checkBias(s: Shape | undefined, n: number): void {
@@ -91,8 +98,9 @@ export function inferOutputShapes(op: Op, inputs: readonly Shape[]): Shape[] {
         fail(`weight ${shapeText(w)} has ${cpg} input channels per group, expected ${c / op.groups} (input ${shapeText(x)}, groups ${op.groups})`);
       checkBias(inputs[2], cout);
       checkPadding(op.padding);
-      const ho = windowOut('height', h, op.padding.top, op.padding.bottom, kh, op.stride[0]);
-      const wo = windowOut('width', wd, op.padding.left, op.padding.right, kw, op.stride[1]);
+      const [dh, dw] = convDilation(op);
+      const ho = windowOut('height', h, op.padding.top, op.padding.bottom, kh, op.stride[0], dh);
+      const wo = windowOut('width', wd, op.padding.left, op.padding.right, kw, op.stride[1], dw);
       return [[n, ho, wo, cout]];
     }
     case 'fully_connected': {

@@ -79,7 +79,7 @@ export function runFloat(g: Graph, input: Float32Array | readonly Float32Array[]
       case 'conv2d': {
         const w = constantF32(g, op, g.tensors[op.inputs[1]]);
         const b = op.inputs[2] !== undefined ? constantF32(g, op, g.tensors[op.inputs[2]]) : undefined;
-        y = fused(convF32(x, w, b, { inShape: shape(op.inputs[0]), outShape: shape(outId), kernel: op.kernel, stride: op.stride, padding: op.padding, groups: op.groups }), op);
+        y = fused(convF32(x, w, b, { inShape: shape(op.inputs[0]), outShape: shape(outId), kernel: op.kernel, stride: op.stride, padding: op.padding, groups: op.groups, ...(op.dilation ? { dilation: op.dilation } : {}) }), op);
         break;
       }
       case 'fully_connected': {

@@ -25,6 +25,8 @@ export interface ConvGeometry {
   readonly stride: readonly [number, number];
   readonly padding: Padding;
   readonly groups: number;
+  /** Spacing of the taps [H, W]; absent = [1, 1]. */
+  readonly dilation?: readonly [number, number];
 }
 
 /** Convolution before its activation (the caller applies it, and calibration sees the value before). */
@@ -33,6 +35,7 @@ export function convF32(input: Float32Array, weight: Float32Array, bias: Float32
   const [, Ho, Wo, Co] = g.outShape;
   const [KH, KW] = g.kernel;
   const [sh, sw] = g.stride;
+  const [dh, dw] = g.dilation ?? [1, 1];
   const cpg = C / g.groups;
   const opg = Co / g.groups;
   const out = new Float32Array(Ho * Wo * Co);
@@ -48,10 +51,10 @@ export function convF32(input: Float32Array, weight: Float32Array, bias: Float32
       if (bias) for (let o = 0; o < Co; o++) acc[o] = bias[o];
       else acc.fill(0);
       for (let ky = 0; ky < KH; ky++) {
-        const iy = y0 + ky;
+        const iy = y0 + ky * dh;
         if (iy < 0 || iy >= H) continue;
         for (let kx = 0; kx < KW; kx++) {
-          const ix = x0 + kx;
+          const ix = x0 + kx * dw;
           if (ix < 0 || ix >= W) continue;
           const ib = (iy * W + ix) * C;
           if (depthwise) {

@@ -58,9 +58,15 @@ export function windowGeometry(w: { readonly kernel: readonly [number, number]; 
 /** A fully connected layer runs as a 1x1 convolution. */
 export const POINT_GEOMETRY: WindowGeometry = { kernelH: 1, kernelW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0 };
 
-/** The window of a conv2d or fully connected op. */
-export function convGeometry(op: Pick<Conv2dOp, 'kind' | 'kernel' | 'stride' | 'padding'> | Pick<FullyConnectedOp, 'kind'>): WindowGeometry {
-  return op.kind === 'conv2d' ? windowGeometry(op as Pick<Conv2dOp, 'kernel' | 'stride' | 'padding'>) : POINT_GEOMETRY;
+/** A conv's window as the conv kernels take it: the window, and the dilation when it is not 1 (absent = 1). */
+export type ConvWindow = WindowGeometry & Pick<ConvKernelParams, 'dilationH' | 'dilationW'>;
+
+/** The window of a conv2d (with its dilation) or fully connected op. */
+export function convGeometry(op: Pick<Conv2dOp, 'kind' | 'kernel' | 'stride' | 'padding' | 'dilation'> | Pick<FullyConnectedOp, 'kind'>): ConvWindow {
+  if (op.kind !== 'conv2d') return POINT_GEOMETRY;
+  const c = op as Pick<Conv2dOp, 'kernel' | 'stride' | 'padding' | 'dilation'>;
+  const [dh, dw] = c.dilation ?? [1, 1];
+  return { ...windowGeometry(c), ...(dh !== 1 || dw !== 1 ? { dilationH: dh, dilationW: dw } : {}) };
 }
 
 /**
@@ -94,7 +100,7 @@ export function convMultipliers(inputScale: number, weightScales: readonly numbe
 
 /** mcunas_conv_params of a conv or fully connected layer; `target` is what the requantization aims at (the output, or the value before a fused table). */
 export function convParams(
-  geometry: WindowGeometry,
+  geometry: ConvWindow,
   input: TensorQuant,
   target: TensorQuant,
   clamp: ClampRange,

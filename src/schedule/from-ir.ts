@@ -49,6 +49,8 @@ export function stepsFromIr(g: Graph): StepGraph {
     let kernel: [number, number] = [1, 1];
     let stride: [number, number] = [1, 1];
     let padding = NO_PADDING;
+    let dilation: [number, number] | undefined;
+    if (op.kind === 'conv2d' && op.dilation && (op.dilation[0] !== 1 || op.dilation[1] !== 1)) dilation = [op.dilation[0], op.dilation[1]];
     if (op.kind === 'conv2d' || op.kind === 'avg_pool' || op.kind === 'max_pool') {
       kernel = [op.kernel[0], op.kernel[1]];
       stride = [op.stride[0], op.stride[1]];
@@ -71,7 +73,7 @@ export function stepsFromIr(g: Graph): StepGraph {
       macs = opMacs(g, op);
       params = opLabParams(g, op);
     }
-    return { name: op.name, kind, op: op.kind, inputs: ins, output: out, kernel, stride, padding, macs, weights, biases, quantChannels, params };
+    return { name: op.name, kind, op: op.kind, inputs: ins, output: out, kernel, stride, padding, ...(dilation ? { dilation } : {}), macs, weights, biases, quantChannels, params };
   });
   return { name: g.name, tensors, steps, inputs, outputs: g.outputs.map(act) };
 }

@@ -20,7 +20,7 @@
 // Generated C loops over patches and over these records; tensors marked `full` (the network input and
 // the split output) live at full size, all others as tiles in buffers reused by every patch.
 import type { Padding, Step, StepGraph } from './steps.ts';
-import { isSpatiallyLocal, spatial } from './steps.ts';
+import { isSpatiallyLocal, receptiveField, spatial } from './steps.ts';
 
 /** Rows [y0, y1) and columns [x0, x1), in the coordinates of the whole tensor. */
 export interface Region {
@@ -91,13 +91,14 @@ interface Span {
 
 /**
  * What an op reads of one input along one axis (0 = rows, 1 = columns) to produce `out`, and the zero
- * padding it must apply before and after. A window op with kernel k, stride s and padding p reads
+ * padding it must apply before and after. A window op with receptive field k, stride s and padding p reads
  * [lo*s - p, (hi-1)*s - p + k), clipped to the input; element-wise ops read what they write.
  */
 function readAxis(s: Step, axis: 0 | 1, out: Span, size: number): { read: Span; before: number; after: number } {
   if (s.kind === 'add' || s.kind === 'mul' || s.kind === 'activation') return { read: out, before: 0, after: 0 };
-  // conv, depthwise, pointwise, pools, pad: a window (pad = 1x1 window shifted by its padding).
-  const k = s.kernel[axis];
+  // conv, depthwise, pointwise, pools, pad: a window (pad = 1x1 window shifted by its padding); a dilated
+  // conv's window spans (k - 1) x dilation + 1 inputs, and the kernel skips the rows between its taps.
+  const k = receptiveField(s, axis);
   const st = s.stride[axis];
   const p = axis === 0 ? s.padding.top : s.padding.left;
   const lo = out.lo * st - p;

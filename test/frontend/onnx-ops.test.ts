@@ -246,7 +246,8 @@ describe('ONNX import refuses what the IR cannot take, naming the node', () => {
     expect(fails({ ...base, nodes: [{ op: 'Add', inputs: ['x', 'b'], outputs: ['a'] }, { op: 'Relu', inputs: ['a'], outputs: ['b'] }, { op: 'Relu', inputs: ['b'], outputs: ['y'] }] })).toMatch(/cycle/);
     expect(fails({ ...base, nodes: [{ op: 'Relu', inputs: ['nope'], outputs: ['y'] }] })).toMatch(/reads "nope", which no node produces/);
     expect(fails({ ...base, opset: 9, nodes: [{ op: 'Clip', inputs: ['x'], outputs: ['y'], attrs: { min: f(-1), max: f(1) } }] })).toMatch(/Clip\(-1, 1\) is not supported/);
-    expect(fails({ ...base, inits: [w('cw', [2, 2, 3, 3], 1)], nodes: [{ op: 'Conv', inputs: ['x', 'cw'], outputs: ['y'], attrs: { dilations: ints([2, 2]) } }] })).toMatch(/dilations \[2, 2\] are not supported/);
+    expect(fails({ ...base, nodes: [{ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: ints([2, 2]), dilations: ints([2, 2]) } }] })).toMatch(/\(op MaxPool\): dilations \[2, 2\] are not supported on MaxPool/);
+    expect(fails({ ...base, inits: [w('cw', [2, 2, 3, 3], 1)], nodes: [{ op: 'Conv', inputs: ['x', 'cw'], outputs: ['y'], attrs: { dilations: ints([0, 2]) } }] })).toMatch(/\(op Conv\): attribute dilations \[0, 2\] must hold positive sizes/);
     expect(fails({ inputs: [{ name: 'x', dims: [1, 4] }, { name: 'z', dims: [4, 4] }], outputs: ['y'], nodes: [{ op: 'MatMul', inputs: ['x', 'z'], outputs: ['y'] }] })).toMatch(/must be a constant/);
   });
 

@@ -148,8 +148,8 @@ export function writeTflite(m: FixtureModel): Uint8Array {
   return b.asUint8Array().slice();
 }
 
-/** Conv2DOptions (union type 1): 0 padding (0 SAME, 1 VALID), 1 stride_w, 2 stride_h, 3 fused activation. */
-export function convOptions(padding: 'SAME' | 'VALID', stride: number, activation = 0) {
+/** Conv2DOptions (union type 1): 0 padding (0 SAME, 1 VALID), 1 stride_w, 2 stride_h, 3 fused activation, 4 dilation_w_factor, 5 dilation_h_factor (default 1: not written). */
+export function convOptions(padding: 'SAME' | 'VALID', stride: number, activation = 0, dilation: readonly [number, number] = [1, 1]) {
   return {
     type: 1,
     write: (b: Builder) => {
@@ -158,13 +158,15 @@ export function convOptions(padding: 'SAME' | 'VALID', stride: number, activatio
       b.addFieldInt32(1, stride, 0);
       b.addFieldInt32(2, stride, 0);
       b.addFieldInt8(3, activation, 0);
+      b.addFieldInt32(4, dilation[1], 1);
+      b.addFieldInt32(5, dilation[0], 1);
       return b.endObject();
     },
   };
 }
 
-/** DepthwiseConv2DOptions (union type 2): 0 padding, 1 stride_w, 2 stride_h, 3 depth_multiplier, 4 fused activation. */
-export function depthwiseOptions(padding: 'SAME' | 'VALID', stride: number, multiplier: number, activation = 0) {
+/** DepthwiseConv2DOptions (union type 2): 0 padding, 1 stride_w, 2 stride_h, 3 depth_multiplier, 4 fused activation, 5 dilation_w_factor, 6 dilation_h_factor. */
+export function depthwiseOptions(padding: 'SAME' | 'VALID', stride: number, multiplier: number, activation = 0, dilation: readonly [number, number] = [1, 1]) {
   return {
     type: 2,
     write: (b: Builder) => {
@@ -174,6 +176,8 @@ export function depthwiseOptions(padding: 'SAME' | 'VALID', stride: number, mult
       b.addFieldInt32(2, stride, 0);
       b.addFieldInt32(3, multiplier, 0);
       b.addFieldInt8(4, activation, 0);
+      b.addFieldInt32(5, dilation[1], 1);
+      b.addFieldInt32(6, dilation[0], 1);
       return b.endObject();
     },
   };

@@ -29,9 +29,10 @@ function pair(n: NodeView, name: string, dflt?: [number, number]): [number, numb
   return [v[0], v[1]];
 }
 
+/** Pools: the IR's pooling windows are dense. */
 function checkDilations(n: NodeView): void {
   const d = n.attrs.ints('dilations');
-  if (d && d.some((x) => x !== 1)) n.fail(`dilations [${d.join(', ')}] are not supported (only 1)`);
+  if (d && d.some((x) => x !== 1)) n.fail(`dilations [${d.join(', ')}] are not supported on ${bare(n.op)} (only 1; Conv takes them)`);
 }
 
 /** Explicit padding from `pads` or `auto_pad` (SAME_UPPER puts the odd element at the end, as TF does). */
@@ -68,12 +69,20 @@ export function conv(ctx: ImportContext, n: NodeView): void {
   const [m, cpg, kh, kw] = w.dims;
   const ks = n.attrs.ints('kernel_shape');
   if (ks && (ks.length !== 2 || ks[0] !== kh || ks[1] !== kw)) n.fail(`kernel_shape [${ks.join(', ')}] does not match weight [${w.dims.join(', ')}]`);
-  checkDilations(n);
+  const dilation = pair(n, 'dilations', [1, 1]);
+  if ((kh - 1) * dilation[0] + 1 > MAX_DIM || (kw - 1) * dilation[1] + 1 > MAX_DIM)
+    n.fail(`dilations [${dilation.join(', ')}] spread the ${kh}x${kw} kernel over more than ${MAX_DIM} inputs`);
   const stride = pair(n, 'strides', [1, 1]);
   const groups = n.attrs.int('group', 1);
   const c = x.dims[1];
   if (groups < 1 || cpg * groups !== c || m % groups !== 0) n.fail(`group ${groups}, input channels ${c} and weight [${w.dims.join(', ')}] do not agree`);
-  const padding = windowPadding(n, [x.dims[2], x.dims[3]], [kh, kw], stride);
+  const dilated = dilation[0] !== 1 || dilation[1] !== 1;
+  // onnxruntime refuses SAME_UPPER/SAME_LOWER with dilations (its ComputePad: "Dilation not supported"), and
+  // the ONNX spec's SAME formula has read the kernel both dilated and not over the years: explicit pads only.
+  const auto = n.attrs.string('auto_pad', 'NOTSET');
+  if (dilated && (auto === 'SAME_UPPER' || auto === 'SAME_LOWER'))
+    n.fail(`auto_pad ${auto} with dilations [${dilation.join(', ')}] is ambiguous (onnxruntime refuses it): give explicit pads`);
+  const padding = windowPadding(n, [x.dims[2], x.dims[3]], [(kh - 1) * dilation[0] + 1, (kw - 1) * dilation[1] + 1], stride);
   // OIHW -> OHWI, the one weight layout of the IR.
   const wt = ctx.draft.tensor(n.inputs[1], [m, kh, kw, cpg], f32(transpose(w, [0, 2, 3, 1]).data));
   const inputs = [x.t, wt];
@@ -82,7 +91,7 @@ export function conv(ctx: ImportContext, n: NodeView): void {
     if (b.kind !== 'const' || b.c.dims.length !== 1 || b.c.dims[0] !== m) n.fail(`the bias must be a constant [${m}]`);
     inputs.push(ctx.draft.tensor(n.inputs[2], [m], f32(b.c.data)));
   }
-  const out = ctx.emit(n, { kind: 'conv2d', inputs, kernel: [kh, kw], stride, padding, groups, activation: 'none' });
+  const out = ctx.emit(n, { kind: 'conv2d', inputs, kernel: [kh, kw], stride, padding, groups, activation: 'none', ...(dilated ? { dilation } : {}) });
   bindNchw(ctx, n.outputs[0], out);
 }
 

@@ -158,7 +158,7 @@ function writeOp(w: Writer, op: Op): void {
         inputs.push(w.irConstant(b, b.shape, b.data as Float32Array));
       }
       w.node('Conv', op.name, inputs, [pre], [
-        ints('dilations', [1, 1]),
+        ints('dilations', op.dilation ?? [1, 1]),
         int('group', op.groups),
         ints('kernel_shape', op.kernel),
         ints('pads', padsOf(op.padding)),

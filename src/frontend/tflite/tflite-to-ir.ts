@@ -23,12 +23,13 @@ import { nonFiniteConstant } from '../../quant/finite-values.ts';
 import { SOFTMAX_MAX_ROW, SOFTMAX_OUTPUT, softmaxExpTable } from '../../quant/lookup-tables.ts';
 import { hardSwishTableTflite, LOGISTIC_OUTPUT, logisticTableTflite } from '../../quant/tflite-int8.ts';
 import { ScaleRangeError } from '../../quant/fixed-point.ts';
-import { activationClamp, addParams, channelQuant, concatParts, convMultipliers, convParams, elementwiseLayout, FULL_RANGE, meanStep, mulParams, POINT_GEOMETRY, poolParams, requantParams, sameQuant, type Clamp } from '../../quant/op-params.ts';
+import { activationClamp, addParams, channelQuant, concatParts, convGeometry, convMultipliers, convParams, elementwiseLayout, FULL_RANGE, meanStep, mulParams, POINT_GEOMETRY, poolParams, requantParams, sameQuant, type Clamp } from '../../quant/op-params.ts';
 import type { MeanParams, MeanStep, QuantGraph, QuantOp, TensorQuant } from '../../quant/quant-graph.ts';
 import { biasScales, QMAX, QMIN, tensorQuantization } from '../../quant/scales.ts';
 import { foldPadsInt8 } from '../../quant/passes.ts';
 import { axisPadding } from './padding.ts';
 import { Builtin, type FusedActivation, type TfliteModel, type TfliteOperator, type TfliteOptions, type TfliteTensor } from './schema.ts';
+import { MAX_DIM } from './schema-reader.ts';
 import { constantData, depthwiseToOhwi, hasData } from './tensor-data.ts';
 
 /** Activations larger than this many elements are refused before anything is sized from them. */
@@ -445,7 +446,9 @@ class Importer {
   private conv(op: TfliteOperator): void {
     const depthwise = op.builtin === Builtin.DEPTHWISE_CONV_2D;
     const o = depthwise ? this.options(op, 'depthwise') : this.options(op, 'conv');
-    if (o.dilationH !== 1 || o.dilationW !== 1) this.failOp(op, `dilation ${o.dilationH}x${o.dilationW} is not supported (the IR's convolutions have dilation 1)`);
+    if (!(Number.isInteger(o.dilationH) && Number.isInteger(o.dilationW) && o.dilationH >= 1 && o.dilationW >= 1))
+      this.failOp(op, `dilation_h_factor ${o.dilationH} / dilation_w_factor ${o.dilationW} must be positive integers`);
+    const dilated = o.dilationH !== 1 || o.dilationW !== 1;
     const x = this.act(op, 0);
     const xs = this.b.shapeOf(x);
     if (xs.length !== 4) this.failOp(op, `input must be NHWC, got ${shapeText(xs)}`);
@@ -464,16 +467,18 @@ class Importer {
       if (cin % cpg !== 0) this.failOp(op, `weight ${shapeText(wt.shape)} does not divide the ${cin} input channels`);
       groups = cin / cpg;
     }
-    const ph = axisPadding(o.padding, xs[1], kh, o.strideH);
-    const pw = axisPadding(o.padding, xs[2], kw, o.strideW);
+    if ((kh - 1) * o.dilationH + 1 > MAX_DIM || (kw - 1) * o.dilationW + 1 > MAX_DIM)
+      this.failOp(op, `dilation_h_factor ${o.dilationH} / dilation_w_factor ${o.dilationW} spread the ${kh}x${kw} kernel over more than ${MAX_DIM} inputs`);
+    const ph = axisPadding(o.padding, xs[1], kh, o.strideH, o.dilationH);
+    const pw = axisPadding(o.padding, xs[2], kw, o.strideW, o.dilationW);
     if (!(o.strideH >= 1 && o.strideW >= 1)) this.failOp(op, `stride ${o.strideH}x${o.strideW} must be positive`);
-    if (!ph || !pw) this.failOp(op, `kernel ${kh}x${kw} does not fit the ${xs[1]}x${xs[2]} input with ${o.padding} padding`);
+    if (!ph || !pw) this.failOp(op, `kernel ${kh}x${kw}${dilated ? ` (dilation ${o.dilationH}x${o.dilationW})` : ''} does not fit the ${xs[1]}x${xs[2]} input with ${o.padding} padding`);
     const padding = { top: ph.before, bottom: ph.after, left: pw.before, right: pw.after };
     const activation = this.fusedActivation(op, o.activation);
     const name = this.opName(op);
     const wName = this.unique(this.tensorNames, wt.name);
     const ohwi: Shape = depthwise ? [cout, kh, kw, 1] : wt.shape;
-    const geometry = { kind: 'conv2d' as const, name, kernel: [kh, kw] as const, stride: [o.strideH, o.strideW] as const, padding, groups, activation };
+    const geometry = { kind: 'conv2d' as const, name, kernel: [kh, kw] as const, stride: [o.strideH, o.strideW] as const, padding, groups, activation, ...(dilated ? { dilation: [o.dilationH, o.dilationW] as const } : {}) };
 
     if (!this.int8) {
       const w = this.constantOf(op, 1, 'FLOAT32').data;
@@ -491,7 +496,7 @@ class Importer {
     const wId = this.b.constant(wName, ohwi, depthwise ? depthwiseToOhwi(w, kh, kw, cout) : w, wQuant);
     const bId = this.int8Bias(op, 2, cout, qIn.scale, wScales, name);
     const m = this.wrapMultiplier(op, () => convMultipliers(qIn.scale, wScales, qOut.scale, cout, 'double'));
-    const params = convParams({ kernelH: kh, kernelW: kw, strideH: o.strideH, strideW: o.strideW, padTop: padding.top, padLeft: padding.left }, qIn, qOut, activationClamp(clampOf(o.activation), qOut), m);
+    const params = convParams(convGeometry(geometry), qIn, qOut, activationClamp(clampOf(o.activation), qOut), m);
     const variant = convClassOf(geometry, cin, cout);
     this.ids.set(op.outputs[0], this.emit(op, { ...geometry, inputs: [x, wId, bId] }, op.outputs[0], qOut, { kind: 'conv2d', variant, groups, params }));
   }
