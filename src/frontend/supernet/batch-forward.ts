@@ -81,12 +81,12 @@ export function forwardBatch(w: SubnetWeights, images: readonly Float32Array[], 
   return values[g.outputs[0]]!;
 }
 
-/** The fast kernel for the convs a subnet has (square kernel, padding k//2), else the reference one. */
+/** The fast kernel for the convs a subnet has (square kernel, padding k//2, no dilation), else the reference one. */
 function conv(x: Float32Array, w: Float32Array, bias: Float32Array | undefined, op: Conv2dOp, geometry: ConvGeometry): Float32Array {
   const [, H, W, Cin] = geometry.inShape;
   const Cout = geometry.outShape[3];
   const k = op.kernel[0];
-  const square = op.kernel[1] === k && op.stride[0] === op.stride[1] && [op.padding.top, op.padding.left, op.padding.bottom, op.padding.right].every((p) => p === k >> 1);
+  const square = !op.dilation && op.kernel[1] === k && op.stride[0] === op.stride[1] && [op.padding.top, op.padding.left, op.padding.bottom, op.padding.right].every((p) => p === k >> 1);
   if (!square) return convF32(x, w, bias, geometry);
   if (k === 1 && op.stride[0] === 1 && op.groups === 1) return pointwiseF32(x, w, bias, H * W, Cin, Cout);
   const g = { H, W, k, stride: op.stride[0] };
@@ -100,7 +100,7 @@ function runOp(g: Graph, op: Op, w: SubnetWeights, xs: Float32Array[], values: (
   switch (op.kind) {
     case 'conv2d': {
       const l = w.layer(op.name);
-      const geometry = { inShape: shape(op.inputs[0]), outShape: shape(op.outputs[0]), kernel: op.kernel, stride: op.stride, padding: op.padding, groups: op.groups };
+      const geometry = { inShape: shape(op.inputs[0]), outShape: shape(op.outputs[0]), kernel: op.kernel, stride: op.stride, padding: op.padding, groups: op.groups, ...(op.dilation ? { dilation: op.dilation } : {}) };
       const ys = xs.map((x) => conv(x, l.weight, l.bias, op, geometry));
       if (l.bn) {
         const relu6 = op.activation === 'relu6';
