@@ -3,7 +3,8 @@
 // files) are copied beside them by project.ts.
 import { elementCount } from '../ir/tensors.ts';
 import type { QuantGraph } from '../quant/quant-graph.ts';
-import type { KernelBackend, Plan } from '../schedule/index.ts';
+import { backendOf, type KernelBackend } from '../backend/index.ts';
+import type { Plan } from '../schedule/index.ts';
 import { arenaMap, type ArenaMap } from './arena.ts';
 import { cComment } from './escape.ts';
 import { integerLines } from './literals.ts';
@@ -92,18 +93,16 @@ export function generateModel(q: QuantGraph, plan: Plan, opts: GenerateOptions):
   if (q.inputs.length !== 1 || q.outputs.length !== 1) throw new Error(`code generation supports one input and one output, graph "${q.name}" has ${q.inputs.length} and ${q.outputs.length}`);
   if (plan.layers.length !== q.ops.length) throw new Error('bug: the plan was made for another graph');
   const arena = arenaMap(plan);
-  const { ops, arrays } = opValues(q, plan, arena, opts.backend === 'cmsis-nn' ? 'hwc' : 'chw');
+  const backend = backendOf(opts.backend);
+  const { ops, arrays } = opValues(q, plan, arena, backend.depthwiseLayout);
   const modelComment = cComment(q.name);
   const boardComment = cComment(opts.boardName);
-  const backendComment = opts.backend === 'own' ? 'mcu-nas' : 'CMSIS-NN';
+  const backendComment = backend.label;
+  // What the backend cannot run stopped the planner (src/backend's unsupported); a missing template is ours.
   for (const o of ops)
-    if (!hasModelTemplate(`${opts.backend}/${o.template}.hbs`))
-      throw new InputError(`--kernels ${opts.backend}: no template for ${o.template} ops yet (templates/model/${opts.backend}/${o.template}.hbs)`);
-  if (opts.backend === 'cmsis-nn')
-    for (const o of ops)
-      if (o.template === 'pointwise' && (Number(o.p.padTop) > 0 || Number(o.p.padLeft) > 0))
-        throw new InputError(`--kernels cmsis-nn: ${o.comment}: a padded 1x1 convolution has no CMSIS-NN kernel; use --kernels own`);
-  const texts = ops.map((o) => ({ text: renderModelTemplate(`${opts.backend}/${o.template}.hbs`, o) }));
+    if (!hasModelTemplate(`${backend.templates}/${o.template}.hbs`))
+      throw new InputError(`--kernels ${opts.backend}: no template for ${o.template} ops yet (templates/model/${backend.templates}/${o.template}.hbs)`);
+  const texts = ops.map((o) => ({ text: renderModelTemplate(`${backend.templates}/${o.template}.hbs`, o) }));
   const input = ops.find((o) => o.id === 0)!.input;
   const outTensor = q.tensors[q.outputs[0]];
   const outRef = arena.tensor(outTensor.name);

@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { KernelBackend } from './inplace.ts';
+import type { KernelBackend } from '../backend/index.ts';
 import type { Step } from './steps.ts';
 
 /** Measured code sizes (tools/bench/code-size.ts writes it; re-run it after changing kernels or runtime). */

@@ -9,7 +9,7 @@ export { cutPoints, patchGeometry, findSplitStep } from './patch-plan.ts';
 export { placeBest, greedyBySize, firstFitByLifetime, greedyByLifetimeLength, lowerBound, checkPlacement, DEFAULT_ALIGNMENT } from './placement.ts';
 export type { Buffer, Placement, PlacementStrategy } from './placement.ts';
 export type { FlashBreakdown } from './flash.ts';
-export type { KernelBackend } from './inplace.ts';
+export type { KernelBackend } from '../backend/index.ts';
 export { STACK_BYTES, RUNTIME_FIXED_BYTES, RUNTIME_BYTES_PER_OP, RUNTIME_CLOCK_BYTES, runtimeBytes } from './sram-layout.ts';
 export { layerInstructions, planInstructions, CALL_COSTS } from './cost.ts';
 export type { SramLayout } from './sram-layout.ts';

@@ -12,22 +12,21 @@
 //   tail (input pixels Ho*Wo and beyond) is dead once the last channel is done. Cost: one plane of
 //   scratch (depthwise scratch, scratch.ts) instead of a second full-size tensor.
 //   It needs a channel multiplier of 1 (Cout = Cin) and an input no later op reads.
-//   CMSIS-NN's depthwise kernels read all channels of a window at once, so with --kernels cmsis-nn the
-//   depthwise output gets its own buffer.
+//   Whether a backend's depthwise kernel keeps this rule is its description's inPlaceDepthwise
+//   (src/backend: CMSIS-NN's read all channels of a window at once, so their output gets its own buffer).
 //
 // Element-wise ops (activations, add, SE's channel multiply) read element i of each input before they
 // write element i of the output, so the output may take an input's buffer when shapes (hence offsets)
 // are the same. The SE gate, a [1,1,1,C] vector broadcast over the map, is never overwritten.
 // Reshape is a view: same bytes, nothing moves.
+import { backendOf, type KernelBackend } from '../backend/index.ts';
 import type { Step, StepGraph } from './steps.ts';
-
-export type KernelBackend = 'own' | 'cmsis-nn';
 
 export function inPlaceInputs(g: StepGraph, s: Step, backend: KernelBackend): number[] {
   const outBytes = g.tensors[s.output].bytes;
   switch (s.kind) {
     case 'depthwise':
-      return backend === 'own' ? [s.inputs[0]] : [];
+      return backendOf(backend).inPlaceDepthwise ? [s.inputs[0]] : [];
     case 'activation':
       return [s.inputs[0]];
     case 'add':

@@ -8,7 +8,7 @@ import type { ArchConfig } from '../space/config.ts';
 import { flashBreakdown, type FlashBreakdown } from './flash.ts';
 import { stepsFromArch } from './from-arch.ts';
 import { stepsFromIr } from './from-ir.ts';
-import type { KernelBackend } from './inplace.ts';
+import { backendOf, type KernelBackend } from '../backend/index.ts';
 import { assignBuffers, liveBytesPerStep, type BufferAssignment, type MemoryModel } from './lifetimes.ts';
 import { layerModel, patchModel } from './memory-model.ts';
 import { cutPoints, findSplitStep, patchAxes, patchedMacsOf, patchGeometry, PATCH_COUNTS, type PatchAxes, type PatchGeometry } from './patch-plan.ts';
@@ -399,8 +399,18 @@ function choose(g: StepGraph, request: PatchRequest, board: Board, t: Target): C
   return { best: forced, layer, notes };
 }
 
+/** The kernel backend runs every step, or a PlanError names the first it cannot run and why. */
+function checkSupported(g: StepGraph, backend: KernelBackend): void {
+  const b = backendOf(backend);
+  for (const s of g.steps) {
+    const why = b.unsupported(s);
+    if (why !== null) throw new PlanError(`--kernels ${backend}: ${s.name} (${s.kind} ${s.kernel[0]}x${s.kernel[1]}): ${why}`);
+  }
+}
+
 function figures(g: StepGraph, board: Board, opts: PlanOptions) {
   const backend = opts.kernels ?? 'own';
+  checkSupported(g, backend);
   const alignment = opts.alignment ?? DEFAULT_ALIGNMENT;
   const runtime = runtimeBytes(g.steps.length, !board.emulated);
   const reserve = STACK_BYTES + runtime;

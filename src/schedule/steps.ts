@@ -3,6 +3,7 @@
 // this value: from-ir.ts (any IR graph) and from-arch.ts (a shape walk of an arch config, for the search
 // loop). Tests check that both give the same value for every arch config, so every figure of a fast plan
 // is the figure of the full plan.
+import type { OpKind } from '../backend/index.ts';
 import type { Padding } from '../ir/graph.ts';
 
 export type { Padding };
@@ -12,21 +13,8 @@ export type { Padding };
  * one is what the in-place kernel supports); `pointwise` = 1x1, groups 1; `conv2d` = any other conv.
  * `activation` covers the standalone relu/relu6/hard-sigmoid/hard-swish ops.
  */
-export type StepKind =
-  | 'conv2d'
-  | 'depthwise'
-  | 'pointwise'
-  | 'fully_connected'
-  | 'add'
-  | 'mul'
-  | 'global_avg_pool'
-  | 'avg_pool'
-  | 'max_pool'
-  | 'pad'
-  | 'reshape'
-  | 'activation'
-  | 'softmax'
-  | 'concat';
+/** The op kinds of a plan: one kernel call each (src/backend names them, as every backend has one C call per kind). */
+export type StepKind = OpKind;
 
 /** An activation tensor (weights and biases are not tensors here: they live in flash). */
 export interface StepTensor {

@@ -18,7 +18,8 @@ import { prepare } from '../../src/pipeline/prepare.ts';
 import { runCompiled } from '../../src/pipeline/run.ts';
 import { syntheticInputs } from '../../src/quant/index.ts';
 import { planGraph } from '../../src/schedule/index.ts';
-import { convolve1xNMveBytes, scratchBytes, type ScratchContext } from '../../src/schedule/scratch.ts';
+import { convolve1xNMveBytes } from '../../src/backend/index.ts';
+import { scratchBytes, type ScratchContext } from '../../src/schedule/scratch.ts';
 import { NO_PADDING, type Step } from '../../src/schedule/steps.ts';
 
 const MVE: ScratchContext = { backend: 'cmsis-nn', dsp: true, mve: true };
