@@ -64,7 +64,7 @@ export interface BackendDescription {
    * @param cin input channels
    */
   scratchBytes(call: KernelCall, inH: number, inW: number, cin: number, core: CoreFeatures): number;
-  /** The own kernel C files (of firmware/kernels/) each op template calls; only these are compiled. */
+  /** The own kernel C files (of firmware/kernels/own/) each op template calls; only these are compiled. */
   readonly ownSources: Readonly<Record<string, readonly string[]>>;
   /** Own kernel files compiled whatever the ops (the tables a fused activation reads). */
   readonly alwaysOwnSources: readonly string[];

@@ -1,5 +1,5 @@
 // CMSIS-NN (a user's checkout, --cmsis-nn DIR or CMSIS_NN_ROOT) through the wrappers of
-// templates/model/cmsis-nn/: its int8 functions where it has them, the own kernels for the rest (tables,
+// templates/model/cmsis-nn/ and the C helpers of firmware/kernels/cmsis_nn/: its int8 functions where it has them, the own kernels for the rest (tables,
 // softmax, concat, TFLite MEAN). Its scratch figures are the *_get_buffer_size rules of CMSIS-NN
 // (ARM-software/CMSIS-NN, Source/ConvolutionFunctions/arm_convolve_get_buffer_sizes_s8.c,
 // arm_depthwise_conv_get_buffer_sizes_s8.c, FullyConnectedFunctions/arm_fully_connected_get_buffer_sizes_s8.c,
@@ -136,7 +136,7 @@ const CMSIS_MVE_SOURCES: Record<string, string[]> = {
 /**
  * Own kernels the cmsis-nn templates still call: tables (standalone activations and the hard-sigmoid
  * fused into a conv, add or mul), softmax, concat, TFLite MEAN (imported models' global pooling), and the
- * dense conv for patch-stage tiles that arm_convolve_s8 cannot take (templates/model/cmsis-nn/
+ * dense conv for patch-stage tiles that arm_convolve_s8 cannot take (firmware/kernels/cmsis_nn/
  * mcunas_cmsis_nn.h says which).
  */
 const CMSIS_OWN_SOURCES: Record<string, string[]> = {

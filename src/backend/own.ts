@@ -1,4 +1,4 @@
-// The project's own kernels (firmware/kernels/): every op the int8 lowering produces, in-place depthwise,
+// The project's own kernels (firmware/kernels/own/): every op the int8 lowering produces, in-place depthwise,
 // and scratch only where a kernel keeps more than registers: the dense conv's two-column int16 im2col
 // (as arm_convolve_s8 with DSP, so both backends cost the same there) and in-place depthwise's one input
 // plane (schedule/inplace.ts).

@@ -1,9 +1,9 @@
 // The kernel backends as file sets: what a generated project copies, compiles and includes, from the
 // backend's description (src/backend: which files each op template needs).
-//   own:      the project's kernels, firmware/kernels/ (copied to kernels/).
+//   own:      the project's kernels, firmware/kernels/own/ (copied to kernels/).
 //   cmsis-nn: a user's CMSIS-NN checkout (--cmsis-nn DIR or CMSIS_NN_ROOT): its Include/ and the Source/
 //             files the model's ops need (copied to cmsis-nn/), the call helpers of
-//             templates/model/cmsis-nn/mcunas_cmsis_nn.h, plus the firmware/kernels/ files for what
+//             firmware/kernels/cmsis_nn/mcunas_cmsis_nn.h, plus the firmware/kernels/own/ files for what
 //             CMSIS-NN has no int8 function for (tables, softmax, concat).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.ts';
 import { BACKENDS, backendOf, type BackendDescription, type KernelBackend } from '../backend/index.ts';
 
-export const OWN_KERNELS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../firmware/kernels');
+export const OWN_KERNELS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../firmware/kernels/own');
 
 export interface KernelFiles {
   headers: string[];
@@ -22,7 +22,7 @@ export interface KernelFiles {
   copies: { from: string; to: string }[];
 }
 
-/** The own kernel files (names in firmware/kernels/) a backend compiles for the given op templates. */
+/** The own kernel files (names in firmware/kernels/own/) a backend compiles for the given op templates. */
 function ownNamesFor(b: BackendDescription, templates: Iterable<string>): string[] {
   const set = new Set<string>(b.alwaysOwnSources);
   for (const t of templates) for (const f of b.ownSources[t] ?? []) set.add(f);
@@ -55,7 +55,7 @@ export function cmsisNnRoot(flag: string | undefined, env: NodeJS.ProcessEnv = p
 }
 
 /** The C helpers between the op templates and CMSIS-NN (copied beside the library). */
-const CMSIS_HELPER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates/model/cmsis-nn/mcunas_cmsis_nn.h');
+const CMSIS_HELPER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../firmware/kernels/cmsis_nn/mcunas_cmsis_nn.h');
 
 /** CMSIS-NN Source/ files (relative to Source/) that the given op templates need. */
 export function cmsisSourcesFor(templates: Iterable<string>): string[] {

@@ -1,4 +1,4 @@
-// TFLite/gemmlowp fixed-point arithmetic, exactly as the C kernels compute it (firmware/kernels/requant.h).
+// TFLite/gemmlowp fixed-point arithmetic, exactly as the C kernels compute it (firmware/kernels/own/requant.h).
 // Every function takes and returns int32 values held in JS numbers. The 64-bit product inside
 // SaturatingRoundingDoublingHighMul is split into 16-bit halves so that every intermediate stays below
 // 2^53 (exact in a double) without BigInt: the interpreter calls it once per output element.

@@ -1,5 +1,5 @@
 // The int8 interpreter: the golden model. It runs a QuantGraph with the kernels of int8-kernels.ts, which
-// compute what firmware/kernels/ computes, byte for byte.
+// compute what firmware/kernels/own/ computes, byte for byte.
 import type { Graph, Op, Shape } from '../ir/graph.ts';
 import { elementCount, isConstant } from '../ir/tensors.ts';
 import { InputError, show } from '../errors.ts';

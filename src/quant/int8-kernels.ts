@@ -1,4 +1,4 @@
-// The int8 kernels of the golden model: one function per C kernel of firmware/kernels/, same arguments,
+// The int8 kernels of the golden model: one function per C kernel of firmware/kernels/own/, same arguments,
 // same integer arithmetic, so each output byte equals the C's. Accumulations are exact in doubles (every
 // partial sum stays far below 2^53) and wrap to int32 where the C's int32 would; requantization is the
 // shared fixed-point code. Loop orders favour speed in JS and need not match the C: integer sums do not

@@ -1,7 +1,7 @@
 // The quantized graph: the same IR (int8 activations and weights, int32 biases, quantization on every
 // tensor) plus one integer parameter record per op, precomputed so that code generation only places
 // values into C and the int8 interpreter only reads them. Each kernel record mirrors a C struct of
-// firmware/kernels/mcunas_kernels.h field for field (camelCase here, snake_case there).
+// firmware/kernels/own/mcunas_kernels.h field for field (camelCase here, snake_case there).
 import type { Graph, OpKind } from '../ir/graph.ts';
 import type { ConvClass } from '../ir/passes/conv-class.ts';
 

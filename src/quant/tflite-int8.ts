@@ -1,6 +1,6 @@
 // TFLite's integer algorithms for the int8 activations whose kernels are not plain requantizations,
 // evaluated once per int8 input value at compile time into the 256-entry tables the LUT kernel indexes
-// (firmware/kernels/lut.c). A table built this way gives, byte for byte, what TFLite's kernel computes:
+// (firmware/kernels/own/lut.c). A table built this way gives, byte for byte, what TFLite's kernel computes:
 //   LOGISTIC:   reference_integer_ops::Logistic (gemmlowp fixed-point logistic on a Q4.27 input), the int8
 //               kernel of TFLite Micro. (The desktop interpreter's int8 LOGISTIC instead rounds the float
 //               function into a table, which may differ from this one by 1 on a few entries.)

@@ -53,7 +53,7 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /** A digest of what the measured sizes depend on: the kernels, the runtime and main.c's template. */
 export function codeSizeSources(): string {
   const files = [
-    ...fs.readdirSync(path.join(REPO, 'firmware/kernels')).filter((f) => /\.(c|h)$/.test(f)).sort().map((f) => `firmware/kernels/${f}`),
+    ...fs.readdirSync(path.join(REPO, 'firmware/kernels/own')).filter((f) => /\.(c|h)$/.test(f)).sort().map((f) => `firmware/kernels/own/${f}`),
     ...fs.readdirSync(path.join(REPO, 'firmware')).filter((f) => /\.(c|h)$/.test(f)).sort().map((f) => `firmware/${f}`),
     'templates/main.c.hbs',
   ];
@@ -86,7 +86,7 @@ export interface FlashBreakdown {
 // mcunas_model_run, its parameter struct, the hard-sigmoid tables of SE blocks). CMSIS-NN (v7.0.0-43,
 // --kernels cmsis-nn): measured on linked ELFs of 6 seeded subnets, 67 to 99 ops, Cortex-M4 (M7 within
 // 300 B), -O3: code 42.1 to 47.4 KB = runtime + 28.9 KB (the CMSIS-NN functions the wrappers reach for
-// these shapes, the out-of-line call helpers of templates/model/cmsis-nn/mcunas_cmsis_nn.h, own lut.c and
+// these shapes, the out-of-line call helpers of firmware/kernels/cmsis_nn/mcunas_cmsis_nn.h, own lut.c and
 // the own conv kept for some patch tiles) + about 158 B per op (its parameter struct, shapes and call).
 // Patched plans measured up to 0.6 KB more (the tile functions), under 0.1% of their flash. The plain-C
 // (no DSP) figure scales toolchain.md's 13 KB by the same ratio (21 -> 28.9 KB): an estimate, not
@@ -94,7 +94,7 @@ export interface FlashBreakdown {
 const RUNTIME_BYTES = 3072;
 const CALL_SITE_BYTES = 190;
 // The own conv, depthwise and pointwise kernels are one function each for every shape (their fast paths
-// inside, firmware/kernels/ as of the GEMM/column-walk rewrite: 3.8, 10.6 and 6.6 KB at -O3 on Cortex-M7,
+// inside, firmware/kernels/own/ as of the GEMM/column-walk rewrite: 3.8, 10.6 and 6.6 KB at -O3 on Cortex-M7,
 // measured on the object files), and fully connected is the pointwise kernel's code: one body per kind.
 const KERNEL_BODY_BYTES: Record<Step['kind'], number> = {
   conv2d: 3800,

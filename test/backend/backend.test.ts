@@ -23,7 +23,7 @@ describe('each backend description', () => {
         // Every op template has its kernel files named (reshape is a view: no kernel; the tables' lut.c may be always compiled).
         const named = t in b.ownSources || (b.library !== undefined && t in b.library.sources) || (t === 'lut' && b.alwaysOwnSources.includes('lut.c')) || t === 'reshape';
         expect(named, `${b.name}/${t}: no kernel files named`).toBe(true);
-        for (const f of [...(b.ownSources[t] ?? []), ...b.alwaysOwnSources]) expect(fs.existsSync(path.join(OWN_KERNELS_DIR, f)), `${b.name}/${t}: firmware/kernels/${f}`).toBe(true);
+        for (const f of [...(b.ownSources[t] ?? []), ...b.alwaysOwnSources]) expect(fs.existsSync(path.join(OWN_KERNELS_DIR, f)), `${b.name}/${t}: firmware/kernels/own/${f}`).toBe(true);
       }
       for (const t of Object.keys(b.ownSources)) expect(templates, `${b.name}: ownSources names a template that does not exist`).toContain(t);
     });

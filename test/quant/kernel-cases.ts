@@ -10,7 +10,7 @@ import { REPO } from '../helpers/shared.ts';
 import * as k from '../../src/quant/int8-kernels.ts';
 import type { AddKernelParams, ConcatPart, ConvKernelParams, ElementwiseLayout, MeanParams, MeanStep, MulKernelParams, PoolKernelParams } from '../../src/quant/quant-graph.ts';
 
-export const KERNELS_DIR = path.join(REPO, 'firmware/kernels');
+export const KERNELS_DIR = path.join(REPO, 'firmware/kernels/own');
 const HARNESS = path.join(REPO, 'test/quant/c/harness.c');
 export const HOST_FLAGS = ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-fsanitize=address,undefined', '-fno-sanitize-recover=all'];
 

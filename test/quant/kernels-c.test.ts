@@ -1,4 +1,4 @@
-// THE KEY TEST: the C kernels (firmware/kernels), built for the host with ASan and UBSan, give the same
+// THE KEY TEST: the C kernels (firmware/kernels/own), built for the host with ASan and UBSan, give the same
 // bytes as the TypeScript golden model, over seeded random shapes and parameters and over whole lowered
 // subnets run op by op. Each case runs twice: through the plain C paths (what Cortex-M0+ runs) and through
 // the DSP paths with C stand-ins of the ACLE intrinsics (what Cortex-M4/M7 run).

@@ -1,7 +1,7 @@
 // Measures what the flash estimate (src/schedule/flash.ts) needs to know about code, with the installed
 // arm-none-eabi-gcc, and writes src/schedule/code-size.json:
 //   kernels[<cpu flags>][<function>] = { bytes, calls }: every function and constant table of
-//     firmware/kernels/*.c compiled as a generated project compiles them (-O3, -ffunction-sections), and
+//     firmware/kernels/own/*.c compiled as a generated project compiles them (-O3, -ffunction-sections), and
 //     the functions and tables each one references (so a plan counts shared helpers such as gemm once);
 //   runtime[<board>] = flash of the board link around a one-op stub model (vectors, start-up, console,
 //     counter, stack check, fault report, main, the libc it pulls in), the stub's own code subtracted.

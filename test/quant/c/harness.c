@@ -1,5 +1,5 @@
 /*
- * Test harness for firmware/kernels: reads cases (kernel id, integer arguments, arrays) from a binary
+ * Test harness for firmware/kernels/own: reads cases (kernel id, integer arguments, arrays) from a binary
  * file, runs each kernel and writes its output bytes. Every array gets its own exact-size allocation, so
  * AddressSanitizer reports any read or write past an extent. Format (little-endian int32 words):
  *   in:  "MCQ1", count, then per case: op, n_ints, ints..., n_arrays, per array: elem_bytes (1|4), length,

@@ -1,6 +1,6 @@
 /*
- * mcunas_cmsis_nn.h: copied by mcu-nas from templates/model/cmsis-nn/ into generated projects built with
- * --kernels cmsis-nn. The op templates of that folder call these helpers with the same parameter records
+ * mcunas_cmsis_nn.h: copied by mcu-nas from firmware/kernels/cmsis_nn/ into generated projects built with
+ * --kernels cmsis-nn. The op templates of templates/model/cmsis-nn/ call these helpers with the same parameter records
  * as the own kernels (mcunas_kernels.h); each helper fills CMSIS-NN's structs and calls CMSIS-NN:
  *   input_offset  = minus the input zero point (our input_offset already is), output_offset = the output
  *   zero point, activation = [act_min, act_max], per-channel multiplier/shift arrays as they are in flash,
