@@ -92,7 +92,7 @@ export function generateModel(q: QuantGraph, plan: Plan, opts: GenerateOptions):
   if (q.inputs.length !== 1 || q.outputs.length !== 1) throw new Error(`code generation supports one input and one output, graph "${q.name}" has ${q.inputs.length} and ${q.outputs.length}`);
   if (plan.layers.length !== q.ops.length) throw new Error('bug: the plan was made for another graph');
   const arena = arenaMap(plan);
-  const { ops, arrays } = opValues(q, plan, arena, opts.backend === 'cmsis-nn' ? 'hwc' : 'chw');
+  const { ops, arrays } = opValues(q, plan, arena, opts.backend === 'cmsis-nn' ? 'hwc' : 'chw', opts.backend === 'own');
   const modelComment = cComment(q.name);
   const boardComment = cComment(opts.boardName);
   const backendComment = opts.backend === 'own' ? 'mcu-nas' : 'CMSIS-NN';

@@ -225,6 +225,19 @@ describe('C kernels vs the TypeScript golden model, seeded random cases', () => 
     check(cases);
   });
 
+  it('fully connected, weights in groups of four rows (the code generator\'s layout): 40 random shapes', () => {
+    const d = new Draw(15, 'fc-rows4');
+    const cases = Array.from({ length: 40 }, (_, i) => {
+      const batches = d.int(1, 2);
+      const inF = 4 * d.int(1, 75);
+      const outF = d.int(4, 40);
+      const p = convParams(d, outF, { kernelH: 1, kernelW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0 });
+      return fcCase(d.int8s(batches * inF), batches, inF, d.int8s(outF * inF, -127, 127), d.int32s(outF, -(1 << 20), 1 << 20), outF, p, `fc rows4 #${i} ${batches}x${inF}->${outF}`, true);
+    });
+    expect(cases.filter((c) => c.ints[2] % 4 !== 0).length).toBeGreaterThan(20);
+    check(cases);
+  });
+
   function randomLayout(d: Draw): { layout: ReturnType<typeof elementwiseLayout> & object; aLen: number; bLen: number } {
     const pixels = d.int(1, 50);
     const channels = d.int(1, 40);
