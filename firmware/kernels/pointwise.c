@@ -361,7 +361,7 @@ static MCUNAS_NOINLINE void one_pixel(const int8_t *x, int32_t cin, const int8_t
         const int32_t row = m == 4 ? j : m == 3 ? (j < 2 ? j : j - 1) : m == 2 ? (j & 1) : 0;
         acc[j] = bias[c4 + row];
     }
-    dot14(xs, w, wb, wd, n, in_offset, acc);
+    dot14_call(xs, w, wb, wd, n, in_offset, acc);
     /* Row r's sum: acc[r] for rows 0 and 1, acc[3] for row 2 of three. */
     for (int32_t j = c - c4; j < m; j++) o[c4 + j] = store_row(acc[m == 3 && j == 2 ? 3 : j], mult[c4 + j], shift[c4 + j], offset, lo, hi, lut, p);
 }
