@@ -6,7 +6,9 @@
  * weight sum, computed once per channel pair), so the inner loop is a pure dot product; with DSP, SXTB16
  * widens bytes 0/2 and 1/3 of both operands alike and SMLAD multiplies the pairs. A single pixel (fully
  * connected at batch 1, an odd last pixel) runs four channels per pass instead, adding the offset while
- * widening the activations (SXTAB16), once for the four rows.
+ * widening the activations (SXTAB16), once for the four rows. Fully connected layers the code generator lays
+ * out in groups of four rows (MCUNAS_FC_ROWS4, the offset folded into the bias) take fc_rows4: one LDM brings
+ * the four rows' next weight words.
  */
 #include "mcunas_kernels.h"
 #include "requant.h"
