@@ -52,6 +52,11 @@ export interface BackendDescription {
   /** Depthwise weights in flash: chw = [C][KH][KW] as the IR holds them (own kernels), hwc = [KH][KW][C] (CMSIS-NN). */
   readonly depthwiseLayout: 'chw' | 'hwc';
   /**
+   * Fully connected weights in groups of four rows (one load per four rows' next word) with the input
+   * offset folded into the bias, where the layer allows it (codegen/op-values.ts fcRows4Layout).
+   */
+  readonly fcRows4: boolean;
+  /**
    * Whether a depthwise convolution may write its output over its input (a channel multiplier of 1 and an
    * input no later op reads; the rule in schedule/inplace.ts).
    */

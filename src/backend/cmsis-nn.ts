@@ -151,6 +151,7 @@ export const CMSIS_NN: BackendDescription = {
   name: 'cmsis-nn',
   label: 'CMSIS-NN',
   templates: 'cmsis-nn',
+  fcRows4: false,
   depthwiseLayout: 'hwc',
   // Its depthwise kernels read all channels of a window at once: the output gets its own buffer.
   inPlaceDepthwise: false,

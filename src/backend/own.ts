@@ -9,6 +9,7 @@ export const OWN: BackendDescription = {
   name: 'own',
   label: 'mcu-nas',
   templates: 'own',
+  fcRows4: true,
   depthwiseLayout: 'chw',
   inPlaceDepthwise: true,
   unsupported: () => null,

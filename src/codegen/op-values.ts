@@ -86,10 +86,36 @@ function describe(g: Graph, op: Op, p: QuantOp): string {
 }
 
 /**
+ * The own fully connected kernel's MCUNAS_FC_ROWS4 layout (firmware/kernels/mcunas_kernels.h): rows 4g..4g+3
+ * of the [rows][cols] weights interleaved a word at a time (word k of row 4g + r at 4g x cols + 16k + 4r), the
+ * rows % 4 left over after them unchanged; each row's bias plus inputOffset x its weight sum (int32: at most
+ * 128 x 128 x cols in magnitude beside the bias, as the kernel's own accumulator).
+ */
+export function fcRows4Layout(w: Int8Array, b: Int32Array, rows: number, cols: number, inputOffset: number): { weights: Int8Array; bias: Int32Array } {
+  if (cols % 4 !== 0 || w.length !== rows * cols || b.length !== rows) throw new Error(`bug: fcRows4Layout on ${rows}x${cols} weights`);
+  const weights = new Int8Array(w.length);
+  const groups = Math.floor(rows / 4);
+  for (let g = 0; g < groups; g++)
+    for (let r = 0; r < 4; r++)
+      for (let k = 0; k < cols; k += 4)
+        for (let j = 0; j < 4; j++) weights[4 * g * cols + 4 * k + 4 * r + j] = w[(4 * g + r) * cols + k + j];
+  weights.set(w.subarray(4 * groups * cols), 4 * groups * cols);
+  const bias = new Int32Array(rows);
+  for (let o = 0; o < rows; o++) {
+    let sum = 0;
+    for (let i = 0; i < cols; i++) sum += w[o * cols + i];
+    bias[o] = (b[o] + inputOffset * sum) | 0;
+  }
+  return { weights, bias };
+}
+
+/**
  * Builds every op's values and the flash arrays they refer to. `depthwiseLayout` says how the backend wants
  * depthwise weights: 'chw' as the IR holds them ([C][KH][KW], own kernels) or 'hwc' ([KH][KW][C], CMSIS-NN).
+ * `fcRows4` (the backend description says: own kernels): fully connected layers that can take it get their weights in groups of four rows
+ * and the input offset folded into the bias (fcRows4Layout).
  */
-export function opValues(q: QuantGraph, plan: Plan, arena: ArenaMap, depthwiseLayout: 'chw' | 'hwc'): { ops: OpValues[]; arrays: ConstArray[] } {
+export function opValues(q: QuantGraph, plan: Plan, arena: ArenaMap, depthwiseLayout: 'chw' | 'hwc', fcRows4 = false): { ops: OpValues[]; arrays: ConstArray[] } {
   const arrays: ConstArray[] = [];
   const constants = new Map<number, string>();
   const view = (id: number): TensorView => {
@@ -155,8 +181,11 @@ export function opValues(q: QuantGraph, plan: Plan, arena: ArenaMap, depthwiseLa
           data = new Int8Array(data.length);
           for (let c = 0; c < C; c++) for (let k = 0; k < K; k++) data[k * C + c] = w.data[c * K + k];
         }
-        v.weights = push('w', 'int8_t', data, `weights ${w.shape.join('x')}`);
-        v.bias = push('b', 'int32_t', b.data, 'bias');
+        let bias: Int32Array = b.data;
+        const rows4 = fcRows4 && p.kind === 'fully_connected' && (p.params.weightOffset ?? 0) === 0 && w.shape.length === 2 && w.shape[1] % 4 === 0 && w.shape[0] >= 4;
+        if (rows4) ({ weights: data, bias } = fcRows4Layout(data, bias, w.shape[0], w.shape[1], p.params.inputOffset));
+        v.weights = push('w', 'int8_t', data, `weights ${w.shape.join('x')}${rows4 ? ' (rows in groups of four)' : ''}`);
+        v.bias = push('b', 'int32_t', bias, rows4 ? 'bias + input offset x weight sums' : 'bias');
         v.multiplier = push('m', 'int32_t', p.params.multiplier, 'requantization multipliers');
         v.shift = push('s', 'int32_t', p.params.shift, 'requantization shifts');
         if (p.params.lut) v.lut = push('lut', 'int8_t', p.params.lut, 'fused hard-sigmoid table');
@@ -171,7 +200,7 @@ export function opValues(q: QuantGraph, plan: Plan, arena: ArenaMap, depthwiseLa
           v.input = { ...v.input, h: batches, w: 1, c: inFeatures };
           v.output = { ...v.output, h: batches, w: 1, c: v.output.bytes / batches };
         }
-        v.p = { ...rest, dilationH: rest.dilationH ?? 1, dilationW: rest.dilationW ?? 1, weightOffset: rest.weightOffset ?? 0, groups: p.kind === 'conv2d' ? p.groups : 1, perTensor: p.kind === 'fully_connected' && uniform(p.params.multiplier, p.params.shift), firstMultiplier: p.params.multiplier[0], firstShift: p.params.shift[0] };
+        v.p = { ...rest, fcRows4: rows4, dilationH: rest.dilationH ?? 1, dilationW: rest.dilationW ?? 1, weightOffset: rest.weightOffset ?? 0, groups: p.kind === 'conv2d' ? p.groups : 1, perTensor: p.kind === 'fully_connected' && uniform(p.params.multiplier, p.params.shift), firstMultiplier: p.params.multiplier[0], firstShift: p.params.shift[0] };
         if (p.kind === 'conv2d' && p.variant === 'depthwise' && op.kind === 'conv2d') {
           const inPlace = v.input.base === v.output.base && v.input.offset === v.output.offset;
           if (inPlace && !v.scratch) throw new Error(`bug: ${op.name} runs in place without a scratch plane`);

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO } from '../helpers/shared.ts';
+import { fcRows4Layout } from '../../src/codegen/op-values.ts';
 import * as k from '../../src/quant/int8-kernels.ts';
 import type { AddKernelParams, ConcatPart, ConvKernelParams, ElementwiseLayout, MeanParams, MeanStep, MulKernelParams, PoolKernelParams } from '../../src/quant/quant-graph.ts';
 
@@ -123,13 +124,18 @@ export function convCase(kind: ConvKind, a: ConvArgs, mode: number, scratchBytes
   };
 }
 
-export function fcCase(input: Int8Array, batches: number, inF: number, weight: Int8Array, bias: Int32Array, outF: number, p: ConvKernelParams, label = 'fc'): KernelCase {
+/**
+ * rows4: the C kernel gets the code generator's MCUNAS_FC_ROWS4 layout (fcRows4Layout: weights in groups of
+ * four rows, the input offset folded into the bias); the expected bytes come from the plain [out][in] layer.
+ */
+export function fcCase(input: Int8Array, batches: number, inF: number, weight: Int8Array, bias: Int32Array, outF: number, p: ConvKernelParams, label = 'fc', rows4 = false): KernelCase {
   const out = new Int8Array(batches * outF);
   k.fullyConnectedS8(input, batches, inF, weight, bias, out, outF, p);
+  const c = rows4 ? fcRows4Layout(weight, bias, outF, inF, p.inputOffset) : { weights: weight, bias };
   return {
     op: 4,
-    ints: [batches, inF, outF, p.inputOffset, p.outputOffset, p.actMin, p.actMax, p.lut ? 1 : 0, p.weightOffset ?? 0],
-    arrays: [input, weight, bias, p.multiplier, p.shift, ...lutArr(p.lut)],
+    ints: [batches, inF, outF, p.inputOffset, p.outputOffset, p.actMin, p.actMax, p.lut ? 1 : 0, p.weightOffset ?? 0, rows4 ? 1 : 0],
+    arrays: [input, c.weights, c.bias, p.multiplier, p.shift, ...lutArr(p.lut)],
     expected: out,
     label,
   };

@@ -225,6 +225,19 @@ describe('C kernels vs the TypeScript golden model, seeded random cases', () => 
     check(cases);
   });
 
+  it('fully connected, weights in groups of four rows (the code generator\'s layout): 40 random shapes', () => {
+    const d = new Draw(15, 'fc-rows4');
+    const cases = Array.from({ length: 40 }, (_, i) => {
+      const batches = d.int(1, 2);
+      const inF = 4 * d.int(1, 75);
+      const outF = d.int(4, 40);
+      const p = convParams(d, outF, { kernelH: 1, kernelW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0 });
+      return fcCase(d.int8s(batches * inF), batches, inF, d.int8s(outF * inF, -127, 127), d.int32s(outF, -(1 << 20), 1 << 20), outF, p, `fc rows4 #${i} ${batches}x${inF}->${outF}`, true);
+    });
+    expect(cases.filter((c) => c.ints[2] % 4 !== 0).length).toBeGreaterThan(20);
+    check(cases);
+  });
+
   function randomLayout(d: Draw): { layout: ReturnType<typeof elementwiseLayout> & object; aLen: number; bLen: number } {
     const pixels = d.int(1, 50);
     const channels = d.int(1, 40);
@@ -271,6 +284,41 @@ describe('C kernels vs the TypeScript golden model, seeded random cases', () => 
         mulCase(a, b, layout, { input1Offset: d.int(-127, 128), input2Offset: d.int(-127, 128), outputMultiplier: mm.multiplier, outputShift: mm.shift, outputOffset: d.int(-128, 127), ...d.clamp(), ...(lut ? { lut } : {}) }, alias as 0 | 1 | 2, `mul #${i}`),
       );
     }
+    check(cases);
+  });
+
+  it('add with the larger-scale input at exactly one half (TFLite: s_k / (2 max s)), ReLU-like clamps: 80 random layouts', () => {
+    const d = new Draw(16, 'add-half');
+    const cases: KernelCase[] = [];
+    for (let i = 0; i < 80; i++) {
+      const { layout, aLen, bLen } = randomLayout(d);
+      const n = layout.pixels * layout.channels;
+      const alias = aLen === n && d.chance(0.5) ? 1 : bLen === n && d.chance(0.5) ? 2 : 0;
+      const which = d.int(0, 2); // 0: input 1 is the larger scale, 1: input 2, 2: equal scales
+      const half = quantizeMultiplier(0.5);
+      const other = quantizeMultiplier(0.5 * (0.001 + 0.999 * (d.int(0, 1e6) / 1e6)));
+      const [m1, m2] = which === 0 ? [half, other] : which === 1 ? [other, half] : [half, half];
+      // Output scales as models have them (right shifts 15 to 24: the folded form takes up to 22).
+      const mo = quantizeMultiplier(2 ** (-23 + 9 * (d.int(0, 1e6) / 1e6)));
+      const actMin = d.chance(0.5) ? -128 : d.int(-128, 20);
+      cases.push(
+        addCase(d.int8s(aLen), d.int8s(bLen), layout, {
+          input1Offset: d.int(-127, 128),
+          input2Offset: d.int(-127, 128),
+          leftShift: ADD_LEFT_SHIFT,
+          input1Multiplier: m1.multiplier,
+          input1Shift: m1.shift,
+          input2Multiplier: m2.multiplier,
+          input2Shift: m2.shift,
+          outputMultiplier: mo.multiplier,
+          outputShift: mo.shift,
+          outputOffset: d.int(-128, 127),
+          actMin,
+          actMax: d.chance(0.8) ? 127 : d.int(actMin, 127),
+        }, alias as 0 | 1 | 2, `add half #${i} ${JSON.stringify(layout)}`),
+      );
+    }
+    expect(quantizeMultiplier(0.5)).toEqual({ multiplier: 2 ** 30, shift: 0 });
     check(cases);
   });
 

@@ -142,25 +142,63 @@ static void im2col(const int8_t *in, mcunas_shape s, int32_t oy, int32_t ox, int
     if (g.n > 0) widen(&g);
 }
 
+
 #if defined(__ARM_FEATURE_DSP)
-/* One group of four terms for both pixels and both channels (see dot_cols). */
-#define MCUNAS_CONV_GROUP \
-    "ldrd   %[c0], %[c1], [%[c]], #8\n\t" \
-    "ldrd   %[c2], %[c3], [%[c]], #8\n\t" \
-    "ldr    %[t0], [%[w], %[wd]]\n\t" \
-    "sxtb16 %[t1], %[t0]\n\t" \
-    "sxtb16 %[t0], %[t0], ror #8\n\t" \
-    "smlad  %[a01], %[c0], %[t1], %[a01]\n\t" \
-    "smlad  %[a11], %[c2], %[t1], %[a11]\n\t" \
-    "smlad  %[a01], %[c1], %[t0], %[a01]\n\t" \
-    "smlad  %[a11], %[c3], %[t0], %[a11]\n\t" \
-    "ldr    %[t0], [%[w]], #4\n\t" \
-    "sxtb16 %[t1], %[t0]\n\t" \
-    "sxtb16 %[t0], %[t0], ror #8\n\t" \
-    "smlad  %[a00], %[c0], %[t1], %[a00]\n\t" \
-    "smlad  %[a10], %[c2], %[t1], %[a10]\n\t" \
-    "smlad  %[a00], %[c1], %[t0], %[a00]\n\t" \
-    "smlad  %[a10], %[c3], %[t0], %[a10]\n\t"
+/*
+ * `full` groups of four terms (see dot_cols) with the loop inside the assembly and the registers named (it
+ * needs 14): per two groups 32 instructions and the count and branch, where the loop in C kept its count
+ * and pointers on the stack (about 10 more a pass). Out of line: the caller's registers are saved once.
+ */
+#define MCUNAS_CONV_GROUP_R                 \
+    "ldrd   r4, r5, [r0], #8\n\t"           \
+    "ldrd   r6, r7, [r0], #8\n\t"           \
+    "ldr    r8, [r1, r2]\n\t"               \
+    "sxtb16 r9, r8\n\t"                     \
+    "sxtb16 r8, r8, ror #8\n\t"             \
+    "smlad  r11, r4, r9, r11\n\t"           \
+    "smlad  lr, r6, r9, lr\n\t"             \
+    "smlad  r11, r5, r8, r11\n\t"           \
+    "smlad  lr, r7, r8, lr\n\t"             \
+    "ldr    r8, [r1], #4\n\t"               \
+    "sxtb16 r9, r8\n\t"                     \
+    "sxtb16 r8, r8, ror #8\n\t"             \
+    "smlad  r10, r4, r9, r10\n\t"           \
+    "smlad  r12, r6, r9, r12\n\t"           \
+    "smlad  r10, r5, r8, r10\n\t"           \
+    "smlad  r12, r7, r8, r12\n\t"
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void dot_cols_groups(const int8_t *w, int32_t wd, const int16_t *cols, int32_t full, int32_t acc[4])
+{
+    register const int16_t *rc __asm__("r0") = cols;
+    register const int8_t *rw __asm__("r1") = w;
+    register int32_t rd __asm__("r2") = wd;
+    register int32_t pairs __asm__("r3") = full >> 1;
+    register int32_t a00 __asm__("r10") = acc[0];
+    register int32_t a01 __asm__("r11") = acc[1];
+    register int32_t a10 __asm__("r12") = acc[2];
+    register int32_t a11 __asm__("lr") = acc[3];
+    __asm__ volatile("cmp    r3, #0\n\t"
+                     "beq    2f\n"
+                     "1:\n\t" MCUNAS_CONV_GROUP_R MCUNAS_CONV_GROUP_R
+                     "subs   r3, r3, #1\n\t"
+                     "bne    1b\n"
+                     "2:\n\t"
+                     : "+r"(rc), "+r"(rw), "+r"(pairs), "+r"(a00), "+r"(a01), "+r"(a10), "+r"(a11)
+                     : "r"(rd)
+                     : "r4", "r5", "r6", "r7", "r8", "r9", "cc", "memory");
+    if (full & 1)
+        __asm__ volatile(MCUNAS_CONV_GROUP_R
+                         : "+r"(rc), "+r"(rw), "+r"(a00), "+r"(a01), "+r"(a10), "+r"(a11)
+                         : "r"(rd)
+                         : "r4", "r5", "r6", "r7", "r8", "r9", "memory");
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
+}
+#undef MCUNAS_CONV_GROUP_R
 #endif
 
 /*
@@ -173,27 +211,11 @@ static void dot_cols(const int8_t *w, int32_t wd, const int16_t *cols, int32_t k
     const int32_t full = k >> 2, tail = k & 3;
 #if defined(__ARM_FEATURE_DSP)
     /* Per group: two LDRD of both pixels' four values, two weight words, 4 SXTB16, 8 SMLAD for 16 MACs. */
-    const int32_t *c = (const int32_t *)(const void *)cols;
-    for (int32_t g = 0; g < full; g++) {
-        int32_t c0, c1, c2, c3, t0, t1;
-        /* Two groups per pass where two remain: the loop's count and branch over 32 MACs. */
-        if (g + 1 < full) {
-            __asm__ volatile(MCUNAS_CONV_GROUP MCUNAS_CONV_GROUP
-                             : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [c] "+&r"(c), [w] "+&r"(w),
-                               [c0] "=&r"(c0), [c1] "=&r"(c1), [c2] "=&r"(c2), [c3] "=&r"(c3), [t0] "=&r"(t0), [t1] "=&r"(t1)
-                             : [wd] "r"(wd)
-                             : "memory");
-            g++;
-            continue;
-        }
-        __asm__ volatile(
-            MCUNAS_CONV_GROUP
-            : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [c] "+&r"(c), [w] "+&r"(w),
-              [c0] "=&r"(c0), [c1] "=&r"(c1), [c2] "=&r"(c2), [c3] "=&r"(c3), [t0] "=&r"(t0), [t1] "=&r"(t1)
-            : [wd] "r"(wd)
-            : "memory");
-    }
-    cols = (const int16_t *)(const void *)c;
+    acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
+    dot_cols_groups(w, wd, cols, full, acc);
+    a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+    w += 4 * full;
+    cols += 8 * full;
 #elif defined(MCUNAS_DSP)
     for (int32_t g = 0; g < full; g++, w += 4, cols += 8) {
         const int32_t v = mcunas_read4(w), u = mcunas_read4(w + wd);

@@ -50,7 +50,17 @@ typedef struct {
     int32_t weight_offset;          /* fully connected only (others ignore it) */
     int32_t out_pitch;              /* pointwise only: bytes between output rows, 0 = out_shape.w x out_shape.c
                                        (a patch tile writes its rows into the whole tensor in one call) */
+    int32_t weight_layout;          /* fully connected only: MCUNAS_FC_ROWS (0) or MCUNAS_FC_ROWS4 */
 } mcunas_conv_params;
+
+/*
+ * Fully connected weight layouts. MCUNAS_FC_ROWS: [out][in]. MCUNAS_FC_ROWS4 (the code generator writes it):
+ * rows 4g..4g+3 interleaved a word at a time (word k of row 4g + r at byte 16 x (in x g / 4 + k) + 4r, i.e.
+ * group g starts at 4g x in), the out % 4 rows left over after them as [row][in]; in % 4 == 0, the weights
+ * 4-byte aligned, weight_offset 0, and bias[o] = the layer's bias + input_offset x the sum of row o's weights.
+ */
+#define MCUNAS_FC_ROWS 0
+#define MCUNAS_FC_ROWS4 1
 
 /*
  * Any convolution: `groups` groups, weight [Cout][KH][KW][Cin/groups]. scratch: int16 work space of

@@ -6,7 +6,9 @@
  * weight sum, computed once per channel pair), so the inner loop is a pure dot product; with DSP, SXTB16
  * widens bytes 0/2 and 1/3 of both operands alike and SMLAD multiplies the pairs. A single pixel (fully
  * connected at batch 1, an odd last pixel) runs four channels per pass instead, adding the offset while
- * widening the activations (SXTAB16), once for the four rows.
+ * widening the activations (SXTAB16), once for the four rows. Fully connected layers the code generator lays
+ * out in groups of four rows (MCUNAS_FC_ROWS4, the offset folded into the bias) take fc_rows4: one LDM brings
+ * the four rows' next weight words.
  */
 #include "mcunas_kernels.h"
 #include "requant.h"
@@ -296,31 +298,190 @@ MCUNAS_INLINE const int8_t *pixel(const pixels *g, int32_t k)
     return g->in + (iy * g->in_w + ix) * g->cin;
 }
 
+/* The general requantization of one output, out of line (the rare path of store_row). */
+static MCUNAS_NOINLINE int8_t store_general(int32_t acc, int32_t multiplier, int32_t shift, const mcunas_conv_params *p)
+{
+    const mcunas_rq r = mcunas_rq_make(multiplier, shift);
+    return store(acc, &r, p);
+}
+
+/*
+ * One output of one_pixel (its accumulator holds the input offset): where the channel's shift folds
+ * (mcunas_rq_folds: right in [1, 22]), there is no table and |acc| < 2^30 (checked per value, so exact for
+ * every accumulator), the folded requantization with the output offset in (mcunas_rq_folded) and the clamp;
+ * else the general requantization.
+ */
+MCUNAS_INLINE int8_t store_row(int32_t acc, int32_t multiplier, int32_t shift, int32_t offset, int32_t lo, int32_t hi,
+                               const int8_t *lut, const mcunas_conv_params *p)
+{
+    const uint32_t right = 0u - (uint32_t)shift;
+    if (!lut && right - 1u < 22u && (uint32_t)acc + 0x3fffffffu < 0x7fffffffu) {
+        const int32_t nudge_offset = (int32_t)((1u << (right - 1u)) + ((uint32_t)offset << right));
+        int32_t v = mcunas_rq_folded(acc, multiplier, nudge_offset, (int32_t)right);
+        v = v < lo ? lo : v;
+        return (int8_t)(v > hi ? hi : v);
+    }
+    return store_general(acc, multiplier, shift, p);
+}
+
+/* dot14 out of line: one_pixel's store loop keeps its registers. */
+static MCUNAS_NOINLINE void dot14_call(const int8_t *x, const int8_t *w, const int8_t *wb, int32_t wd, int32_t n, int32_t offset, int32_t acc[4])
+{
+    dot14(x, w, wb, wd, n, offset, acc);
+}
+
 /* One pixel (x, or NULL = padding: bias only) through every output channel, four at a time. */
 static MCUNAS_NOINLINE void one_pixel(const int8_t *x, int32_t cin, const int8_t *weight, const int32_t *bias, int8_t *o,
                                       int32_t cout, const mcunas_conv_params *p)
 {
     const int32_t n = x ? cin : 0;
-    for (int32_t c = 0; c < cout; c += 4) {
-        /* Fewer than four channels left: the last four rows again (the ones done already are not stored twice). */
-        const int32_t c4 = c + 4 <= cout || cout < 4 ? c : cout - 4;
-        const int32_t m = cout - c4 < 4 ? cout - c4 : 4;
-        /* Under four channels in all, rows repeat: 1 -> (0,0,0,0), 2 -> (0,1,0,1), 3 -> (0,1,1,2). */
-        const int8_t *w = weight + c4 * cin;
-        const int32_t wd = m == 1 ? 0 : cin;
-        const int8_t *wb = m == 4 ? w + 2 * cin : m == 3 ? w + cin : w;
-        int32_t acc[4];
+    const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max, in_offset = p->input_offset;
+    const int32_t *const mult = p->multiplier, *const shift = p->shift;
+    const int8_t *const lut = p->lut;
+    const int8_t *const xs = x ? x : o;
+    int32_t c = 0;
+    /* Whole groups of four rows: rows c..c+3 at w, w + cin, w + 2 cin, w + 3 cin. */
+    for (; c + 4 <= cout; c += 4) {
+        const int8_t *w = weight + c * cin;
+        int32_t acc[4] = {bias[c], bias[c + 1], bias[c + 2], bias[c + 3]};
+        dot14_call(xs, w, w + 2 * cin, cin, n, in_offset, acc);
+        o[c] = store_row(acc[0], mult[c], shift[c], offset, lo, hi, lut, p);
+        o[c + 1] = store_row(acc[1], mult[c + 1], shift[c + 1], offset, lo, hi, lut, p);
+        o[c + 2] = store_row(acc[2], mult[c + 2], shift[c + 2], offset, lo, hi, lut, p);
+        o[c + 3] = store_row(acc[3], mult[c + 3], shift[c + 3], offset, lo, hi, lut, p);
+    }
+    if (c == cout) return;
+    /* Fewer than four channels left: the last four rows again (the ones done already are not stored twice). */
+    const int32_t c4 = cout < 4 ? 0 : cout - 4;
+    const int32_t m = cout - c4;
+    /* Under four channels in all, rows repeat: 1 -> (0,0,0,0), 2 -> (0,1,0,1), 3 -> (0,1,1,2). */
+    const int8_t *w = weight + c4 * cin;
+    const int32_t wd = m == 1 ? 0 : cin;
+    const int8_t *wb = m == 4 ? w + 2 * cin : m == 3 ? w + cin : w;
+    int32_t acc[4];
+    for (int32_t j = 0; j < 4; j++) {
+        const int32_t row = m == 4 ? j : m == 3 ? (j < 2 ? j : j - 1) : m == 2 ? (j & 1) : 0;
+        acc[j] = bias[c4 + row];
+    }
+    dot14_call(xs, w, wb, wd, n, in_offset, acc);
+    /* Row r's sum: acc[r] for rows 0 and 1, acc[3] for row 2 of three. */
+    for (int32_t j = c - c4; j < m; j++) o[c4 + j] = store_row(acc[m == 3 && j == 2 ? 3 : j], mult[c4 + j], shift[c4 + j], offset, lo, hi, lut, p);
+}
+
+/*
+ * acc[r] += x . row r over n terms (n a multiple of 4) for four rows in the interleaved layout (word k of row
+ * r at w + 16k + 4r), raw int8 products (the input offset is in the bias).
+ */
+#if defined(__ARM_FEATURE_DSP)
+/*
+ * Per 4 terms: one LDR of activations, one LDM of the four rows' weight words, 2 SXTB16 for the activations
+ * and 2 per row, 8 SMLAD: 20 instructions for 16 MACs (the row-major dot14: 23). In assembly with the
+ * registers named: LDM fills its list in register order, and the loop needs 14 registers.
+ */
+#define MCUNAS_DOT4I_ASM                                 \
+    "ldr     r9, [r0], #4\n\t"                           \
+    "ldmia   r1!, {r3, r4, r5, r6}\n\t"                  \
+    "sxtb16  r8, r9\n\t"                                 \
+    "sxtb16  r9, r9, ror #8\n\t"                         \
+    "sxtb16  r7, r3\n\t"                                 \
+    "sxtb16  r3, r3, ror #8\n\t"                         \
+    "smlad   r10, r8, r7, r10\n\t"                       \
+    "smlad   r10, r9, r3, r10\n\t"                       \
+    "sxtb16  r7, r4\n\t"                                 \
+    "sxtb16  r4, r4, ror #8\n\t"                         \
+    "smlad   r11, r8, r7, r11\n\t"                       \
+    "smlad   r11, r9, r4, r11\n\t"                       \
+    "sxtb16  r7, r5\n\t"                                 \
+    "sxtb16  r5, r5, ror #8\n\t"                         \
+    "smlad   r12, r8, r7, r12\n\t"                       \
+    "smlad   r12, r9, r5, r12\n\t"                       \
+    "sxtb16  r7, r6\n\t"                                 \
+    "sxtb16  r6, r6, ror #8\n\t"                         \
+    "smlad   lr, r8, r7, lr\n\t"                         \
+    "smlad   lr, r9, r6, lr\n\t"
+static MCUNAS_NOINLINE void dot4_interleaved(const int8_t *x, const int8_t *w, int32_t n, int32_t acc[4])
+{
+    register const int8_t *rx __asm__("r0") = x;
+    register const int8_t *rw __asm__("r1") = w;
+    register int32_t blocks __asm__("r2") = n >> 4;
+    register int32_t a0 __asm__("r10") = acc[0];
+    register int32_t a1 __asm__("r11") = acc[1];
+    register int32_t a2 __asm__("r12") = acc[2];
+    register int32_t a3 __asm__("lr") = acc[3];
+    /* Sixteen terms per pass, then the 8 and 4 left over. */
+    __asm__ volatile("cmp     r2, #0\n\t"
+                     "beq     2f\n"
+                     "1:\n\t" MCUNAS_DOT4I_ASM MCUNAS_DOT4I_ASM MCUNAS_DOT4I_ASM MCUNAS_DOT4I_ASM
+                     "subs    r2, r2, #1\n\t"
+                     "bne     1b\n"
+                     "2:\n\t"
+                     : "+r"(rx), "+r"(rw), "+r"(blocks), "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3)
+                     :
+                     : "r3", "r4", "r5", "r6", "r7", "r8", "r9", "cc", "memory");
+    if (n & 8)
+        __asm__ volatile(MCUNAS_DOT4I_ASM MCUNAS_DOT4I_ASM
+                         : "+r"(rx), "+r"(rw), "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3)
+                         :
+                         : "r3", "r4", "r5", "r6", "r7", "r8", "r9", "memory");
+    if (n & 4)
+        __asm__ volatile(MCUNAS_DOT4I_ASM
+                         : "+r"(rx), "+r"(rw), "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3)
+                         :
+                         : "r3", "r4", "r5", "r6", "r7", "r8", "r9", "memory");
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+#undef MCUNAS_DOT4I_ASM
+#else
+static void dot4_interleaved(const int8_t *x, const int8_t *w, int32_t n, int32_t acc[4])
+{
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    for (int32_t k = 0; k < n; k += 4, w += 16) {
         for (int32_t j = 0; j < 4; j++) {
-            const int32_t row = m == 4 ? j : m == 3 ? (j < 2 ? j : j - 1) : m == 2 ? (j & 1) : 0;
-            acc[j] = bias[c4 + row];
-        }
-        dot14(x ? x : o, w, wb, wd, n, p->input_offset, acc);
-        /* Row r's sum: acc[r] for rows 0 and 1, acc[3] for row 2 of three. */
-        for (int32_t j = c - c4; j < m; j++) {
-            const mcunas_rq r = mcunas_rq_make(p->multiplier[c4 + j], p->shift[c4 + j]);
-            o[c4 + j] = store(acc[m == 3 && j == 2 ? 3 : j], &r, p);
+            const int32_t xv = x[k + j];
+            a0 += xv * w[j];
+            a1 += xv * w[4 + j];
+            a2 += xv * w[8 + j];
+            a3 += xv * w[12 + j];
         }
     }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+#endif
+
+/*
+ * Fully connected, one row of activations, on weights in groups of four rows (weight_layout 1, written by the
+ * code generator): rows 4g..4g+3 interleaved a word at a time (word k of row 4g + r at group + 16k + 4r), the
+ * rows left over (out % 4) after them in plain [row][in]. bias[o] holds bias + input_offset x row o's weight
+ * sum (folded offline), so the products are of raw int8 values. in_features % 4 == 0, weights 4-byte aligned.
+ */
+static MCUNAS_NOINLINE void fc_rows4(const int8_t *x, int32_t cin, const int8_t *weight, const int32_t *bias, int8_t *o,
+                                     int32_t cout, const mcunas_conv_params *p)
+{
+    const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
+    const int32_t *const mult = p->multiplier, *const shift = p->shift;
+    const int8_t *const lut = p->lut;
+    int32_t c = 0;
+    for (; c + 4 <= cout; c += 4) {
+        int32_t acc[4] = {bias[c], bias[c + 1], bias[c + 2], bias[c + 3]};
+        dot4_interleaved(x, weight + c * cin, cin, acc);
+        o[c] = store_row(acc[0], mult[c], shift[c], offset, lo, hi, lut, p);
+        o[c + 1] = store_row(acc[1], mult[c + 1], shift[c + 1], offset, lo, hi, lut, p);
+        o[c + 2] = store_row(acc[2], mult[c + 2], shift[c + 2], offset, lo, hi, lut, p);
+        o[c + 3] = store_row(acc[3], mult[c + 3], shift[c + 3], offset, lo, hi, lut, p);
+    }
+    if (c == cout) return;
+    /* The last rows, plain, with the offset already in their bias. */
+    mcunas_conv_params q = *p;
+    q.input_offset = 0;
+    q.multiplier = mult + c;
+    q.shift = shift + c;
+    one_pixel(x, cin, weight + c * cin, bias + c, o + c, cout - c, &q);
 }
 
 /* |accumulator| bound of a channel: its starting value plus n products of magnitude at most 128 x 128. */
@@ -615,6 +776,10 @@ void mcunas_fully_connected_s8(const int8_t *in, int32_t batches, int32_t in_fea
                                const int32_t *bias, int8_t *out, int32_t out_features,
                                const mcunas_conv_params *p)
 {
+    if (p->weight_layout == MCUNAS_FC_ROWS4) {
+        for (int32_t b = 0; b < batches; b++) fc_rows4(in + b * in_features, in_features, weight, bias, out + b * out_features, out_features, p);
+        return;
+    }
     if (p->weight_offset != 0) {
         fc_weight_offset(in, batches, in_features, weight, bias, out, out_features, p);
         return;

@@ -87,7 +87,7 @@ static void run_conv(const test_case *t)
     const mcunas_shape is = shape_at(v), os = shape_at(v + 3);
     const mcunas_conv_params p = {v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16],
                                   (const int32_t *)t->arrays[3], (const int32_t *)t->arrays[4],
-                                  v[17] ? (const int8_t *)t->arrays[5] : NULL, v[20], v[21], 0, 0};
+                                  v[17] ? (const int8_t *)t->arrays[5] : NULL, v[20], v[21], 0, 0, 0};
     const int32_t in_n = is.h * is.w * is.c, out_n = os.h * os.w * os.c;
     const int8_t *x = (const int8_t *)t->arrays[0];
     const int8_t *w = (const int8_t *)t->arrays[1];
@@ -139,13 +139,13 @@ static void run_conv(const test_case *t)
     }
 }
 
-/* ints: batches, in, out, in_off, out_off, act_min, act_max, has_lut, weight_off; arrays: input, weight, bias, mult, shift, lut? */
+/* ints: batches, in, out, in_off, out_off, act_min, act_max, has_lut, weight_off, weight_layout; arrays: input, weight, bias, mult, shift, lut? */
 static void run_fc(const test_case *t)
 {
     const int32_t *v = t->ints;
     /* Kernel fields deliberately nonsense: the kernel must ignore them. */
     const mcunas_conv_params p = {9, 9, 3, 3, 5, 5, v[3], v[4], v[5], v[6], (const int32_t *)t->arrays[3],
-                                  (const int32_t *)t->arrays[4], v[7] ? (const int8_t *)t->arrays[5] : NULL, 7, 7, v[8], 0};
+                                  (const int32_t *)t->arrays[4], v[7] ? (const int8_t *)t->arrays[5] : NULL, 7, 7, v[8], 0, v[9]};
     int8_t *out = (int8_t *)xmalloc((size_t)(v[0] * v[2]));
     mcunas_fully_connected_s8((const int8_t *)t->arrays[0], v[0], v[1], (const int8_t *)t->arrays[1],
                               (const int32_t *)t->arrays[2], out, v[2], &p);
