@@ -63,16 +63,60 @@ MCUNAS_INLINE void dot22(const int8_t *x, int32_t xd, const int8_t *w, int32_t w
     if (w < w_end) MCUNAS_DOT22_STEP();
 #undef MCUNAS_DOT22_STEP
 #else
-    while (w < w_end) {
-        for (int32_t j = 0; j < 4; j++) {
-            const int32_t xa = x[j], xb = x[xd + j], v = w[j], u = w[wd + j];
-            a00 += xa * v;
-            a01 += xa * u;
-            a10 += xb * v;
-            a11 += xb * u;
+    /* No DSP (Cortex-M0+: eight low registers): a 2x2 block spills on every term, so each pixel takes its
+       own pass over both channels' weights, every load indexed by one counter (LDRSB's register offset). */
+    {
+        const int32_t terms = (int32_t)(w_end - w);
+        for (int32_t p = 0; p < 2; p++) {
+            const int8_t *xp = p ? x + xd : x, *wu = w + wd;
+            int32_t s0 = 0, s1 = 0;
+#if defined(__thumb__) && !defined(__thumb2__)
+            /* ARMv6-M in assembly: x, both weight rows, the index, two sums and two temporaries fill r0-r7;
+               the count (a multiple of 4, at least 4) waits in a high register for the compare. */
+            if (terms > 0) {
+                int32_t j = 0, t0, t1;
+                __asm__ volatile(
+                    ".syntax unified\n\t"
+                    "1:\n\t"
+                    "ldrsb %[t0], [%[x], %[j]]\n\t"
+                    "ldrsb %[t1], [%[v], %[j]]\n\t"
+                    "muls %[t1], %[t0]\n\t"
+                    "adds %[s0], %[s0], %[t1]\n\t"
+                    "ldrsb %[t1], [%[u], %[j]]\n\t"
+                    "muls %[t1], %[t0]\n\t"
+                    "adds %[s1], %[s1], %[t1]\n\t"
+                    "adds %[j], %[j], #1\n\t"
+                    "ldrsb %[t0], [%[x], %[j]]\n\t"
+                    "ldrsb %[t1], [%[v], %[j]]\n\t"
+                    "muls %[t1], %[t0]\n\t"
+                    "adds %[s0], %[s0], %[t1]\n\t"
+                    "ldrsb %[t1], [%[u], %[j]]\n\t"
+                    "muls %[t1], %[t0]\n\t"
+                    "adds %[s1], %[s1], %[t1]\n\t"
+                    "adds %[j], %[j], #1\n\t"
+                    "cmp %[j], %[n]\n\t"
+                    "bne 1b"
+                    : [j] "+l"(j), [s0] "+l"(s0), [s1] "+l"(s1), [t0] "=&l"(t0), [t1] "=&l"(t1)
+                    : [x] "l"(xp), [v] "l"(w), [u] "l"(wu), [n] "h"(terms)
+                    : "cc", "memory");
+            }
+#else
+            for (int32_t j = 0; j < terms; j++) {
+                const int32_t xv = xp[j];
+                s0 += xv * w[j];
+                s1 += xv * wu[j];
+            }
+#endif
+            if (p) {
+                a10 += s0;
+                a11 += s1;
+            } else {
+                a00 += s0;
+                a01 += s1;
+            }
         }
-        x += 4;
-        w += 4;
+        x += terms;
+        w += terms;
     }
 #endif
     for (int32_t j = 0; j < (n & 3); j++) {
