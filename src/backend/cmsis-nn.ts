@@ -8,6 +8,7 @@
 // board's `mve`). Checked against ../shared/spec/toolchain.md (DSP): conv 3x3 on 3 channels 112 B,
 // depthwise 3x3 0 B (576 B = 32 ch x 9 x 2 through the generic s8_opt path), avgpool C x 4 B; the MVE
 // figures by test/schedule/scratch-mve.test.ts.
+import { convDilation } from '../ir/shapes.ts';
 import type { BackendDescription, KernelCall, CoreFeatures } from './backend.ts';
 import { im2colBytes } from './im2col.ts';
 
@@ -40,7 +41,7 @@ export const CH_IN_BLOCK_MVE = 124;
 
 function cmsisScratchBytes(call: KernelCall, inH: number, inW: number, cin: number, core: CoreFeatures): number {
   const [kh, kw] = call.kernel;
-  const [dh, dw] = call.dilation ?? [1, 1];
+  const [dh, dw] = convDilation(call);
   const mve = core.mve === true;
   switch (call.kind) {
     case 'conv2d': {

@@ -57,14 +57,14 @@ export function cmsisNnRoot(flag: string | undefined, env: NodeJS.ProcessEnv = p
 /** The C helpers between the op templates and CMSIS-NN (copied beside the library). */
 const CMSIS_HELPER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../firmware/kernels/cmsis_nn/mcunas_cmsis_nn.h');
 
+const CMSIS = BACKENDS['cmsis-nn'].library!;
+
 /** CMSIS-NN Source/ files (relative to Source/) that the given op templates need. */
 export function cmsisSourcesFor(templates: Iterable<string>): string[] {
   const set = new Set<string>();
   for (const t of templates) for (const f of CMSIS.sources[t] ?? []) set.add(f);
   return [...set].sort();
 }
-
-const CMSIS = BACKENDS['cmsis-nn'].library!;
 
 function cmsisFiles(root: string, templates: Iterable<string>): KernelFiles {
   const used = [...templates];

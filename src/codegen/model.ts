@@ -94,7 +94,7 @@ export function generateModel(q: QuantGraph, plan: Plan, opts: GenerateOptions):
   if (plan.layers.length !== q.ops.length) throw new Error('bug: the plan was made for another graph');
   const arena = arenaMap(plan);
   const backend = backendOf(opts.backend);
-  const { ops, arrays } = opValues(q, plan, arena, backend.depthwiseLayout, backend.fcRows4);
+  const { ops, arrays } = opValues(q, plan, arena, backend);
   const modelComment = cComment(q.name);
   const boardComment = cComment(opts.boardName);
   const backendComment = backend.label;

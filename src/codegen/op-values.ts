@@ -1,6 +1,7 @@
 // Per op, every value its template places: where its tensors are (arena block and offset, shape), its
 // integer parameters from the QuantGraph, the symbols of its constants, its scratch buffer and, in the
 // patch stage, its tile records. Backends choose the template; the values are the same for both.
+import type { BackendDescription } from '../backend/index.ts';
 import type { Graph, Op } from '../ir/graph.ts';
 import { elementCount, isConstant } from '../ir/tensors.ts';
 import type { QuantGraph, QuantOp } from '../quant/quant-graph.ts';
@@ -86,7 +87,7 @@ function describe(g: Graph, op: Op, p: QuantOp): string {
 }
 
 /**
- * The own fully connected kernel's MCUNAS_FC_ROWS4 layout (firmware/kernels/mcunas_kernels.h): rows 4g..4g+3
+ * The own fully connected kernel's MCUNAS_FC_ROWS4 layout (firmware/kernels/own/mcunas_kernels.h): rows 4g..4g+3
  * of the [rows][cols] weights interleaved a word at a time (word k of row 4g + r at 4g x cols + 16k + 4r), the
  * rows % 4 left over after them unchanged; each row's bias plus inputOffset x its weight sum (int32: at most
  * 128 x 128 x cols in magnitude beside the bias, as the kernel's own accumulator).
@@ -110,12 +111,13 @@ export function fcRows4Layout(w: Int8Array, b: Int32Array, rows: number, cols: n
 }
 
 /**
- * Builds every op's values and the flash arrays they refer to. `depthwiseLayout` says how the backend wants
- * depthwise weights: 'chw' as the IR holds them ([C][KH][KW], own kernels) or 'hwc' ([KH][KW][C], CMSIS-NN).
- * `fcRows4` (the backend description says: own kernels): fully connected layers that can take it get their weights in groups of four rows
- * and the input offset folded into the bias (fcRows4Layout).
+ * Builds every op's values and the flash arrays they refer to, with the weight layouts the backend's
+ * description names: depthwise weights 'chw' as the IR holds them ([C][KH][KW], own kernels) or 'hwc'
+ * ([KH][KW][C], CMSIS-NN); with `fcRows4`, fully connected layers that can take it get their weights in
+ * groups of four rows and the input offset folded into the bias (fcRows4Layout).
  */
-export function opValues(q: QuantGraph, plan: Plan, arena: ArenaMap, depthwiseLayout: 'chw' | 'hwc', fcRows4 = false): { ops: OpValues[]; arrays: ConstArray[] } {
+export function opValues(q: QuantGraph, plan: Plan, arena: ArenaMap, layouts: Pick<BackendDescription, 'depthwiseLayout' | 'fcRows4'>): { ops: OpValues[]; arrays: ConstArray[] } {
+  const { depthwiseLayout, fcRows4 } = layouts;
   const arrays: ConstArray[] = [];
   const constants = new Map<number, string>();
   const view = (id: number): TensorView => {

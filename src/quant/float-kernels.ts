@@ -1,7 +1,7 @@
 // Float32 kernels of the reference interpreter (the accuracy reference and the calibration engine). Sums
 // are taken in double and stored as float32.
 import type { Activation, Padding, Shape } from '../ir/graph.ts';
-import { broadcastShapes } from '../ir/shapes.ts';
+import { broadcastShapes, convDilation } from '../ir/shapes.ts';
 import { elementCount } from '../ir/tensors.ts';
 import { applyUnary, type UnaryFn } from './lookup-tables.ts';
 
@@ -35,7 +35,7 @@ export function convF32(input: Float32Array, weight: Float32Array, bias: Float32
   const [, Ho, Wo, Co] = g.outShape;
   const [KH, KW] = g.kernel;
   const [sh, sw] = g.stride;
-  const [dh, dw] = g.dilation ?? [1, 1];
+  const [dh, dw] = convDilation(g);
   const cpg = C / g.groups;
   const opg = Co / g.groups;
   const out = new Float32Array(Ho * Wo * Co);

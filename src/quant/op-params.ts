@@ -9,7 +9,7 @@
 // Every function throws ScaleRangeError (fixed-point.ts) for a multiplier TFLite would reject; the caller
 // names the op.
 import type { Conv2dOp, FullyConnectedOp, Padding, Quantization, Shape } from '../ir/graph.ts';
-import { sameShape } from '../ir/shapes.ts';
+import { convDilation, sameShape } from '../ir/shapes.ts';
 import { elementCount } from '../ir/tensors.ts';
 import { addRescale, quantizeMultiplier, roundHalfAway, ScaleRangeError } from './fixed-point.ts';
 import { concatSplit } from './float-kernels.ts';
@@ -65,7 +65,7 @@ export type ConvWindow = WindowGeometry & Pick<ConvKernelParams, 'dilationH' | '
 export function convGeometry(op: Pick<Conv2dOp, 'kind' | 'kernel' | 'stride' | 'padding' | 'dilation'> | Pick<FullyConnectedOp, 'kind'>): ConvWindow {
   if (op.kind !== 'conv2d') return POINT_GEOMETRY;
   const c = op as Pick<Conv2dOp, 'kernel' | 'stride' | 'padding' | 'dilation'>;
-  const [dh, dw] = c.dilation ?? [1, 1];
+  const [dh, dw] = convDilation(c);
   return { ...windowGeometry(c), ...(dh !== 1 || dw !== 1 ? { dilationH: dh, dilationW: dw } : {}) };
 }
 

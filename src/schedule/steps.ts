@@ -5,6 +5,7 @@
 // is the figure of the full plan.
 import type { OpKind } from '../backend/index.ts';
 import type { Padding } from '../ir/graph.ts';
+import { convDilation } from '../ir/shapes.ts';
 
 export type { Padding };
 
@@ -98,14 +99,9 @@ export function isSpatiallyLocal(s: Step): boolean {
   }
 }
 
-/** A step's dilation [H, W] ([1, 1] when absent). */
-export function dilationOf(s: Pick<Step, 'dilation'>): readonly [number, number] {
-  return s.dilation ?? [1, 1];
-}
-
 /** The input rows (axis 0) or columns (axis 1) one output of the step's window spans: (k - 1) x dilation + 1. */
 export function receptiveField(s: Pick<Step, 'kernel' | 'dilation'>, axis: 0 | 1): number {
-  return (s.kernel[axis] - 1) * dilationOf(s)[axis] + 1;
+  return (s.kernel[axis] - 1) * convDilation(s)[axis] + 1;
 }
 
 /** Spatial side of an NHWC tensor, [H, W]; [1, 1] for a [N, C] tensor. */

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BACKENDS } from '../../src/backend/index.ts';
 import { loadBoard } from '../../src/board/index.ts';
 import { arenaMap, modelProject } from '../../src/codegen/index.ts';
 import { opValues } from '../../src/codegen/op-values.ts';
@@ -41,8 +42,8 @@ describe('fully connected on a 4-D map', () => {
   it('is viewed as [batches][H*W*C] by code generation, whatever the input rank', () => {
     const { q } = mnist8();
     const plan = planFor(q, board, 'off', 'own');
-    for (const layout of ['chw', 'hwc'] as const) {
-      const fc = opValues(q, plan, arenaMap(plan), layout).ops.find((o) => o.template === 'fully_connected')!;
+    for (const backend of Object.values(BACKENDS)) {
+      const fc = opValues(q, plan, arenaMap(plan), backend).ops.find((o) => o.template === 'fully_connected')!;
       expect(q.tensors[q.ops[fc.id].inputs[0]].shape).toEqual([1, 4, 4, 16]);
       expect({ h: fc.input.h, w: fc.input.w, c: fc.input.c }).toEqual({ h: 1, w: 1, c: 256 });
       expect({ h: fc.output.h, c: fc.output.c }).toEqual({ h: 1, c: 10 });

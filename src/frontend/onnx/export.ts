@@ -2,7 +2,7 @@
 // fused activations as their own nodes (Relu, Clip(0, 6), HardSigmoid(1/6, 1/2); hard-swish as
 // x * HardSigmoid(x), since HardSwish needs opset 14), Flatten + Gemm(transB) for fully connected.
 // importOnnx reads such a file back to the same IR: same ops and shapes, bit-identical weights.
-import { isConstant, type Activation, type Graph, type Op, type Shape, type Tensor } from '../../ir/index.ts';
+import { convDilation, isConstant, type Activation, type Graph, type Op, type Shape, type Tensor } from '../../ir/index.ts';
 import { transpose } from './const-ops.ts';
 import { FOLDED_BN_KEY } from './import.ts';
 import { irIndexOfOnnx, NCHW_MAP } from './layout.ts';
@@ -158,7 +158,7 @@ function writeOp(w: Writer, op: Op): void {
         inputs.push(w.irConstant(b, b.shape, b.data as Float32Array));
       }
       w.node('Conv', op.name, inputs, [pre], [
-        ints('dilations', op.dilation ?? [1, 1]),
+        ints('dilations', convDilation(op)),
         int('group', op.groups),
         ints('kernel_shape', op.kernel),
         ints('pads', padsOf(op.padding)),
