@@ -73,6 +73,14 @@ void mcunas_maxpool_s8(const int8_t *in, mcunas_shape in_shape, int8_t *out, mcu
     pool(in, in_shape, out, out_shape, p, 1);
 }
 
+/* The sum of n values `stride` bytes apart (one channel over pixels, or along one axis). */
+MCUNAS_INLINE int32_t strided_sum(const int8_t *in, int32_t n, int32_t stride)
+{
+    int32_t sum = 0;
+    for (int32_t i = 0; i < n; i++, in += stride) sum += *in;
+    return sum;
+}
+
 /*
  * Sums of channels c .. c+3 over n pixels (stride C). DSP: four channels per word, two lanes each in the
  * halfwords of two accumulators (SXTAB16), folded into 32 bits every 256 pixels, before |sum| could pass
@@ -80,8 +88,8 @@ void mcunas_maxpool_s8(const int8_t *in, mcunas_shape in_shape, int8_t *out, mcu
  */
 MCUNAS_INLINE void channel_sums4(const int8_t *in, int32_t n, int32_t C, int32_t sums[4])
 {
-    sums[0] = sums[1] = sums[2] = sums[3] = 0;
 #if defined(MCUNAS_DSP)
+    sums[0] = sums[1] = sums[2] = sums[3] = 0;
     for (int32_t done = 0; done < n;) {
         const int32_t run = n - done > 256 ? 256 : n - done;
         int32_t even = 0, odd = 0; /* halfwords: channels 0 and 2, 1 and 3 */
@@ -98,18 +106,8 @@ MCUNAS_INLINE void channel_sums4(const int8_t *in, int32_t n, int32_t C, int32_t
         done += run;
     }
 #else
-    for (int32_t k = 0; k < 4; k++) {
-        const int8_t *x = in + k;
-        for (int32_t i = 0; i < n; i++, x += C) sums[k] += *x;
-    }
+    for (int32_t k = 0; k < 4; k++) sums[k] = strided_sum(in + k, n, C);
 #endif
-}
-
-MCUNAS_INLINE int32_t channel_sum(const int8_t *in, int32_t n, int32_t C)
-{
-    int32_t sum = 0;
-    for (int32_t i = 0; i < n; i++, in += C) sum += *in;
-    return sum;
 }
 
 void mcunas_global_avgpool_s8(const int8_t *in, mcunas_shape in_shape, int8_t *out, int32_t act_min,
@@ -122,7 +120,7 @@ void mcunas_global_avgpool_s8(const int8_t *in, mcunas_shape in_shape, int8_t *o
         channel_sums4(in + c, n, C, s);
         for (int32_t k = 0; k < 4; k++) out[c + k] = (int8_t)clamp(rounded_average(s[k], n), act_min, act_max);
     }
-    for (; c < C; c++) out[c] = (int8_t)clamp(rounded_average(channel_sum(in + c, n, C), n), act_min, act_max);
+    for (; c < C; c++) out[c] = (int8_t)clamp(rounded_average(strided_sum(in + c, n, C), n), act_min, act_max);
 }
 
 /* round(x) half away from zero for |x| < 2^30, exactly (x - trunc(x) is exact in float). */
@@ -165,17 +163,14 @@ void mcunas_mean_s8(const int8_t *in, mcunas_shape in_shape, int8_t *out, const 
     for (; c < C; c++) {
         int32_t v;
         if (p->axes == MCUNAS_MEAN_HW) {
-            v = mean_step(channel_sum(in + c, H * W, C), H * W, &p->step[0]);
+            v = mean_step(strided_sum(in + c, H * W, C), H * W, &p->step[0]);
         } else {
             const int w_first = p->axes == MCUNAS_MEAN_W_THEN_H;
             const int32_t outer = w_first ? H : W, inner = w_first ? W : H;
             const int32_t outer_stride = w_first ? W * C : C, inner_stride = w_first ? C : W * C;
             int32_t total = 0;
             for (int32_t a = 0; a < outer; a++) {
-                int32_t sum = 0;
-                const int8_t *x = in + a * outer_stride + c;
-                for (int32_t b = 0; b < inner; b++, x += inner_stride) sum += *x;
-                total += mean_step(sum, inner, &p->step[0]);
+                total += mean_step(strided_sum(in + a * outer_stride + c, inner, inner_stride), inner, &p->step[0]);
             }
             v = mean_step(total, outer, &p->step[1]);
         }
