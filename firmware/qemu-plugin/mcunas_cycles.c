@@ -18,8 +18,10 @@
  *   ops=ADDR:N          address of mcunas_op_ticks (N uint32 entries)
  *   begin=ADDR          address of mcunas_op_started
  *   flash=BASE:SIZE     code/constant memory; tcm=BASE:SIZE and sram=BASE:SIZE may repeat
- *   icache=BYTES:LINE:WAYS   line model of the flash instruction path (ART or L1 I-cache)
- *   dcache=BYTES:LINE:WAYS   line model of the data path for flash (and SRAM when dcache_sram=1)
+ *   icache=BYTES:LINE:WAYS[:READ]   line model of the flash instruction path (ART or L1 I-cache)
+ *   dcache=BYTES:LINE:WAYS[:READ]   line model of the data path for flash (and SRAM when dcache_sram=1)
+ *                       READ: bytes one memory read brings (default LINE); a line of LINE bytes is then
+ *                       filled READ bytes at a time, each unread part a miss of its own
  *   dcache_sram=0|1
  *   debug=1             marker events and undecoded or oddly sized instructions on stderr
  *   insns=FILE          each translated instruction's address, length and static class (for tests)
@@ -381,30 +383,46 @@ static int region_of(uint64_t a) {
   return R_OTHER;
 }
 
-/* ---- line caches: set-associative, LRU ---- */
-typedef struct { uint32_t line_bytes, sets, ways; uint64_t *tags, *ages, tick; } line_cache;
+/* ---- line caches: set-associative, LRU, each line filled in reads of read_bytes ----
+ * A line holds line_bytes / read_bytes parts, each with a valid bit: the ST ART in dual-bank mode keeps
+ * rows of 4 x 64 bits but reads the flash 64 bits at a time, so a part not yet read misses even when its
+ * row is present (read_bytes == line_bytes is a plain line cache). */
+typedef struct { uint32_t line_bytes, read_bytes, sets, ways; uint64_t *tags, *ages, tick; uint32_t *parts; } line_cache;
 static line_cache icache, dcache;
 static bool dcache_sram;
 
-static void cache_init(line_cache *c, uint32_t bytes, uint32_t line, uint32_t ways) {
-  if (!bytes || !line || !ways || bytes < line * ways) return;
-  c->line_bytes = line; c->ways = ways; c->sets = bytes / line / ways;
+static void cache_init(line_cache *c, uint32_t bytes, uint32_t line, uint32_t ways, uint32_t read) {
+  if (!bytes || !line || !ways || bytes < line * ways || !read || line % read || line / read > 32) return;
+  c->line_bytes = line; c->read_bytes = read; c->ways = ways; c->sets = bytes / line / ways;
   c->tags = calloc((size_t)c->sets * ways, sizeof *c->tags);
   c->ages = calloc((size_t)c->sets * ways, sizeof *c->ages);
+  c->parts = calloc((size_t)c->sets * ways, sizeof *c->parts);
   for (size_t i = 0; i < (size_t)c->sets * ways; i++) c->tags[i] = UINT64_MAX;
 }
 
-/* True on a miss (the line is then brought in). Without a cache every new line misses. */
-static bool cache_miss(line_cache *c, uint64_t line) {
+/* The unit a new fetch is counted in: one memory read. */
+static uint32_t read_unit(const line_cache *c) { return c->read_bytes ? c->read_bytes : c->line_bytes ? c->line_bytes : 16; }
+
+/* True on a miss (the part at addr is then read in). Without a cache every access misses. */
+static bool cache_miss(line_cache *c, uint64_t addr) {
   if (!c->tags) return true;
-  uint64_t *t = c->tags + (line % c->sets) * c->ways, *g = c->ages + (line % c->sets) * c->ways;
+  uint64_t line = addr / c->line_bytes;
+  uint32_t bit = 1u << ((addr % c->line_bytes) / c->read_bytes);
+  size_t base = (size_t)(line % c->sets) * c->ways;
+  uint64_t *t = c->tags + base, *g = c->ages + base;
+  uint32_t *p = c->parts + base;
   uint32_t victim = 0;
   c->tick++;
   for (uint32_t w = 0; w < c->ways; w++) {
-    if (t[w] == line) { g[w] = c->tick; return false; }
+    if (t[w] == line) {
+      g[w] = c->tick;
+      if (p[w] & bit) return false;
+      p[w] |= bit;
+      return true;
+    }
     if (g[w] < g[victim]) victim = w;
   }
-  t[victim] = line; g[victim] = c->tick;
+  t[victim] = line; g[victim] = c->tick; p[victim] = bit;
   return true;
 }
 
@@ -429,7 +447,7 @@ static char *out_path;
 static const insn_info *prev;     /* the last instruction whose callback ran */
 static bool prev_can_lead;         /* it issued first in a cycle and may take a partner (dual issue) */
 static uint8_t prev_final_cls = C_OTHER;
-static uint64_t last_fetch_line = UINT64_MAX;
+static uint64_t last_fetch_unit = UINT64_MAX;
 
 static bool is_single_load(int c) { return c == C_LOAD_BYTE || c == C_LOAD_HALF || c == C_LOAD_WORD || c == C_LOAD_PIPELINED; }
 static bool is_single_store(int c) { return c == C_STORE_BYTE || c == C_STORE_HALF || c == C_STORE_WORD; }
@@ -536,11 +554,11 @@ static void on_insn(unsigned int vcpu, void *udata) {
   }
   /* Instruction fetch from flash: a new line misses unless the line model holds it. */
   if (region_of(d->pc) == R_FLASH) {
-    uint64_t line = d->pc / (icache.line_bytes ? icache.line_bytes : 16);
-    if (line != last_fetch_line) {
-      bool seq = prev && line == last_fetch_line + 1 && d->pc == prev->pc + prev->size;
-      if (cache_miss(&icache, line)) cur.stall[seq ? S_IFETCH_MISS_SEQ : S_IFETCH_MISS_BRANCH]++;
-      last_fetch_line = line;
+    uint64_t unit = d->pc / read_unit(&icache);
+    if (unit != last_fetch_unit) {
+      bool seq = prev && unit == last_fetch_unit + 1 && d->pc == prev->pc + prev->size;
+      if (cache_miss(&icache, d->pc)) cur.stall[seq ? S_IFETCH_MISS_SEQ : S_IFETCH_MISS_BRANCH]++;
+      last_fetch_unit = unit;
     }
   }
   prev = d;
@@ -584,9 +602,9 @@ static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr
   cur.mem[r][store]++;
   insn_region = r;
   if (r == R_FLASH && !store) {
-    if (cache_miss(&dcache, vaddr / (dcache.line_bytes ? dcache.line_bytes : 16))) cur.stall[S_DFLASH_MISS]++;
+    if (cache_miss(&dcache, vaddr)) cur.stall[S_DFLASH_MISS]++;
   } else if (r == R_SRAM && dcache_sram && dcache.tags) {
-    if (cache_miss(&dcache, vaddr / dcache.line_bytes)) cur.stall[S_DSRAM_MISS]++;
+    if (cache_miss(&dcache, vaddr)) cur.stall[S_DSRAM_MISS]++;
   }
   if (!store && vaddr == SYST_CVR) {
     /* Counters up to (not including) this instruction: prev is this instruction, not yet retired. */
@@ -714,10 +732,12 @@ static bool parse_pair(const char *v, uint64_t *a, uint64_t *b) {
 }
 
 static bool parse_cache(const char *v, line_cache *c) {
-  unsigned long long bytes, line, ways;
-  if (sscanf(v, "%llu:%llu:%llu", &bytes, &line, &ways) != 3) return false;
-  if (bytes == 0) { c->line_bytes = (uint32_t)line; return true; } /* no cache: line size only */
-  cache_init(c, (uint32_t)bytes, (uint32_t)line, (uint32_t)ways);
+  unsigned long long bytes, line, ways, read = 0;
+  int n = sscanf(v, "%llu:%llu:%llu:%llu", &bytes, &line, &ways, &read);
+  if (n < 3) return false;
+  if (n == 3) read = line;
+  if (bytes == 0) { c->line_bytes = (uint32_t)line; c->read_bytes = (uint32_t)read; return line > 0 && read > 0; } /* no cache: fetch unit only */
+  cache_init(c, (uint32_t)bytes, (uint32_t)line, (uint32_t)ways, (uint32_t)read);
   return c->tags != NULL;
 }
 

@@ -66,19 +66,29 @@ const Qemu = z.strictObject({
 });
 
 /** A line store in front of a memory (ART accelerator or L1 cache): what the cycle model's line misses see. */
-const LinePath = z.strictObject({
-  kind: z.enum(['none', 'art', 'cache']),
-  /** Capacity; absent for 'none'. */
-  bytes: Size.optional(),
-  lineBytes: z.number().int().positive(),
-  ways: z.number().int().positive().optional(),
-  /** Sequential flash lines are fetched ahead (their wait states hidden). */
-  prefetch: z.boolean().optional(),
-  /** The data cache also holds (non-TCM) SRAM lines (Cortex-M7 AXI SRAM). */
-  cachesSram: z.boolean().optional(),
-  /** Cycles of an SRAM line fill behind the data cache. */
-  sramMissCycles: z.number().min(0).optional(),
-});
+const LinePath = z
+  .strictObject({
+    kind: z.enum(['none', 'art', 'cache']),
+    /** Capacity; absent for 'none'. */
+    bytes: Size.optional(),
+    lineBytes: z.number().int().positive(),
+    ways: z.number().int().positive().optional(),
+    /** Sequential flash lines are fetched ahead (their wait states hidden). */
+    prefetch: z.boolean().optional(),
+    /** The data cache also holds (non-TCM) SRAM lines (Cortex-M7 AXI SRAM). */
+    cachesSram: z.boolean().optional(),
+    /** Cycles of an SRAM line fill behind the data cache. */
+    sramMissCycles: z.number().min(0).optional(),
+    /**
+     * Bytes one memory read brings, when a line is filled in several reads (the ST ART in dual-bank mode:
+     * rows of 4 x 64 bits, flash read 64 bits at a time); each part not yet read is a miss. Default lineBytes.
+     */
+    readBytes: z.number().int().positive().optional(),
+  })
+  .refine((p) => p.readBytes === undefined || (p.readBytes <= p.lineBytes && p.lineBytes % p.readBytes === 0 && p.lineBytes / p.readBytes <= 32), {
+    message: 'readBytes must divide lineBytes (at most 32 reads a line)',
+    path: ['readBytes'],
+  });
 
 /**
  * Memory timing at `clockHz`, for the cycle model (src/emu/cycle-model.ts). Optional: a board without it

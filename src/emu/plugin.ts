@@ -55,10 +55,15 @@ export function ensurePlugin(env: NodeJS.ProcessEnv = process.env): PluginStatus
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
-/** Line model parameters of the board's flash paths: "bytes:line:ways", bytes 0 when there is no cache. */
-function lineModel(path: { kind: string; bytes?: number; lineBytes: number; ways?: number } | undefined): string {
-  if (!path || path.kind === 'none' || !path.bytes) return `0:${path?.lineBytes ?? 16}:1`;
-  return `${path.bytes}:${path.lineBytes}:${path.ways ?? 1}`;
+/**
+ * Line model parameters of the board's flash paths: "bytes:line:ways:read", bytes 0 when there is no cache;
+ * read is the bytes one memory read brings (a line is filled that many at a time).
+ */
+function lineModel(path: { kind: string; bytes?: number; lineBytes: number; ways?: number; readBytes?: number } | undefined): string {
+  const line = path?.lineBytes ?? 16;
+  const read = path?.readBytes ?? line;
+  if (!path || path.kind === 'none' || !path.bytes) return `0:${line}:1:${read}`;
+  return `${path.bytes}:${line}:${path.ways ?? 1}:${read}`;
 }
 
 /**

@@ -129,6 +129,7 @@ describe('errors', () => {
     ['an unknown key', (b: Record<string, any>) => (b.ram = 1), /: unknown key "ram"/],
     ['no arena region', (b: Record<string, any>) => b.sram.forEach((r: { arena: boolean }) => (r.arena = false)), /: field "sram": .* has no region marked "arena": true/],
     ['more SRAM than the stand-in has', (b: Record<string, any>) => (b.sram[3].size = '8M'), /: field "emulator.qemu": SRAM of \d+ B does not fit the mps2-an500 RAM window/],
+    ['a flash read that does not divide the line', (b: Record<string, any>) => (b.memoryTiming.dataPath.readBytes = 12), /: field "memoryTiming\.dataPath\.readBytes": .*readBytes must divide lineBytes/],
   ])('bad board JSON (%s) names the file and field', async (_what, change, message) => {
     const b = raw('stm32f746');
     change(b);

@@ -134,12 +134,14 @@ describe('pluginArgument', () => {
       'tcm=0x20000000:0x10000',
       'sram=0x20010000:0x3c000',
       'sram=0x2004c000:0x4000',
-      'icache=4096:32:2',
-      'dcache=4096:32:4',
+      'icache=4096:32:2:32',
+      'dcache=4096:32:4:32',
       'dcache_sram=1',
     ]);
     // No line store in front of the mps2 code memory: line size only.
-    expect(pluginArgument('/p.so', elf(markers), loadBoard('mps2-an386'), '/o')).toContain('icache=0:16:1,dcache=0:16:1,dcache_sram=0');
+    expect(pluginArgument('/p.so', elf(markers), loadBoard('mps2-an386'), '/o')).toContain('icache=0:16:1:16,dcache=0:16:1:16,dcache_sram=0');
+    // The L4+ ART: 32-byte rows read 8 bytes at a time.
+    expect(pluginArgument('/p.so', elf(markers), loadBoard('nucleo-l4r5zi'), '/o')).toContain('icache=1024:32:32:8,dcache=256:32:8:8,');
   });
 
   it('gives up (null) without the op markers or with a comma in the output path', () => {

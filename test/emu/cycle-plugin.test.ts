@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBoard } from '../../src/board/index.ts';
+import { loadBoard, type Board } from '../../src/board/index.ts';
 import {
   countCycles,
   ensurePlugin,
@@ -27,7 +27,7 @@ import { toyInput, writeToyProject } from './toy-model.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcunas-cycle-plugin-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/mix-loop');
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const haveCc = findExecutable('gcc') !== undefined || findExecutable('cc') !== undefined;
 
 /** a - b, class by class (both windows of the same code, so the difference is the extra iterations). */
@@ -42,14 +42,16 @@ function minus(a: MixCounts, b: MixCounts): MixCounts {
   };
 }
 
-/** The mix-loop fixture built and run on `boardName`. */
-async function runMixLoop(boardName: string): Promise<ProjectRun> {
+/** A fixture (test/emu/fixtures/<name>: model.h, model.c) built and run on `boardName`, timed on `timing` (default: that board). */
+async function runFixture(name: string, boardName: string, timing?: Board): Promise<ProjectRun> {
   const board = loadBoard(boardName);
-  const dir = path.join(tmp, `mix-loop-${boardName}`);
+  const dir = path.join(tmp, `${name}-${boardName}`);
   const input = Int8Array.from([0, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0]);
-  writeProject(dir, firmwareProject({ board, modelName: 'mix loop', sources: ['model.c'], testSets: [{ input }] }));
-  for (const f of ['model.h', 'model.c']) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
-  return runProject(dir, { timeoutMs: 20_000 });
+  if (!fs.existsSync(dir)) {
+    writeProject(dir, firmwareProject({ board, modelName: name, sources: ['model.c'], testSets: [{ input }] }));
+    for (const f of ['model.h', 'model.c']) fs.copyFileSync(path.join(FIXTURES, name, f), path.join(dir, f));
+  }
+  return runProject(dir, { timeoutMs: 20_000, board: timing });
 }
 
 
@@ -167,7 +169,7 @@ describe.skipIf(!haveBuildAndQemu() || !haveCc)('instruction-mix plugin on QEMU'
   describe('hand-written loop with a known mix (mps2-an386, Cortex-M4)', () => {
     let r: ProjectRun;
     beforeAll(async () => {
-      r = await runMixLoop('mps2-an386');
+      r = await runFixture('mix-loop', 'mps2-an386');
     }, 120_000);
 
     it('gives exactly the per-iteration classes the source lists, x 100', () => {
@@ -205,7 +207,7 @@ describe.skipIf(!haveBuildAndQemu() || !haveCc)('instruction-mix plugin on QEMU'
   describe('the same loop on stm32f746 (Cortex-M7 dual issue)', () => {
     let r: ProjectRun;
     beforeAll(async () => {
-      r = await runMixLoop('stm32f746');
+      r = await runFixture('mix-loop', 'stm32f746');
     }, 120_000);
 
     it('decodes every executed instruction into the class objdump\'s mnemonic names', async () => {
@@ -253,6 +255,44 @@ describe.skipIf(!haveBuildAndQemu() || !haveCc)('instruction-mix plugin on QEMU'
       const c = countCycles(d, loadCoreTable('cortex-m7'), { flashPenalty: 7, flashSequentialPenalty: 0, sramMissPenalty: 6 });
       expect(c.cycles).toBe(3400 - cold);
       expect(r.timing.perOp[1].cycles! - r.timing.perOp[0].cycles!).toBe(3400 - cold);
+    });
+  });
+
+  describe('flash reads through the ART on nucleo-l4r5zi (rows of 4 x 64 bits, read 64 bits at a time)', () => {
+    let r: ProjectRun;
+    let whole: ProjectRun;
+    beforeAll(async () => {
+      r = await runFixture('flash-read', 'nucleo-l4r5zi');
+      // The same firmware timed as if a row came in one read (the board file before its readBytes).
+      const board = loadBoard('nucleo-l4r5zi');
+      const t = board.memoryTiming!;
+      whole = await runFixture('flash-read', 'nucleo-l4r5zi', {
+        ...board,
+        memoryTiming: { ...t, instructionPath: { ...t.instructionPath, readBytes: undefined }, dataPath: { ...t.dataPath, readBytes: undefined } },
+      });
+    }, 120_000);
+
+    it('misses once per 8 bytes of a stream, and once per 32 bytes when a row is one read', () => {
+      expect(r.run.pass).toBe(true);
+      const [op0, op1] = r.timing.mix!.sets[0].ops;
+      const d = minus(op1, op0);
+      // 576 - 64 word loads over 2,048 new bytes, all from flash.
+      expect(d.memory.flash.loads).toBe(512);
+      expect(d.stalls.dflash_miss).toBe(2048 / 8);
+      const [w0, w1] = whole.timing.mix!.sets[0].ops;
+      expect(minus(w1, w0).stalls.dflash_miss).toBe(2048 / 32);
+      // The 5 wait states of each miss are in the cycles: 256 misses x 5 over the 64 x 5 of whole rows.
+      expect(r.timing.perOp[1].cycles! - r.timing.perOp[0].cycles! - (whole.timing.perOp[1].cycles! - whole.timing.perOp[0].cycles!)).toBe((256 - 64) * 5);
+    });
+
+    it("misses on a row's unread 64-bit part, not on a part already read", () => {
+      const [, , op2, op3] = r.timing.mix!.sets[0].ops;
+      const d = minus(op3, op2);
+      // 4 more rows: word +0 (the row and its first part: a miss), word +8 (second part: a miss), word +4 (first part: a hit).
+      expect(d.memory.flash.loads).toBe(12);
+      expect(d.stalls.dflash_miss).toBe(8);
+      const [, , w2, w3] = whole.timing.mix!.sets[0].ops;
+      expect(minus(w3, w2).stalls.dflash_miss).toBe(4);
     });
   });
 });
