@@ -4,6 +4,7 @@
  * semihosting chardev, a UART log file, Renode's terminal tester or a board's USB serial port.
  */
 #include <stdint.h>
+#include "mcunas_clock.h" /* MCUNAS_REG_READ/WRITE: memory-mapped here, a mock in the host test */
 #include "mcunas_runtime.h"
 
 #ifndef MCUNAS_SEMIHOSTING
@@ -12,8 +13,6 @@
 #ifndef MCUNAS_UART_KIND
 #define MCUNAS_UART_KIND MCUNAS_UART_NONE
 #endif
-
-#define REG(addr) (*(volatile uint32_t *)(addr))
 
 /* ---- semihosting: r0 = operation, r1 = argument, BKPT 0xAB ---- */
 #if MCUNAS_SEMIHOSTING
@@ -34,7 +33,7 @@ static uint32_t semihost(uint32_t op, const void *arg) {
 #ifndef MCUNAS_UART_BASE
 #error "MCUNAS_UART_BASE must be set with MCUNAS_UART_KIND"
 #endif
-#define UART(off) REG((uint32_t)(MCUNAS_UART_BASE) + (off))
+#define UART_ADDR(off) ((uint32_t)(MCUNAS_UART_BASE) + (off))
 /* A bounded wait: a UART that never gets ready must not hang a run (QEMU's models are always ready). */
 #define UART_SPINS 100000u
 #endif
@@ -45,7 +44,6 @@ static uint32_t semihost(uint32_t op, const void *arg) {
 #endif
 #if defined(MCUNAS_UART_APB) && MCUNAS_UART_APB
 /* Board link with clock set-up: the USART's bus clock as set up (or the reset clock after a time-out). */
-#include "mcunas_clock.h"
 #define UART_CLOCK_HZ (MCUNAS_UART_APB == 1 ? mcunas_clock.pclk1_hz : mcunas_clock.pclk2_hz)
 #else
 #define UART_CLOCK_HZ MCUNAS_UART_CLOCK_HZ
@@ -58,31 +56,45 @@ static uint32_t semihost(uint32_t op, const void *arg) {
 static void stm32_pinmux(void) {
 #if defined(MCUNAS_UART_GPIO_BASE)
   uint32_t pin = MCUNAS_UART_TX_PIN;
-  REG(MCUNAS_UART_RCC_GPIO_EN) |= 1u << MCUNAS_UART_RCC_GPIO_BIT;
-  REG(MCUNAS_UART_RCC_UART_EN) |= 1u << MCUNAS_UART_RCC_UART_BIT;
-  (void)REG(MCUNAS_UART_RCC_UART_EN); /* read back: the clock is on before the first access */
-  REG(MCUNAS_UART_GPIO_BASE + 0x00u) = (REG(MCUNAS_UART_GPIO_BASE + 0x00u) & ~(3u << (2 * pin))) | (2u << (2 * pin));
-  {
-    uint32_t afr = MCUNAS_UART_GPIO_BASE + (pin < 8 ? 0x20u : 0x24u);
-    uint32_t shift = 4 * (pin & 7u);
-    REG(afr) = (REG(afr) & ~(0xFu << shift)) | ((uint32_t)MCUNAS_UART_TX_AF << shift);
-  }
+#if defined(MCUNAS_UART_IOSUPPLY_REG)
+  /* The pin's port has a supply of its own (L4+ port G: VDDIO2): clock the power controller, then
+   * declare the supply valid, before the port is touched. */
+  MCUNAS_REG_SET(MCUNAS_UART_IOSUPPLY_CLK_EN, 1u << MCUNAS_UART_IOSUPPLY_CLK_BIT);
+  (void)MCUNAS_REG_READ(MCUNAS_UART_IOSUPPLY_CLK_EN);
+  MCUNAS_REG_SET(MCUNAS_UART_IOSUPPLY_REG, 1u << MCUNAS_UART_IOSUPPLY_BIT);
+#endif
+  MCUNAS_REG_SET(MCUNAS_UART_RCC_GPIO_EN, 1u << MCUNAS_UART_RCC_GPIO_BIT);
+  MCUNAS_REG_SET(MCUNAS_UART_RCC_UART_EN, 1u << MCUNAS_UART_RCC_UART_BIT);
+  (void)MCUNAS_REG_READ(MCUNAS_UART_RCC_UART_EN); /* read back: the clock is on before the first access */
+  MCUNAS_REG_FIELD(MCUNAS_UART_GPIO_BASE + 0x00u, 3u << (2 * pin), 2u << (2 * pin)); /* MODER: alternate function */
+  MCUNAS_REG_FIELD(MCUNAS_UART_GPIO_BASE + (pin < 8 ? 0x20u : 0x24u), 0xFu << (4 * (pin & 7u)), (uint32_t)MCUNAS_UART_TX_AF << (4 * (pin & 7u)));
+#endif
+}
+
+/* BRR: clock / baud on a USART; 256 x clock / baud on an LPUART (RM0432, LPUART baud rate generation), in 32-bit steps
+ * (256 x 120 MHz does not fit 32 bits, and a 64-bit division would pull in a libgcc routine). */
+static uint32_t stm32_brr(void) {
+#if defined(MCUNAS_UART_LPUART) && MCUNAS_UART_LPUART
+  uint32_t clk = UART_CLOCK_HZ;
+  return (clk / MCUNAS_UART_BAUD) * 256u + ((clk % MCUNAS_UART_BAUD) * 256u) / MCUNAS_UART_BAUD;
+#else
+  return UART_CLOCK_HZ / MCUNAS_UART_BAUD;
 #endif
 }
 #endif
 
 void mcunas_console_init(void) {
 #if MCUNAS_UART_KIND == MCUNAS_UART_CMSDK
-  UART(0x10) = 16; /* BAUDDIV */
-  UART(0x08) = 1;  /* CTRL: TX enable */
+  MCUNAS_REG_WRITE(UART_ADDR(0x10), 16); /* BAUDDIV */
+  MCUNAS_REG_WRITE(UART_ADDR(0x08), 1);  /* CTRL: TX enable */
 #elif MCUNAS_UART_KIND == MCUNAS_UART_STM32_V1
   stm32_pinmux();
-  UART(0x08) = UART_CLOCK_HZ / MCUNAS_UART_BAUD;   /* BRR */
-  UART(0x0C) = (1u << 13) | (1u << 3);                    /* CR1: UE | TE */
+  MCUNAS_REG_WRITE(UART_ADDR(0x08), stm32_brr());           /* BRR */
+  MCUNAS_REG_WRITE(UART_ADDR(0x0C), (1u << 13) | (1u << 3)); /* CR1: UE | TE */
 #elif MCUNAS_UART_KIND == MCUNAS_UART_STM32_V2
   stm32_pinmux();
-  UART(0x0C) = UART_CLOCK_HZ / MCUNAS_UART_BAUD;   /* BRR */
-  UART(0x00) = (1u << 3) | 1u;                            /* CR1: TE | UE */
+  MCUNAS_REG_WRITE(UART_ADDR(0x0C), stm32_brr());    /* BRR */
+  MCUNAS_REG_WRITE(UART_ADDR(0x00), (1u << 3) | 1u); /* CR1: TE | UE */
 #endif
 }
 
@@ -90,14 +102,14 @@ void mcunas_console_init(void) {
 static void uart_putc(char c) {
   uint32_t spins = UART_SPINS;
 #if MCUNAS_UART_KIND == MCUNAS_UART_CMSDK
-  while ((UART(0x04) & 1u) && --spins) {} /* STATE.TXFULL */
-  UART(0x00) = (uint8_t)c;
+  while ((MCUNAS_REG_READ(UART_ADDR(0x04)) & 1u) && --spins) {} /* STATE.TXFULL */
+  MCUNAS_REG_WRITE(UART_ADDR(0x00), (uint8_t)c);
 #elif MCUNAS_UART_KIND == MCUNAS_UART_STM32_V1
-  while (!(UART(0x00) & (1u << 7)) && --spins) {} /* SR.TXE */
-  UART(0x04) = (uint8_t)c;
+  while (!(MCUNAS_REG_READ(UART_ADDR(0x00)) & (1u << 7)) && --spins) {} /* SR.TXE */
+  MCUNAS_REG_WRITE(UART_ADDR(0x04), (uint8_t)c);
 #else
-  while (!(UART(0x1C) & (1u << 7)) && --spins) {} /* ISR.TXE */
-  UART(0x28) = (uint8_t)c;
+  while (!(MCUNAS_REG_READ(UART_ADDR(0x1C)) & (1u << 7)) && --spins) {} /* ISR.TXE */
+  MCUNAS_REG_WRITE(UART_ADDR(0x28), (uint8_t)c);
 #endif
 }
 #endif
@@ -174,6 +186,10 @@ void mcunas_exit(int code) {
   }
 #endif
   /* A board (or a semihosting host that returned): park the core; the result is on the UART. */
+#if defined(__arm__)
   __asm__ volatile("cpsid i" ::: "memory");
   for (;;) __asm__ volatile("wfi");
+#else
+  for (;;) {} /* the host build of the console test never exits through here */
+#endif
 }

@@ -16,6 +16,8 @@ export interface Stm32Pinmux {
   gpioBase: number;
   txPin: number;
   alternateFunction: number;
+  /** A supply the pin's port needs switched on first (L4+ port G: VDDIO2), behind its controller's clock. */
+  ioSupply?: { clockEnable: { register: number; bit: number }; register: number; bit: number };
 }
 
 export interface ConsoleUart {
@@ -27,6 +29,8 @@ export interface ConsoleUart {
   clockHz?: number;
   /** The APB bus that clocks it: with the board's clock set-up, the divider uses that bus's clock as set up. */
   apb?: 1 | 2;
+  /** A low-power UART: the USART register map, but BRR is 256 x clock / baud. */
+  lpuart?: true;
   pinmux?: Stm32Pinmux;
   /** Renode's name for it, for the .resc/.robot files. */
   renodeName?: string;
@@ -86,6 +90,28 @@ const BOARD_CONSOLES: Record<string, ConsoleUart> = {
     renodeName: 'sysbus.usart1',
     note: 'USART1 TX on PA9, 115200 baud from HSI 16 MHz',
   },
+  // NUCLEO-L4R5ZI (UM2179): the ST-LINK virtual COM port is LPUART1, TX on PG7 (AF8). Port G's upper pins
+  // are on VDDIO2, isolated until PWR_CR2.IOSV is set (RM0432, PWR chapter), which needs the PWR clock first.
+  // RCC at 0x40021000: AHB2ENR 0x4C (GPIOG bit 6), APB1ENR1 0x58 (PWREN bit 28), APB1ENR2 0x5C (LPUART1EN
+  // bit 0); PWR_CR2 at 0x40007004; GPIOG at 0x48001800; LPUART1 at 0x40008000, clocked by PCLK1 after reset
+  // (RCC_CCIPR.LPUART1SEL 00); MSI 4 MHz is the reset clock.
+  'nucleo-l4r5zi': {
+    kind: 'stm32-v2',
+    base: 0x40008000,
+    uart: 'LPUART1',
+    apb: 1,
+    lpuart: true,
+    clockHz: 4_000_000,
+    pinmux: {
+      ioSupply: { clockEnable: { register: 0x40021000 + 0x58, bit: 28 }, register: 0x40007004, bit: 9 },
+      gpioEnable: { register: 0x40021000 + 0x4c, bit: 6 },
+      uartEnable: { register: 0x40021000 + 0x5c, bit: 0 },
+      gpioBase: 0x48001800,
+      txPin: 7,
+      alternateFunction: 8,
+    },
+    note: 'LPUART1 TX on PG7 (NUCLEO-L4R5ZI virtual COM port; VDDIO2 switched on first), 115200 baud from APB1',
+  },
   stm32h743: {
     kind: 'stm32-v2',
     base: 0x40004800,
@@ -124,8 +150,17 @@ export function consoleDefines(c: ConsoleUart): string[] {
   const hex = (n: number) => `0x${n.toString(16).toUpperCase()}u`;
   const defs = [`-DMCUNAS_UART_KIND=${KIND_NUMBER[c.kind]}`, `-DMCUNAS_UART_BASE=${hex(c.base)}`];
   if (c.clockHz !== undefined) defs.push(`-DMCUNAS_UART_CLOCK_HZ=${c.clockHz}u`);
+  if (c.lpuart) defs.push('-DMCUNAS_UART_LPUART=1');
   if (c.pinmux) {
     const p = c.pinmux;
+    if (p.ioSupply) {
+      defs.push(
+        `-DMCUNAS_UART_IOSUPPLY_CLK_EN=${hex(p.ioSupply.clockEnable.register)}`,
+        `-DMCUNAS_UART_IOSUPPLY_CLK_BIT=${p.ioSupply.clockEnable.bit}`,
+        `-DMCUNAS_UART_IOSUPPLY_REG=${hex(p.ioSupply.register)}`,
+        `-DMCUNAS_UART_IOSUPPLY_BIT=${p.ioSupply.bit}`,
+      );
+    }
     defs.push(
       `-DMCUNAS_UART_RCC_GPIO_EN=${hex(p.gpioEnable.register)}`,
       `-DMCUNAS_UART_RCC_GPIO_BIT=${p.gpioEnable.bit}`,

@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { clockTree } from '../../src/board/clock.ts';
 import { listBoards, loadBoard, type Board } from '../../src/board/index.ts';
 import { clockSetup, CLOCK_CONFIG_HEADER, renderClockConfig } from '../../src/codegen/clock-config.ts';
+import { consoleDefines, consoleFor } from '../../src/codegen/console.ts';
 import { FIRMWARE_DIR } from '../../src/codegen/firmware.ts';
 import { findExecutable } from '../../src/emu/index.ts';
 import { REPO } from '../helpers/shared.ts';
@@ -218,6 +219,54 @@ describe.skipIf(!findExecutable('gcc'))('start-up code against mocked registers 
     expect(stuck.after.status).toBe(2);
     expect(stuck.writes.some((w) => w.addr >= 0x40028000 && w.addr < 0x40029000)).toBe(false);
     expect(stuck.after.core).toBe(6.5e6);
+  });
+});
+
+// The board console's bring-up (firmware/console.c with the board's console defines), on the same mock:
+// the pin's supply, port and UART clocks before the pin and the UART are touched, the pin in its
+// alternate function, the divider for the bus clock the clock set-up leaves (checked against the formula,
+// 256 x clock / baud on an LPUART), then the bytes of "ok\n" with the carriage return.
+describe.skipIf(!findExecutable('gcc'))('board console bring-up against mocked registers (host gcc)', () => {
+  const consoles = [...boards.map((b) => b), f746('nucleo')].filter((b) => consoleFor(b, 'board').pinmux !== undefined);
+
+  it('covers the boards with a serial console wired to their debugger', () => {
+    expect(consoles.map((b) => `${b.name}${b.variant ? `/${b.variant}` : ''}`).sort()).toEqual(['nucleo-l4r5zi', 'stm32f405', 'stm32f411', 'stm32f412', 'stm32f746/disco', 'stm32f746/nucleo', 'stm32h743']);
+  });
+
+  it.each(consoles.map((b) => [`${b.name}${b.variant ? `/${b.variant}` : ''}`, b] as const))('%s', (_name, b) => {
+    const c = consoleFor(b, 'board');
+    const p = c.pinmux!;
+    const pclk = clockTree(b.clock).pclkHz.slice(0, 2);
+    const dir = path.join(tmp, `console-${b.name}-${b.variant ?? ''}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const exe = path.join(dir, 'console');
+    execFileSync('gcc', ['-std=c99', '-Wall', '-Wextra', '-Werror', '-Wno-unused-function', '-DMOCK_NO_MAIN=1', `-DMOCK_PCLK1=${pclk[0]}u`, `-DMOCK_PCLK2=${pclk[1]}u`, ...consoleDefines(c), `-DMCUNAS_UART_APB=${c.apb}`,
+      '-include', path.join(MOCK_DIR, 'clock_mock.h'), `-I${FIRMWARE_DIR}`, path.join(FIRMWARE_DIR, 'console.c'), path.join(MOCK_DIR, 'console_main.c'), path.join(MOCK_DIR, 'clock_mock.c'), '-o', exe], { stdio: 'pipe' });
+    const writes = execFileSync(exe, { encoding: 'utf8' }).trim().split('\n').map((l) => l.split(' ')).filter((w) => w[0] === 'W').map((w) => ({ addr: Number.parseInt(w[1], 16), value: Number.parseInt(w[2], 16) }));
+    const r: Run = { writes, before: [], after: { status: 0, core: 0, hclk: 0, pclk1: 0, pclk2: 0 } };
+    const v2 = c.kind === 'stm32-v2';
+    const brrAt = c.base + (v2 ? 0x0c : 0x08);
+    const gpio = first(r, p.gpioEnable.register, bit(p.gpioEnable.bit));
+    const uart = first(r, p.uartEnable.register, bit(p.uartEnable.bit));
+    const moder = first(r, p.gpioBase, (v) => ((v >>> (2 * p.txPin)) & 3) === 2);
+    const afr = first(r, p.gpioBase + (p.txPin < 8 ? 0x20 : 0x24), (v) => ((v >>> (4 * (p.txPin & 7))) & 0xf) === p.alternateFunction);
+    const brr = first(r, brrAt);
+    const enable = first(r, c.base + (v2 ? 0x00 : 0x0c), (v) => (v2 ? (v & 9) === 9 : (v & 0x2008) === 0x2008));
+    expect([gpio, uart, moder, afr, brr, enable].every((i) => i >= 0), JSON.stringify(writes)).toBe(true);
+    expect(Math.max(gpio, uart)).toBeLessThan(Math.min(moder, afr, brr));
+    expect(brr).toBeLessThan(enable);
+    const clock = pclk[c.apb! - 1];
+    expect(writes[brr].value).toBe(c.lpuart ? Math.floor((256 * clock) / 115200) : Math.floor(clock / 115200));
+    if (p.ioSupply) {
+      // The supply's controller clocked, then the supply declared valid, before its port is touched.
+      const supplyClock = first(r, p.ioSupply.clockEnable.register, bit(p.ioSupply.clockEnable.bit));
+      const supply = first(r, p.ioSupply.register, bit(p.ioSupply.bit));
+      expect(supplyClock).toBeGreaterThanOrEqual(0);
+      expect(supplyClock).toBeLessThan(supply);
+      expect(supply).toBeLessThan(gpio);
+    }
+    const sent = writes.filter((w) => w.addr === c.base + (v2 ? 0x28 : 0x04)).map((w) => String.fromCharCode(w.value)).join('');
+    expect(sent).toBe('ok\r\n');
   });
 });
 

@@ -1,7 +1,8 @@
 /* The hardware side of the mock: per family (MOCK_FAMILY), what a write to a control register makes
  * the chip report. MOCK_STUCK=<hex addr>:<hex mask> in the environment keeps those bits clear at that
  * address (a flag that never comes: the time-out path); MOCK_IDCODE sets the H7's DBGMCU_IDCODE.
- * Output: one line "W <addr> <value>" per write, then "S <status> <core> <hclk> <pclk1> <pclk2>". */
+ * Output: one line "W <addr> <value>" per write, then "S <status> <core> <hclk> <pclk1> <pclk2>".
+ * With MOCK_NO_MAIN another driver (console_main.c) brings its own main and presets registers. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,8 @@ static void set(uint32_t addr, uint32_t bits, int on) {
 }
 
 uint32_t mock_read(uint32_t addr) { return *slot(addr); }
+
+void mock_preset(uint32_t addr, uint32_t value) { *slot(addr) = value; }
 
 void mock_write(uint32_t addr, uint32_t v) {
   printf("W %08x %08x\n", addr, v);
@@ -106,6 +109,7 @@ static void reset_values(void) {
 #endif
 }
 
+#ifndef MOCK_NO_MAIN
 int main(void) {
   const char *stuck = getenv("MOCK_STUCK");
   if (stuck) {
@@ -119,3 +123,4 @@ int main(void) {
   printf("S %u %u %u %u %u\n", (unsigned)mcunas_clock.status, (unsigned)mcunas_clock.core_hz, (unsigned)mcunas_clock.hclk_hz, (unsigned)mcunas_clock.pclk1_hz, (unsigned)mcunas_clock.pclk2_hz);
   return 0;
 }
+#endif
