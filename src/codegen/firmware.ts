@@ -83,6 +83,7 @@ function renderMakefile(board: Board, m: FirmwareManifest, modelComment: string)
     qemu: m.qemu && r.qemu ? { machine: m.qemu.machine, timeoutSeconds: RUN_TIMEOUT_SECONDS, args: qemuArguments(m.qemu.machine, '$<', 'uart.txt').slice(0, -2).join(' ') } : null,
     flashCommand: flashCommand ?? null,
     otherFlashCommands,
+    uf2: r.board.uf2 ?? null,
     cpuFlags: r.cpuFlags.join(' '),
     cflags: r.cflags.join(' '),
     includes: r.includeDirs.map((d) => `-I${d}`).join(' '),

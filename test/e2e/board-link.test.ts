@@ -133,4 +133,28 @@ describe.skipIf(!findExecutable('arm-none-eabi-gcc'))('the board link of every b
     expect(Buffer.concat(blocks.map((b) => b.payload)).subarray(0, bin.length)).toEqual(bin);
     expect(blocks[0].payload).toEqual(Buffer.from(bytes));
   });
+
+  it.skipIf(!findExecutable('make'))('rp2040: after a relink, make converts the new ELF with picotool, or removes the stale UF2 without it', () => {
+    const dir = path.dirname(results.get('rp2040')!.fit.elf);
+    const uf2 = path.join(dir, 'firmware.uf2');
+    const make = (picotool: string) => execFileSync('make', ['firmware.uf2', `PICOTOOL=${picotool}`], { cwd: dir, encoding: 'utf8' });
+    // A stand-in picotool that logs its arguments and writes the output file.
+    const log = path.join(tmp, 'picotool.log');
+    const fake = path.join(tmp, 'picotool');
+    fs.writeFileSync(fake, `#!/bin/sh\necho "$@" >> ${log}\necho converted > "$4"\n`, { mode: 0o755 });
+    const relink = () => {
+      const later = new Date(Date.now() + 10_000);
+      fs.utimesSync(path.join(dir, 'firmware.elf'), later, later);
+    };
+    // As mcu-nas left it, the UF2 is newer than the ELF: nothing to do.
+    expect(make(fake)).toMatch(/up to date/);
+    expect(fs.existsSync(log)).toBe(false);
+    relink();
+    make(fake);
+    expect(fs.readFileSync(log, 'utf8').trim()).toBe('uf2 convert firmware.elf firmware.uf2');
+    expect(fs.readFileSync(uf2, 'utf8')).toBe('converted\n');
+    relink();
+    expect(make(path.join(tmp, 'no-such-picotool'))).toMatch(/firmware\.uf2 not built: .* not found; mcu-nas run \. writes it \(an older one is removed/);
+    expect(fs.existsSync(uf2)).toBe(false);
+  });
 });
