@@ -279,55 +279,11 @@ typedef struct {
 } out_q;
 
 #if defined(__ARM_FEATURE_DSP)
-/*
- * The 2x2 block's four outputs (channels q[0], q[1]; pixel 1 at o + step) in assembly, as the pointwise
- * kernel's: mcunas_rq_folded with the nudge read beside the multiplier, then the clamp as two saturations,
- * SSAT(v + A) - A = min(v, hi) and SSAT(. + B) - B = max(., lo) with A = 127 - hi (folded into nudge_a) and
- * B = -128 - lo; with the whole int8 range (A = B = 0) one SSAT. 6 or 9 instructions an output, where GCC's
- * version of `store` reloads its spilled constants (about 15).
- */
-#define CONV_RQ(a)                                  \
-    "lsl    %[t], %[" a "], #1\n\t"                \
-    "add    %[" a "], %[n], %[" a "], asr #31\n\t" \
-    "smmlar %[" a "], %[t], %[m], %[" a "]\n\t"    \
-    "asr    %[" a "], %[" a "], %[sh]\n\t"         \
-    "ssat   %[" a "], #8, %[" a "]\n\t"
-#define CONV_CLAMP(a)                               \
-    "add    %[" a "], %[" a "], %[ba]\n\t"         \
-    "ssat   %[" a "], #8, %[" a "]\n\t"            \
-    "add    %[" a "], %[" a "], %[nb]\n\t"
-#define CONV_NONE(a) ""
-#define CONV_STORES(S)                                                          \
-    "ldrd   %[m], %[n], [%[q]]\n\t"                                           \
-    "ldr    %[sh], [%[q], #8]\n\t"                                            \
-    CONV_RQ("a00") S("a00") "strb %[a00], [%[o]]\n\t"                        \
-    CONV_RQ("a10") S("a10") "strb %[a10], [%[o], %[st]]\n\t"                 \
-    "ldrd   %[m], %[n], [%[q], #20]\n\t"                                      \
-    "ldr    %[sh], [%[q], #28]\n\t"                                           \
-    CONV_RQ("a01") S("a01") "strb %[a01], [%[o], #1]\n\t"                    \
-    "add    %[o], %[o], %[st]\n\t"                                            \
-    CONV_RQ("a11") S("a11") "strb %[a11], [%[o], #1]\n\t"
-
+/* The 2x2 block's four outputs (channels q[0], q[1]; pixel 1 at o + step): requant.h's assembly stores. */
 MCUNAS_INLINE void store4(const int32_t acc[4], const chan_q *q, int8_t *o, int32_t step, int full, int32_t ba, int32_t nb)
 {
-    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3], m, n, sh, t;
-    if (full)
-        __asm__ volatile(CONV_STORES(CONV_NONE)
-                         : [a00] "+&r"(a00), [a01] "+&r"(a01), [a10] "+&r"(a10), [a11] "+&r"(a11), [o] "+&r"(o),
-                           [m] "=&r"(m), [n] "=&r"(n), [sh] "=&r"(sh), [t] "=&r"(t)
-                         : [q] "r"(q), [st] "r"(step)
-                         : "memory");
-    else
-        __asm__ volatile(CONV_STORES(CONV_CLAMP)
-                         : [a00] "+&r"(a00), [a01] "+&r"(a01), [a10] "+&r"(a10), [a11] "+&r"(a11), [o] "+&r"(o),
-                           [m] "=&r"(m), [n] "=&r"(n), [sh] "=&r"(sh), [t] "=&r"(t)
-                         : [q] "r"(q), [st] "r"(step), [ba] "r"(ba), [nb] "r"(nb)
-                         : "memory");
+    mcunas_rq_store_2x2(acc[0], acc[1], acc[2], acc[3], q, (int32_t)sizeof(chan_q), o, step, full, ba, nb);
 }
-#undef CONV_RQ
-#undef CONV_CLAMP
-#undef CONV_NONE
-#undef CONV_STORES
 #endif
 
 MCUNAS_INLINE int8_t store(int32_t acc, const chan_q *q, const out_q *t)

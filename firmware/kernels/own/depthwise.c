@@ -153,6 +153,29 @@ typedef struct {
         *out = lut ? lut[v_ + 128] : (int8_t)v_;                          \
         out += ostep;                                                     \
     } while (0)
+/* One output of the stride-1 walk: a column fetched (its third for P, second for Q, first for the next). */
+#define STEP_S1(fetch)           \
+    do {                         \
+        fetch;                   \
+        THIRD(P, x0, x1, x2);    \
+        STORE(P);                \
+        P = Q;                   \
+        SECOND(P, x0, x1, x2);   \
+        Q = start;               \
+        FIRST(Q, x0, x1, x2);    \
+    } while (0)
+/* One output of the stride-2 walk: two columns fetched, the first ending P, the second Q's second column. */
+#define STEP_S2(fetch_a, fetch_b) \
+    do {                          \
+        fetch_a;                  \
+        P = Q;                    \
+        THIRD(P, x0, x1, x2);     \
+        STORE(P);                 \
+        Q = start;                \
+        FIRST(Q, x0, x1, x2);     \
+        fetch_b;                  \
+        SECOND(Q, x0, x1, x2);    \
+    } while (0)
 #define WALK_LOCALS(a)                                                                                        \
     const int8_t *const row = (a)->row;                                                                       \
     const int32_t d1 = (a)->d1, d2 = (a)->d2, s = (a)->s, w = (a)->w, n = (a)->count;                         \
@@ -179,33 +202,15 @@ MCUNAS_INLINE void walk3_s1(const walk3 *a, const int8_t *lut)
     /* Output i ends with column k + i: inside the plane for i < w - k. */
     int32_t i = 0;
     for (; i < n && k + i < 0; i++) {
-        FETCH_CHECKED(k + i);
-        THIRD(P, x0, x1, x2);
-        STORE(P);
-        P = Q;
-        SECOND(P, x0, x1, x2);
-        Q = start;
-        FIRST(Q, x0, x1, x2);
+        STEP_S1(FETCH_CHECKED(k + i));
     }
     const int32_t inner = w - k < n ? w - k : n;
     const int8_t *q = row + (k + i) * s;
     for (; i < inner; i++) {
-        FETCH(q);
-        THIRD(P, x0, x1, x2);
-        STORE(P);
-        P = Q;
-        SECOND(P, x0, x1, x2);
-        Q = start;
-        FIRST(Q, x0, x1, x2);
+        STEP_S1(FETCH(q));
     }
     for (; i < n; i++) {
-        FETCH_CHECKED(k + i);
-        THIRD(P, x0, x1, x2);
-        STORE(P);
-        P = Q;
-        SECOND(P, x0, x1, x2);
-        Q = start;
-        FIRST(Q, x0, x1, x2);
+        STEP_S1(FETCH_CHECKED(k + i));
     }
 }
 
@@ -222,37 +227,16 @@ MCUNAS_INLINE void walk3_s2(const walk3 *a, const int8_t *lut)
     /* Output i ends with column k + 2i and the next output's second column is k + 2i + 1. */
     int32_t i = 0;
     for (; i < n && (k + 2 * i < 0 || k + 2 * i + 1 >= w); i++) {
-        FETCH_CHECKED(k + 2 * i);
-        P = Q;
-        THIRD(P, x0, x1, x2);
-        STORE(P);
-        Q = start;
-        FIRST(Q, x0, x1, x2);
-        FETCH_CHECKED(k + 2 * i + 1);
-        SECOND(Q, x0, x1, x2);
+        STEP_S2(FETCH_CHECKED(k + 2 * i), FETCH_CHECKED(k + 2 * i + 1));
     }
     int32_t inner = (w - 1 - k) / 2;
     inner = inner < n ? inner : n;
     const int8_t *q = row + (k + 2 * i) * s;
     for (; i < inner; i++) {
-        FETCH(q);
-        P = Q;
-        THIRD(P, x0, x1, x2);
-        STORE(P);
-        Q = start;
-        FIRST(Q, x0, x1, x2);
-        FETCH(q);
-        SECOND(Q, x0, x1, x2);
+        STEP_S2(FETCH(q), FETCH(q));
     }
     for (; i < n; i++) {
-        FETCH_CHECKED(k + 2 * i);
-        P = Q;
-        THIRD(P, x0, x1, x2);
-        STORE(P);
-        Q = start;
-        FIRST(Q, x0, x1, x2);
-        FETCH_CHECKED(k + 2 * i + 1);
-        SECOND(Q, x0, x1, x2);
+        STEP_S2(FETCH_CHECKED(k + 2 * i), FETCH_CHECKED(k + 2 * i + 1));
     }
 }
 #undef FIRST
@@ -261,6 +245,8 @@ MCUNAS_INLINE void walk3_s2(const walk3 *a, const int8_t *lut)
 #undef FETCH_CHECKED
 #undef FETCH
 #undef STORE
+#undef STEP_S1
+#undef STEP_S2
 #undef WALK_LOCALS
 
 /* Out of line, so each loop gets the whole register file. Layers with a fused table take the general path. */

@@ -26,6 +26,23 @@ static int32_t weight_sum(const int8_t *w, int32_t n)
     return s;
 }
 
+/* A 2x2 block's last n % 4 terms (x and w at them; pixel 1 at x + xd, channel 1 at w + wd), then its sums to acc. */
+MCUNAS_INLINE void dot22_finish(const int8_t *x, int32_t xd, const int8_t *w, int32_t wd, int32_t n, int32_t a00, int32_t a01,
+                                int32_t a10, int32_t a11, int32_t acc[4])
+{
+    for (int32_t j = 0; j < (n & 3); j++) {
+        const int32_t xa = x[j], xb = x[xd + j], v = w[j], u = w[wd + j];
+        a00 += xa * v;
+        a01 += xa * u;
+        a10 += xb * v;
+        a11 += xb * u;
+    }
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
+}
+
 /*
  * acc[pixel][channel] += x_pixel . w_channel over n terms; pixel 1 at x + xd, channel 1 at w + wd. Raw int8
  * products (the offset is in the starting values).
@@ -119,17 +136,7 @@ MCUNAS_INLINE void dot22(const int8_t *x, int32_t xd, const int8_t *w, int32_t w
         w += terms;
     }
 #endif
-    for (int32_t j = 0; j < (n & 3); j++) {
-        const int32_t xa = x[j], xb = x[xd + j], v = w[j], u = w[wd + j];
-        a00 += xa * v;
-        a01 += xa * u;
-        a10 += xb * v;
-        a11 += xb * u;
-    }
-    acc[0] = a00;
-    acc[1] = a01;
-    acc[2] = a10;
-    acc[3] = a11;
+    dot22_finish(x, xd, w, wd, n, a00, a01, a10, a11, acc);
 }
 
 #if defined(__ARM_FEATURE_DSP)
@@ -178,17 +185,7 @@ MCUNAS_INLINE void dot22_same(const int8_t *x, const int8_t *w, int32_t d, int32
                          : [d] "r"(d)
                          : "memory");
     }
-    for (int32_t j = 0; j < (n & 3); j++) {
-        const int32_t xa = x[j], xb = x[d + j], v = w[j], u = w[d + j];
-        a00 += xa * v;
-        a01 += xa * u;
-        a10 += xb * v;
-        a11 += xb * u;
-    }
-    acc[0] = a00;
-    acc[1] = a01;
-    acc[2] = a10;
-    acc[3] = a11;
+    dot22_finish(x, d, w, d, n, a00, a01, a10, a11, acc);
 }
 #undef MCUNAS_DOT22_ASM
 #else
@@ -617,44 +614,7 @@ MCUNAS_INLINE void pairs_asm(const pixels *g, const int flat, int32_t pairs, con
             o = out_pixel(g, out, k, cout);
             co = (int32_t)(out_pixel(g, out, k + 1, cout) - o);
         }
-        int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3], m, n, sh, t;
-#define MCUNAS_PW_RQ(a)                                 \
-"lsl    %[t], %[" a "], #1\n\t"                    \
-"add    %[" a "], %[n], %[" a "], asr #31\n\t"     \
-"smmlar %[" a "], %[t], %[m], %[" a "]\n\t"        \
-"asr    %[" a "], %[" a "], %[sh]\n\t"             \
-"ssat   %[" a "], #8, %[" a "]\n\t"
-#define MCUNAS_PW_CLAMP(a)                              \
-"add    %[" a "], %[" a "], %[ba]\n\t"             \
-"ssat   %[" a "], #8, %[" a "]\n\t"                \
-"add    %[" a "], %[" a "], %[nb]\n\t"
-#define MCUNAS_PW_STORES(S)                                                                                   \
-"ldrd   %[m], %[n], [%[q]]\n\t"                                                                         \
-"ldr    %[sh], [%[q], #8]\n\t"                                                                          \
-MCUNAS_PW_RQ("a00") S("a00") "strb %[a00], [%[o]]\n\t"                                                 \
-MCUNAS_PW_RQ("a10") S("a10") "strb %[a10], [%[o], %[co]]\n\t"                                          \
-"ldrd   %[m], %[n], [%[q], #12]\n\t"                                                                    \
-"ldr    %[sh], [%[q], #20]\n\t"                                                                         \
-MCUNAS_PW_RQ("a01") S("a01") "strb %[a01], [%[o], #1]\n\t"                                              \
-"add    %[o], %[o], %[co]\n\t"                                                                          \
-MCUNAS_PW_RQ("a11") S("a11") "strb %[a11], [%[o], #1]\n\t"
-#define MCUNAS_PW_NONE(a) ""
-        if (folded == 2)
-            __asm__ volatile(MCUNAS_PW_STORES(MCUNAS_PW_NONE)
-                             : [a00] "+&r"(a00), [a01] "+&r"(a01), [a10] "+&r"(a10), [a11] "+&r"(a11), [o] "+&r"(o),
-                               [m] "=&r"(m), [n] "=&r"(n), [sh] "=&r"(sh), [t] "=&r"(t)
-                             : [q] "r"(qc), [co] "r"(co)
-                             : "memory");
-        else
-            __asm__ volatile(MCUNAS_PW_STORES(MCUNAS_PW_CLAMP)
-                             : [a00] "+&r"(a00), [a01] "+&r"(a01), [a10] "+&r"(a10), [a11] "+&r"(a11), [o] "+&r"(o),
-                               [m] "=&r"(m), [n] "=&r"(n), [sh] "=&r"(sh), [t] "=&r"(t)
-                             : [q] "r"(qc), [co] "r"(co), [ba] "r"(ba), [nb] "r"(nb)
-                             : "memory");
-#undef MCUNAS_PW_RQ
-#undef MCUNAS_PW_CLAMP
-#undef MCUNAS_PW_STORES
-#undef MCUNAS_PW_NONE
+        mcunas_rq_store_2x2(acc[0], acc[1], acc[2], acc[3], qc, 3 * (int32_t)sizeof(int32_t), o, co, folded == 2, ba, nb);
     }
 }
 #endif
