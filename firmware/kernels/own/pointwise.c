@@ -90,33 +90,29 @@ MCUNAS_INLINE void dot22(const int8_t *x, int32_t xd, const int8_t *w, int32_t w
 #if defined(__thumb__) && !defined(__thumb2__)
             /* ARMv6-M in assembly: x, both weight rows, the index, two sums and two temporaries fill r0-r7;
                the count (a multiple of 4, at least 4) waits in a high register for the compare. */
+            /* One term of both channels: x[j] times each weight row's byte j, then j + 1. */
+#define MCUNAS_M0_TERM                          \
+    "ldrsb %[t0], [%[x], %[j]]\n\t"            \
+    "ldrsb %[t1], [%[v], %[j]]\n\t"            \
+    "muls %[t1], %[t0]\n\t"                    \
+    "adds %[s0], %[s0], %[t1]\n\t"             \
+    "ldrsb %[t1], [%[u], %[j]]\n\t"            \
+    "muls %[t1], %[t0]\n\t"                    \
+    "adds %[s1], %[s1], %[t1]\n\t"             \
+    "adds %[j], %[j], #1\n\t"
             if (terms > 0) {
                 int32_t j = 0, t0, t1;
                 __asm__ volatile(
                     ".syntax unified\n\t"
                     "1:\n\t"
-                    "ldrsb %[t0], [%[x], %[j]]\n\t"
-                    "ldrsb %[t1], [%[v], %[j]]\n\t"
-                    "muls %[t1], %[t0]\n\t"
-                    "adds %[s0], %[s0], %[t1]\n\t"
-                    "ldrsb %[t1], [%[u], %[j]]\n\t"
-                    "muls %[t1], %[t0]\n\t"
-                    "adds %[s1], %[s1], %[t1]\n\t"
-                    "adds %[j], %[j], #1\n\t"
-                    "ldrsb %[t0], [%[x], %[j]]\n\t"
-                    "ldrsb %[t1], [%[v], %[j]]\n\t"
-                    "muls %[t1], %[t0]\n\t"
-                    "adds %[s0], %[s0], %[t1]\n\t"
-                    "ldrsb %[t1], [%[u], %[j]]\n\t"
-                    "muls %[t1], %[t0]\n\t"
-                    "adds %[s1], %[s1], %[t1]\n\t"
-                    "adds %[j], %[j], #1\n\t"
+                    MCUNAS_M0_TERM MCUNAS_M0_TERM
                     "cmp %[j], %[n]\n\t"
                     "bne 1b"
                     : [j] "+l"(j), [s0] "+l"(s0), [s1] "+l"(s1), [t0] "=&l"(t0), [t1] "=&l"(t1)
                     : [x] "l"(xp), [v] "l"(w), [u] "l"(wu), [n] "h"(terms)
                     : "cc", "memory");
             }
+#undef MCUNAS_M0_TERM
 #else
             for (int32_t j = 0; j < terms; j++) {
                 const int32_t xv = xp[j];
